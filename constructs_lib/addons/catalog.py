@@ -1,0 +1,171 @@
+"""The curated, pinned addon catalog.
+
+Each chart spells node placement, replicas and image locations differently; the catalog
+records, per chart, where those keys live so that environments only say *what* they want
+(HA, a registry mirror, extra values). Versions are pinned; bumping one is a reviewed
+change of this file and of the snapshots.
+
+Frontend controller: ingress-nginx is retired (no releases since March 2026). Traefik is
+maintained, serves both Ingress (so existing manifests keep working) and Gateway API, and
+needs no CRDs for plain Ingress. Its chart stopped shipping the Gateway API CRDs in 40.2, so
+the Gateway provider stays off until the cluster has them; turn it on with
+``providers.kubernetesGateway.enabled``.
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from ..node_groups import FRONTEND, SYSTEM
+from .spec import AddonSpec
+
+CLOUD_PROVIDER_REPO = "https://kubernetes.github.io/cloud-provider-openstack"
+
+#: Secret written by the cloud-controller-manager chart and reused by Cinder CSI.
+CLOUD_CONFIG_SECRET = "cloud-config"
+
+OPENSTACK_CLOUD_CONTROLLER_MANAGER = AddonSpec(
+    name="openstack-cloud-controller-manager",
+    repository=CLOUD_PROVIDER_REPO,
+    chart="openstack-cloud-controller-manager",
+    version="2.36.0",
+    namespace="kube-system",
+    description="Node lifecycle and Octavia load balancers for Services (turn off if the Magnum driver installs it)",
+    # A DaemonSet on the control plane, as the chart ships it: keep its own placement.
+    role=None,
+    values={
+        "secret": {"enabled": True, "create": True, "name": CLOUD_CONFIG_SECRET},
+        "cloudConfig": {"loadBalancer": {"create-monitor": "true"}},
+    },
+    images={"image.repository": "{registry}/provider-os/openstack-cloud-controller-manager"},
+)
+
+OPENSTACK_CINDER_CSI = AddonSpec(
+    name="openstack-cinder-csi",
+    repository=CLOUD_PROVIDER_REPO,
+    chart="openstack-cinder-csi",
+    version="2.36.0",
+    namespace="kube-system",
+    description="Cinder volumes for PersistentVolumes, with the default StorageClass (turn off if the Magnum driver installs it)",
+    role=SYSTEM,
+    placement_paths=("csi.plugin.controllerPlugin",),
+    values={
+        # Reuse the cloud config the cloud-controller-manager chart writes.
+        "secret": {"enabled": True, "create": False, "name": CLOUD_CONFIG_SECRET},
+        "storageClass": {"enabled": True, "delete": {"isDefault": True}, "retain": {"isDefault": False}},
+        # The node plugin must run on every node, tainted or not.
+        "csi": {"plugin": {"nodePlugin": {"tolerations": [{"operator": "Exists"}]}}},
+    },
+    ha_replicas={"csi.plugin.controllerPlugin.replicas": 2},
+    images={
+        "csi.plugin.image.repository": "{registry}/provider-os/cinder-csi-plugin",
+        "csi.attacher.image.repository": "{registry}/sig-storage/csi-attacher",
+        "csi.provisioner.image.repository": "{registry}/sig-storage/csi-provisioner",
+        "csi.snapshotter.image.repository": "{registry}/sig-storage/csi-snapshotter",
+        "csi.resizer.image.repository": "{registry}/sig-storage/csi-resizer",
+        "csi.livenessprobe.image.repository": "{registry}/sig-storage/livenessprobe",
+        "csi.nodeDriverRegistrar.image.repository": "{registry}/sig-storage/csi-node-driver-registrar",
+    },
+    depends_on=("openstack-cloud-controller-manager",),
+)
+
+CERT_MANAGER = AddonSpec(
+    name="cert-manager",
+    repository="https://charts.jetstack.io",
+    chart="cert-manager",
+    version="v1.21.1",
+    namespace="cert-manager",
+    description="Certificates (its values schema rejects unknown keys: typos fail the install)",
+    role=SYSTEM,
+    placement_paths=("", "webhook", "cainjector", "startupapicheck"),
+    values={"crds": {"enabled": True, "keep": True}},
+    ha_replicas={"replicaCount": 2, "webhook.replicaCount": 2, "cainjector.replicaCount": 2},
+    images={"imageRegistry": "{registry}"},
+)
+
+METRICS_SERVER = AddonSpec(
+    name="metrics-server",
+    repository="https://kubernetes-sigs.github.io/metrics-server/",
+    chart="metrics-server",
+    version="3.13.1",
+    namespace="kube-system",
+    description="Resource metrics for kubectl top and the HorizontalPodAutoscaler",
+    role=SYSTEM,
+    ha_replicas={"replicas": 2},
+    images={"image.repository": "{registry}/metrics-server/metrics-server"},
+)
+
+TRAEFIK = AddonSpec(
+    name="traefik",
+    repository="https://traefik.github.io/charts",
+    chart="traefik",
+    version="41.3.0",
+    namespace="traefik",
+    description="Ingress and Gateway API controller on the frontend nodes, behind an Octavia load balancer",
+    role=FRONTEND,
+    values={
+        "service": {
+            "spec": {"type": "LoadBalancer"},
+            # Private by default: the load balancer gets no floating IP until the environment
+            # says so and lists who may connect (service.spec.loadBalancerSourceRanges).
+            "annotations": {"service.beta.kubernetes.io/openstack-internal-load-balancer": "true"},
+        },
+        "providers": {"kubernetesIngress": {"enabled": True}, "kubernetesGateway": {"enabled": False}},
+        "ingressClass": {"enabled": True, "isDefaultClass": True},
+    },
+    ha_replicas={"deployment.replicas": 2},
+    images={"image.registry": "{registry}"},
+    depends_on=("openstack-cloud-controller-manager",),
+)
+
+KUBE_PROMETHEUS_STACK = AddonSpec(
+    name="kube-prometheus-stack",
+    repository="https://prometheus-community.github.io/helm-charts",
+    chart="kube-prometheus-stack",
+    version="88.5.3",
+    namespace="monitoring",
+    description="Prometheus, Alertmanager, Grafana and exporters (optional)",
+    role=SYSTEM,
+    placement_paths=(
+        "prometheus.prometheusSpec",
+        "alertmanager.alertmanagerSpec",
+        "prometheusOperator",
+        "prometheusOperator.admissionWebhooks.patch",
+        "grafana",
+        "kube-state-metrics",
+    ),
+    values={
+        # node-exporter must see every node, including tainted ones.
+        "prometheus-node-exporter": {"tolerations": [{"operator": "Exists"}]},
+        "prometheus": {
+            "prometheusSpec": {
+                "retention": "15d",
+                "storageSpec": {
+                    "volumeClaimTemplate": {
+                        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "50Gi"}}}
+                    }
+                },
+            }
+        },
+        "prometheusOperator": {"admissionWebhooks": {"certManager": {"enabled": True}}},
+    },
+    ha_replicas={"prometheus.prometheusSpec.replicas": 2, "alertmanager.alertmanagerSpec.replicas": 2},
+    images={"global.imageRegistry": "{registry}"},
+    depends_on=("openstack-cinder-csi", "cert-manager"),
+    enabled_by_default=False,
+)
+
+#: Every catalog addon by name, in a stable order.
+CATALOG: MappingProxyType[str, AddonSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            OPENSTACK_CLOUD_CONTROLLER_MANAGER,
+            OPENSTACK_CINDER_CSI,
+            CERT_MANAGER,
+            METRICS_SERVER,
+            TRAEFIK,
+            KUBE_PROMETHEUS_STACK,
+        )
+    }
+)

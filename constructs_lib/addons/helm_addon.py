@@ -1,0 +1,98 @@
+"""One Helm release: the generic building block under the catalog and the escape hatch."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from cdktf import TerraformProvider
+from cdktf_cdktf_provider_helm.release import Release
+from constructs import Construct
+
+from .. import _validate as check
+from ..errors import ConstructArgumentError
+from .values import to_yaml
+
+_PINNED = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
+
+
+class HelmAddon(Construct):
+    """A Helm release with values given as Python data.
+
+    Every release setting users need passes through; the defaults are the safe ones
+    (atomic installs that roll back, waiting for readiness, bounded history).
+
+    :param name: release name (also the construct id below ``scope``).
+    :param repository: chart repository URL (or ``oci://`` registry).
+    :param chart: chart name.
+    :param version: exact chart version; ranges such as ``^1.2`` or ``1.x`` are refused so
+        that a plan never changes under you.
+    :param namespace: target namespace.
+    :param values: values as Python data, rendered to one sorted YAML document.
+    :param sensitive_values: value path -> Terraform reference (a sensitive variable, an
+        attribute), passed with ``set_sensitive`` so they never appear in the values YAML.
+    :param depends_on: releases to install first.
+    :param create_namespace: create ``namespace`` if missing. Default ``True``.
+    :param atomic: roll back a failed install or upgrade. Default ``True``.
+    :param wait: wait until resources are ready. Default ``True``.
+    :param timeout: seconds to wait. Default ``600``.
+    :param skip_crds: do not install the chart's ``crds/``. Default ``False``.
+    :param max_history: release revisions kept. Default ``10``.
+    :param provider: the helm provider to use. Default: the stack's default one.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        repository: str,
+        chart: str,
+        version: str,
+        namespace: str,
+        values: Mapping[str, Any] | None = None,
+        sensitive_values: Mapping[str, str] | None = None,
+        depends_on: Sequence[HelmAddon] = (),
+        create_namespace: bool = True,
+        atomic: bool = True,
+        wait: bool = True,
+        timeout: int = 600,
+        skip_crds: bool = False,
+        max_history: int = 10,
+        provider: TerraformProvider | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.dns_label(path, "name", id)
+        check.non_empty(path, "repository", repository)
+        check.non_empty(path, "chart", chart)
+        if not isinstance(version, str) or not _PINNED.match(version):
+            raise ConstructArgumentError(path, "version", version, "an exact chart version such as 1.2.3 (no ranges)")
+        check.dns_label(path, "namespace", namespace)
+        check.int_range(path, "timeout", timeout, 30, 7200)
+        check.int_range(path, "max_history", max_history, 1, 100)
+        super().__init__(scope, id)
+        self.name = id
+        self.namespace = namespace
+        self.version = version
+        self.values: dict[str, Any] = dict(values or {})
+        self.release = Release(
+            self,
+            "release",
+            name=id,
+            repository=repository,
+            chart=chart,
+            version=version,
+            namespace=namespace,
+            create_namespace=create_namespace,
+            atomic=atomic,
+            cleanup_on_fail=atomic,
+            wait=wait,
+            timeout=timeout,
+            skip_crds=skip_crds,
+            max_history=max_history,
+            values=[to_yaml(self.values)] if self.values else None,
+            set_sensitive=[{"name": k, "value": v} for k, v in sorted((sensitive_values or {}).items())] or None,
+            depends_on=[d.release for d in depends_on] or None,
+            provider=provider,
+        )

@@ -1,0 +1,200 @@
+"""The catalog addons an environment enables, plus any extra charts, in dependency order."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from constructs import Construct
+
+from .. import _validate as check
+from ..errors import ConstructArgumentError
+from ..node_groups import role_node_selector, role_tolerations
+from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from .helm_addon import HelmAddon
+from .spec import AddonSpec
+from .values import at_path, deep_merge
+
+
+@dataclass(frozen=True)
+class OpenStackCloud:
+    """What the cloud-controller-manager needs to talk to OpenStack.
+
+    :param auth_url: Keystone URL.
+    :param region: region name.
+    :param application_credential_id: a Terraform reference (sensitive variable), never a literal.
+    :param application_credential_secret: a Terraform reference (sensitive variable), never a literal.
+    """
+
+    auth_url: str
+    region: str
+    application_credential_id: str
+    application_credential_secret: str
+
+
+@dataclass(frozen=True)
+class AddonSettings:
+    """An environment's choices for one catalog addon.
+
+    :param enabled: install it. Default: the catalog's default.
+    :param values: deep-merged over the catalog defaults (and over placement and HA values).
+    :param sensitive_values: value path -> Terraform reference, sent with ``set_sensitive``.
+    :param version: override the pinned version (exact versions only).
+    :param repository: override the chart repository (a mirror in a closed contour).
+    """
+
+    enabled: bool | None = None
+    values: Mapping[str, Any] = field(default_factory=dict)
+    sensitive_values: Mapping[str, str] = field(default_factory=dict)
+    version: str | None = None
+    repository: str | None = None
+
+
+@dataclass(frozen=True)
+class ExtraChart:
+    """Any chart beside the catalog. ``depends_on`` names catalog addons or other extra charts."""
+
+    name: str
+    repository: str
+    chart: str
+    version: str
+    namespace: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    sensitive_values: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+
+
+class PlatformAddons(Construct):
+    """Install the enabled catalog addons and the extra charts.
+
+    Placement: an addon with a role gets ``nodeSelector`` for that role's Magnum label and the
+    toleration of the role's taint at every path the catalog lists. With ``ha`` each listed
+    replica key is set. With ``image_registry`` every image the catalog knows is pulled from
+    the mirror. Environment values always win over all of these.
+
+    Dependencies are declared: a release waits for the enabled addons it depends on. A
+    dependency that is disabled is assumed provided by the cluster (e.g. the Magnum driver
+    installed the cloud-controller-manager) and is skipped.
+
+    :param addons: catalog name -> :class:`AddonSettings`. Names not in the catalog are errors.
+    :param extra_charts: :class:`ExtraChart` releases beside the catalog.
+    :param ha: run replicated components with several replicas. Default ``False``.
+    :param image_registry: registry mirror host (and path), e.g. ``harbor.internal/proxy``.
+        Default: the charts' public registries.
+    :param cloud: required when the cloud-controller-manager is enabled.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        addons: Mapping[str, AddonSettings] | None = None,
+        extra_charts: Sequence[ExtraChart] = (),
+        ha: bool = False,
+        image_registry: str | None = None,
+        cloud: OpenStackCloud | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        addons = dict(addons or {})
+        for name in addons:
+            if name not in CATALOG:
+                raise ConstructArgumentError(
+                    path, f"addons[{name!r}]", name,
+                    "a catalog addon (" + ", ".join(CATALOG) + "); add other charts as extra charts",
+                )
+        enabled = [spec for spec in CATALOG.values() if _is_enabled(spec, addons.get(spec.name))]
+        enabled_names = {spec.name for spec in enabled}
+        extra_names: set[str] = set()
+        for extra in extra_charts:
+            if extra.name in CATALOG or extra.name in extra_names:
+                raise ConstructArgumentError(path, f"extra_charts[{extra.name!r}]", extra.name, "a name used by no catalog addon and no other extra chart")
+            extra_names.add(extra.name)
+        for extra in extra_charts:
+            for dep in extra.depends_on:
+                if dep not in CATALOG and dep not in extra_names:
+                    raise ConstructArgumentError(
+                        path, f"extra_charts[{extra.name!r}].depends_on", dep, "the name of a catalog addon or another extra chart"
+                    )
+        if OPENSTACK_CLOUD_CONTROLLER_MANAGER.name in enabled_names and cloud is None:
+            raise ConstructArgumentError(
+                path, "cloud", None, "OpenStack credentials while openstack-cloud-controller-manager is enabled"
+            )
+        super().__init__(scope, id)
+
+        # name -> (dependencies, build function); built in dependency order.
+        plans: dict[str, tuple[tuple[str, ...], Any]] = {}
+        for spec in enabled:
+            settings = addons.get(spec.name, AddonSettings())
+            deps = tuple(d for d in spec.depends_on if d in enabled_names)
+            plans[spec.name] = (deps, (spec, settings))
+        for extra in extra_charts:
+            deps = tuple(d for d in extra.depends_on if d in enabled_names or d in extra_names)
+            plans[extra.name] = (deps, extra)
+
+        self.releases: dict[str, HelmAddon] = {}
+        for name in _dependency_order(path, plans):
+            deps, item = plans[name]
+            depends_on = [self.releases[d] for d in deps]
+            if isinstance(item, ExtraChart):
+                self.releases[name] = HelmAddon(
+                    self, name,
+                    repository=item.repository, chart=item.chart, version=item.version, namespace=item.namespace,
+                    values=item.values, sensitive_values=item.sensitive_values, depends_on=depends_on,
+                )
+                continue
+            spec, settings = item
+            sensitive = dict(settings.sensitive_values)
+            values = catalog_values(spec, ha=ha, image_registry=image_registry)
+            if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
+                assert cloud is not None
+                values = deep_merge(values, {"cloudConfig": {"global": {"auth-url": cloud.auth_url, "region": cloud.region}}})
+                sensitive.setdefault("cloudConfig.global.application-credential-id", cloud.application_credential_id)
+                sensitive.setdefault("cloudConfig.global.application-credential-secret", cloud.application_credential_secret)
+            self.releases[name] = HelmAddon(
+                self, name,
+                repository=settings.repository or spec.repository, chart=spec.chart,
+                version=settings.version or spec.version, namespace=spec.namespace,
+                values=deep_merge(values, settings.values), sensitive_values=sensitive, depends_on=depends_on,
+            )
+
+
+def _is_enabled(spec: AddonSpec, settings: AddonSettings | None) -> bool:
+    if settings is None or settings.enabled is None:
+        return spec.enabled_by_default
+    return settings.enabled
+
+
+def catalog_values(spec: AddonSpec, *, ha: bool, image_registry: str | None) -> dict[str, Any]:
+    """The catalog's values for ``spec`` before the environment's own values are merged."""
+    values = deep_merge({}, spec.values)
+    if spec.role is not None:
+        for place in spec.placement_paths:
+            values = deep_merge(
+                values,
+                at_path(place, {"nodeSelector": role_node_selector(spec.role), "tolerations": role_tolerations(spec.role)}),
+            )
+    if ha:
+        for key, replicas in spec.ha_replicas.items():
+            values = deep_merge(values, at_path(key, replicas))
+    if image_registry:
+        for key, template in spec.images.items():
+            values = deep_merge(values, at_path(key, template.format(registry=image_registry.rstrip("/"))))
+    return values
+
+
+def _dependency_order(path: str, plans: Mapping[str, tuple[tuple[str, ...], Any]]) -> list[str]:
+    """Topological order, stable: among ready releases the declaration order wins."""
+    order: list[str] = []
+    done: set[str] = set()
+    pending = list(plans)
+    while pending:
+        ready = [n for n in pending if all(d in done for d in plans[n][0])]
+        if not ready:
+            raise ConstructArgumentError(path, "depends_on", sorted(pending), "dependencies without a cycle")
+        for name in ready:
+            order.append(name)
+            done.add(name)
+        pending = [n for n in pending if n not in done]
+    return order

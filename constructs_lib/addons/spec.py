@@ -1,0 +1,51 @@
+"""The declaration of one catalog addon."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AddonSpec:
+    """What the catalog knows about one chart.
+
+    :param name: catalog key and Helm release name.
+    :param repository: Helm repository URL.
+    :param chart: chart name in that repository.
+    :param version: pinned chart version (never a range).
+    :param namespace: namespace the release goes to.
+    :param description: one line for the README table.
+    :param values: default values; environment values deep-merge over them.
+    :param role: node role whose nodes run the addon (``system``, ``frontend``) or ``None``
+        to keep the chart's own scheduling (DaemonSets, control-plane components).
+    :param placement_paths: the value paths, one per pod-running component, that take
+        ``nodeSelector`` and ``tolerations`` (``""`` is the top level).
+    :param ha_replicas: value path -> replica count used when the environment is HA.
+    :param images: value path -> image reference with ``{registry}`` in it, set when the
+        environment gives an image registry mirror (closed contours).
+    :param depends_on: addons that must be installed first when they are enabled.
+    :param enabled_by_default: installed unless the environment turns it off.
+    """
+
+    name: str
+    repository: str
+    chart: str
+    version: str
+    namespace: str
+    description: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+    role: str | None = None
+    placement_paths: tuple[str, ...] = ("",)
+    ha_replicas: Mapping[str, int] = field(default_factory=dict)
+    images: Mapping[str, str] = field(default_factory=dict)
+    depends_on: tuple[str, ...] = ()
+    enabled_by_default: bool = True
+
+    def __post_init__(self) -> None:
+        # Catalog entries are shared module-level data: make them read-only.
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "ha_replicas", MappingProxyType(dict(self.ha_replicas)))
+        object.__setattr__(self, "images", MappingProxyType(dict(self.images)))

@@ -1,0 +1,70 @@
+"""Remote state: an S3-compatible bucket (Selectel, Ceph RGW, Swift s3api), or local files.
+
+State holds the cluster's admin client key (the OpenStack provider keeps the kubeconfig in
+it), so it belongs in a private, versioned bucket. No credentials are ever written into the
+backend block: terraform reads ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` at run time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import LocalBackend, S3Backend, TerraformStack
+
+from .errors import ConstructArgumentError
+
+KINDS = ("s3", "local")
+
+
+@dataclass(frozen=True)
+class StateBackend:
+    """Where an environment keeps its state.
+
+    :param kind: ``s3`` (default) or ``local`` (only when the environment asks for it).
+    :param bucket: bucket name (s3).
+    :param endpoint: S3 endpoint URL, e.g. ``https://s3.ru-1.storage.selcloud.ru`` (s3).
+    :param region: region name the store expects; any string for stores that ignore it.
+    :param key_prefix: prefix of every key; the key is ``<prefix>/<stack>.tfstate``. The
+        stacks use the environment name, giving ``<env>/<stack>.tfstate``.
+    :param local_dir: directory of local state files (local). Default ``terraform-state``.
+    """
+
+    kind: str = "s3"
+    bucket: str | None = None
+    endpoint: str | None = None
+    region: str = "us-east-1"
+    key_prefix: str = ""
+    local_dir: str = "terraform-state"
+
+    def key(self, stack_name: str) -> str:
+        return f"{self.key_prefix}/{stack_name}.tfstate" if self.key_prefix else f"{stack_name}.tfstate"
+
+    def apply(self, stack: TerraformStack, stack_name: str) -> None:
+        """Configure ``stack``'s backend."""
+        path = stack.node.path
+        if self.kind not in KINDS:
+            raise ConstructArgumentError(path, "backend.kind", self.kind, "one of 's3', 'local'")
+        if self.kind == "local":
+            LocalBackend(stack, path=f"{self.local_dir}/{self.key(stack_name)}")
+            return
+        if not self.bucket:
+            raise ConstructArgumentError(path, "backend.bucket", self.bucket, "a bucket name for the s3 backend")
+        if not self.endpoint or not self.endpoint.startswith(("https://", "http://")):
+            raise ConstructArgumentError(path, "backend.endpoint", self.endpoint, "the S3 endpoint URL (https://...)")
+        S3Backend(
+            stack,
+            bucket=self.bucket,
+            key=self.key(stack_name),
+            region=self.region,
+            endpoints={"s3": self.endpoint},
+            use_path_style=True,
+            # Non-AWS stores have no STS, no IAM, no EC2 metadata and their own region names.
+            skip_credentials_validation=True,
+            skip_region_validation=True,
+            skip_requesting_account_id=True,
+            skip_metadata_api_check=True,
+            skip_s3_checksum=True,
+        )
+        # Locking with a lock object next to the state (terraform >= 1.10); no DynamoDB.
+        # cdktf 0.20's S3Backend has no field for it.
+        stack.add_override("terraform.backend.s3.use_lockfile", True)

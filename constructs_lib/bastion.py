@@ -1,0 +1,117 @@
+"""The bastion: the one VM reachable over SSH from outside, used as a ProxyJump."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from cdktf import Token
+from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
+from cdktf_cdktf_provider_openstack.networking_floatingip_associate_v2 import NetworkingFloatingipAssociateV2
+from cdktf_cdktf_provider_openstack.networking_floatingip_v2 import NetworkingFloatingipV2
+from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
+from constructs import Construct
+
+from . import _validate as check
+from . import cloud_init
+from .errors import ConstructArgumentError
+from .keypair import SshKeyPair
+from .network import Network
+from .security_group import Port, SecurityGroup
+
+log = logging.getLogger("constructs_lib")
+
+
+class Bastion(Construct):
+    """One VM on the private network with a floating IP, SSH allowed only from listed CIDRs.
+
+    :param network: the :class:`Network` to join (its primary subnet).
+    :param keypair: the :class:`SshKeyPair` that may log in.
+    :param flavor: Nova flavor name.
+    :param image: Glance image name.
+    :param ssh_allowed_cidrs: where SSH may come from. There is no default: an empty list
+        writes no SSH rule at all (and logs a warning), it never opens 0.0.0.0/0.
+    :param ssh_user: login user of the image, used in the ProxyJump snippet. Default ``ubuntu``.
+    :param floating_ip: give the bastion a floating IP. Default: ``True`` when the network has a
+        router; a closed network cannot have one, and asking for it there is an error.
+    :param name: OpenStack name prefix. Default: ``<network name>-bastion``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        network: Network,
+        keypair: SshKeyPair,
+        flavor: str,
+        image: str,
+        ssh_allowed_cidrs: Sequence[str],
+        ssh_user: str = "ubuntu",
+        floating_ip: bool | None = None,
+        name: str | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.non_empty(path, "flavor", flavor)
+        check.non_empty(path, "image", image)
+        check.non_empty(path, "ssh_user", ssh_user)
+        allowed = check.cidrs(path, "ssh_allowed_cidrs", ssh_allowed_cidrs)
+        if floating_ip is None:
+            floating_ip = not network.is_closed
+        if floating_ip and network.is_closed:
+            raise ConstructArgumentError(
+                path, "floating_ip", True, "False on a closed network (no external_network, so no floating IPs)"
+            )
+        super().__init__(scope, id)
+        name = name or f"{network.name}-bastion"
+
+        self.security_group = SecurityGroup(
+            self, "security-group", name=name, description="bastion host", egress_cidrs=network.egress_cidrs
+        )
+        self.connections = self.security_group.connections
+        if allowed:
+            self.connections.allow_from_cidrs(allowed, Port.tcp(22), "SSH from operator networks")
+        else:
+            log.warning("%s: ssh_allowed_cidrs is empty, so no SSH rule was written; the bastion is unreachable", path)
+
+        self.port = NetworkingPortV2(
+            self,
+            "port",
+            name=name,
+            network_id=network.network_id,
+            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id)],
+            security_group_ids=[self.security_group.id],
+            admin_state_up=True,
+        )
+        self.instance = ComputeInstanceV2(
+            self,
+            "instance",
+            name=name,
+            flavor_name=flavor,
+            image_name=image,
+            key_pair=keypair.name,
+            network=[{"port": self.port.id}],
+            user_data=cloud_init.render(cloud_init.hardened_base()),
+            metadata={"role": "bastion"},
+        )
+        self.private_address: str = self.instance.access_ip_v4
+        self.ssh_user = ssh_user
+        self.public_address: str | None = None
+        if floating_ip:
+            assert network.external_network_name is not None
+            fip = NetworkingFloatingipV2(self, "floating-ip", pool=network.external_network_name, description=name)
+            NetworkingFloatingipAssociateV2(self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id)
+            self.public_address = fip.address
+
+    @property
+    def address(self) -> str:
+        """The address to SSH to: the floating IP, or the private one on a closed network."""
+        return self.public_address or self.private_address
+
+    @property
+    def ssh_proxy_jump(self) -> str:
+        """An ``~/.ssh/config`` snippet: ``ssh -F`` users reach private hosts through the bastion."""
+        return Token.as_string(
+            f"Host bastion\n  HostName {self.address}\n  User {self.ssh_user}\n\n"
+            f"Host 10.* 172.* 192.168.*\n  ProxyJump bastion\n"
+        )

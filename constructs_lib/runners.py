@@ -1,0 +1,182 @@
+"""GitLab runner VMs: private, spread over hypervisors, registered through the GitLab API."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from cdktf_cdktf_provider_gitlab.user_runner import UserRunner
+from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
+from cdktf_cdktf_provider_openstack.compute_servergroup_v2 import ComputeServergroupV2
+from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
+from constructs import Construct
+
+from . import _validate as check
+from . import cloud_init
+from .errors import ConstructArgumentError
+from .keypair import SshKeyPair
+from .network import Network
+from .security_group import HasConnections, Port, SecurityGroup
+
+EXECUTORS = ("docker", "shell")
+AFFINITY_POLICIES = ("anti-affinity", "soft-anti-affinity")
+
+
+def runner_config_toml(*, name: str, url: str, token: str, executor: str, concurrency: int, docker_image: str) -> str:
+    """The gitlab-runner ``config.toml`` of one VM. ``token`` is a Terraform token, not a literal."""
+    lines = [
+        f"concurrent = {concurrency}",
+        "check_interval = 0",
+        "",
+        "[[runners]]",
+        f'  name = "{name}"',
+        f'  url = "{url}"',
+        f'  token = "{token}"',
+        f'  executor = "{executor}"',
+    ]
+    if executor == "docker":
+        lines += [
+            "  [runners.docker]",
+            f'    image = "{docker_image}"',
+            "    privileged = false",
+            '    volumes = ["/cache"]',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+class RunnerFleet(Construct):
+    """``count`` GitLab runner VMs with no floating IP, in an anti-affinity server group.
+
+    Each VM gets its own runner registered with the gitlab provider's ``user_runner``
+    (the runner-creation flow that replaced registration tokens). The runner's token is a
+    computed, sensitive attribute; it reaches the VM only through cloud-init as a Terraform
+    reference, never as a literal. The image must carry gitlab-runner (and Docker for the
+    docker executor): closed contours have no package mirrors to install them from.
+
+    :param network: the :class:`Network` whose primary subnet the runners join. Egress goes
+        through its router.
+    :param keypair: the :class:`SshKeyPair` that may log in.
+    :param count: number of VMs. ``0`` is valid and creates nothing.
+    :param flavor: Nova flavor name.
+    :param image: Glance image name.
+    :param gitlab_url: base URL of the GitLab instance, e.g. ``https://gitlab.example.com``.
+    :param group_id: register group runners for this group. Exactly one of ``group_id`` and
+        ``project_id`` must be given: runners are always scoped, never instance-wide.
+    :param project_id: register project runners for this project.
+    :param tags: runner tags. Default ``("werf",)``. Untagged jobs are never picked up.
+    :param concurrency: jobs one VM runs at once. Default ``2``.
+    :param executor: ``docker`` (default) or ``shell``.
+    :param docker_image: default job image for the docker executor. Default ``alpine:3``.
+    :param ssh_from: who may SSH to the runners, usually the :class:`~constructs_lib.bastion.Bastion`.
+        Default: nobody.
+    :param affinity: ``anti-affinity`` (default: never two runners on one hypervisor) or
+        ``soft-anti-affinity`` (spread when possible, for small clouds).
+    :param name: OpenStack name prefix. Default ``<network name>-runner``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        network: Network,
+        keypair: SshKeyPair,
+        count: int,
+        flavor: str,
+        image: str,
+        gitlab_url: str,
+        group_id: int | None = None,
+        project_id: int | None = None,
+        tags: Sequence[str] = ("werf",),
+        concurrency: int = 2,
+        executor: str = "docker",
+        docker_image: str = "alpine:3",
+        ssh_from: HasConnections | None = None,
+        affinity: str = "anti-affinity",
+        name: str | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.int_range(path, "count", count, 0, 100)
+        check.non_empty(path, "flavor", flavor)
+        check.non_empty(path, "image", image)
+        if not isinstance(gitlab_url, str) or not gitlab_url.startswith(("https://", "http://")):
+            raise ConstructArgumentError(path, "gitlab_url", gitlab_url, "an http(s) URL such as https://gitlab.example.com")
+        if (group_id is None) == (project_id is None):
+            raise ConstructArgumentError(
+                path, "group_id/project_id", (group_id, project_id), "exactly one of them (runners are group or project scoped)"
+            )
+        if isinstance(tags, str) or not tags or not all(isinstance(t, str) and t for t in tags):
+            raise ConstructArgumentError(path, "tags", tags, "a non-empty list of tags (untagged jobs are turned off)")
+        check.int_range(path, "concurrency", concurrency, 1, 64)
+        check.choice(path, "executor", executor, EXECUTORS)
+        check.choice(path, "affinity", affinity, AFFINITY_POLICIES)
+        super().__init__(scope, id)
+        name = name or f"{network.name}-runner"
+        self.count = count
+        self.instances: list[ComputeInstanceV2] = []
+        self.registrations: list[UserRunner] = []
+
+        self.security_group = SecurityGroup(
+            self, "security-group", name=name, description="GitLab runners", egress_cidrs=network.egress_cidrs
+        )
+        self.connections = self.security_group.connections
+        if ssh_from is not None:
+            self.connections.allow_from(ssh_from, Port.tcp(22), "SSH from the bastion")
+        if count == 0:
+            return
+
+        group = ComputeServergroupV2(self, "server-group", name=name, policies=[affinity])
+        for index in range(1, count + 1):
+            vm_name = f"{name}-{index}"
+            registration = UserRunner(
+                self,
+                f"registration-{index}",
+                runner_type="group_type" if group_id is not None else "project_type",
+                group_id=group_id,
+                project_id=project_id,
+                description=vm_name,
+                tag_list=list(tags),
+                untagged=False,
+                locked=True,
+                access_level="not_protected",
+            )
+            config = runner_config_toml(
+                name=vm_name,
+                url=gitlab_url,
+                token=registration.token,
+                executor=executor,
+                concurrency=concurrency,
+                docker_image=docker_image,
+            )
+            user_data = cloud_init.render(
+                cloud_init.hardened_base(
+                    extra_files=[{"path": "/etc/gitlab-runner/config.toml", "permissions": "0600", "content": config}],
+                    runcmd=["systemctl enable --now gitlab-runner", "systemctl restart gitlab-runner"],
+                )
+            )
+            port = NetworkingPortV2(
+                self,
+                f"port-{index}",
+                name=vm_name,
+                network_id=network.network_id,
+                fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id)],
+                security_group_ids=[self.security_group.id],
+                admin_state_up=True,
+            )
+            instance = ComputeInstanceV2(
+                self,
+                f"instance-{index}",
+                name=vm_name,
+                flavor_name=flavor,
+                image_name=image,
+                key_pair=keypair.name,
+                network=[{"port": port.id}],
+                scheduler_hints=[{"group": group.id}],
+                user_data=user_data,
+                metadata={"role": "gitlab-runner"},
+            )
+            self.registrations.append(registration)
+            self.instances.append(instance)
+
+    @property
+    def private_addresses(self) -> list[str]:
+        return [i.access_ip_v4 for i in self.instances]

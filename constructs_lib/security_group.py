@@ -1,0 +1,191 @@
+"""Security groups that start empty and are filled with least-privilege rules.
+
+The idea comes from the AWS CDK ``connections`` API: a construct that owns a security
+group exposes it as ``.connections``, and one construct allows traffic from another by
+reference (``runners.connections.allow_from(bastion, Port.tcp(22))``) instead of by raw
+CIDR. The rule lands on the receiving group with ``remote_group_id`` set to the peer's
+group, so it keeps working when addresses change.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from cdktf_cdktf_provider_openstack.networking_secgroup_rule_v2 import NetworkingSecgroupRuleV2
+from cdktf_cdktf_provider_openstack.networking_secgroup_v2 import NetworkingSecgroupV2
+from constructs import Construct
+
+from . import _validate as check
+from .errors import ConstructArgumentError
+
+log = logging.getLogger("constructs_lib")
+
+_PROTOCOLS = ("tcp", "udp", "icmp")
+
+
+@dataclass(frozen=True)
+class Port:
+    """A protocol and port range. Build with the class methods, e.g. ``Port.tcp(22)``."""
+
+    protocol: str | None
+    from_port: int | None = None
+    to_port: int | None = None
+
+    @classmethod
+    def tcp(cls, port: int) -> Port:
+        return cls("tcp", port, port)
+
+    @classmethod
+    def tcp_range(cls, start: int, end: int) -> Port:
+        return cls("tcp", start, end)
+
+    @classmethod
+    def udp(cls, port: int) -> Port:
+        return cls("udp", port, port)
+
+    @classmethod
+    def icmp(cls) -> Port:
+        return cls("icmp")
+
+    @classmethod
+    def all_traffic(cls) -> Port:
+        return cls(None)
+
+    @property
+    def label(self) -> str:
+        """Stable text used in rule ids and descriptions: ``tcp-22``, ``tcp-80-443``, ``all``."""
+        if self.protocol is None:
+            return "all"
+        if self.from_port is None:
+            return self.protocol
+        if self.from_port == self.to_port:
+            return f"{self.protocol}-{self.from_port}"
+        return f"{self.protocol}-{self.from_port}-{self.to_port}"
+
+
+@runtime_checkable
+class HasConnections(Protocol):
+    """Anything that owns a security group: a bastion, a runner fleet, a bare group."""
+
+    @property
+    def connections(self) -> Connections: ...
+
+
+def _rule_id(text: str) -> str:
+    return re.sub(r"[^a-zA-Z0-9-]+", "-", text).strip("-").lower()
+
+
+class SecurityGroup(Construct):
+    """An OpenStack security group created with no rules at all.
+
+    OpenStack adds "allow all egress" rules to every new group; ``delete_default_rules``
+    removes them so that every rule the group has is one this library wrote.
+
+    :param name: the group's name in OpenStack.
+    :param description: shown in the OpenStack dashboard. Default: empty.
+    :param egress_cidrs: where members may open connections to. Default ``("0.0.0.0/0",)``:
+        nodes and VMs must reach package mirrors, registries and the OpenStack APIs, and egress
+        opens nothing to the outside. Closed contours pass their internal ranges instead; an
+        empty tuple blocks all egress.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        description: str = "",
+        egress_cidrs: tuple[str, ...] = ("0.0.0.0/0",),
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.non_empty(path, "name", name)
+        check.cidrs(path, "egress_cidrs", egress_cidrs)
+        super().__init__(scope, id)
+        self.name = name
+        self.resource = NetworkingSecgroupV2(
+            self, "group", name=name, description=description, delete_default_rules=True
+        )
+        self.id: str = self.resource.id
+        self.connections = Connections(self)
+        for cidr in egress_cidrs:
+            self._rule(
+                "egress", Port.all_traffic(), f"egress to {cidr}", remote_ip_prefix=cidr, peer_label=f"to-{cidr}"
+            )
+
+    def _rule(
+        self,
+        direction: str,
+        port: Port,
+        description: str,
+        *,
+        remote_ip_prefix: str | None = None,
+        remote_group_id: str | None = None,
+        peer_label: str,
+    ) -> NetworkingSecgroupRuleV2:
+        ethertype = "IPv4"
+        if remote_ip_prefix is not None and ipaddress.ip_network(remote_ip_prefix).version == 6:
+            ethertype = "IPv6"
+        rule_id = _rule_id(f"{direction}-{port.label}-{peer_label}")
+        if self.node.try_find_child(rule_id) is not None:
+            raise ConstructArgumentError(
+                self.node.path, "rule", f"{direction} {port.label} {peer_label}", "each rule once; this one is already in the group"
+            )
+        return NetworkingSecgroupRuleV2(
+            self,
+            rule_id,
+            direction=direction,
+            ethertype=ethertype,
+            security_group_id=self.id,
+            protocol=port.protocol,
+            port_range_min=port.from_port,
+            port_range_max=port.to_port,
+            remote_ip_prefix=remote_ip_prefix,
+            remote_group_id=remote_group_id,
+            description=description,
+        )
+
+
+class Connections:
+    """The rules of one security group, written by relationship rather than by address."""
+
+    def __init__(self, group: SecurityGroup) -> None:
+        self.security_group = group
+
+    def allow_from(self, peer: HasConnections | SecurityGroup, port: Port, description: str = "") -> None:
+        """Allow ``peer``'s members to reach this group's members on ``port``."""
+        peer_group = peer if isinstance(peer, SecurityGroup) else peer.connections.security_group
+        self.security_group._rule(
+            "ingress",
+            port,
+            description or f"{port.label} from {peer_group.name}",
+            remote_group_id=peer_group.id,
+            peer_label=f"from-{peer_group.name}",
+        )
+
+    def allow_to(self, peer: HasConnections | SecurityGroup, port: Port, description: str = "") -> None:
+        """Allow this group's members to reach ``peer``'s members on ``port`` (rule on the peer)."""
+        target = peer if isinstance(peer, SecurityGroup) else peer.connections.security_group
+        target.connections.allow_from(self.security_group, port, description)
+
+    def allow_from_cidrs(self, cidrs: tuple[str, ...] | list[str], port: Port, description: str = "") -> None:
+        """Allow the given networks on ``port``. The operator names every CIDR: none is implied."""
+        check.cidrs(self.security_group.node.path, "cidrs", cidrs)
+        for cidr in cidrs:
+            if ipaddress.ip_network(cidr).prefixlen == 0:
+                log.warning("%s: %s is open to %s, as configured", self.security_group.node.path, port.label, cidr)
+            self.security_group._rule(
+                "ingress",
+                port,
+                description or f"{port.label} from {cidr}",
+                remote_ip_prefix=cidr,
+                peer_label=f"from-{cidr}",
+            )
+
+    def allow_internally(self, port: Port, description: str = "") -> None:
+        """Allow members of this group to reach each other on ``port``."""
+        self.allow_from(self.security_group, port, description or f"{port.label} within {self.security_group.name}")

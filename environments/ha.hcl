@@ -1,0 +1,133 @@
+# A highly available environment: 3 masters behind the API load balancer, dedicated system
+# and frontend nodes, workers, 2 GitLab runners and a bastion.
+#
+# Every file in environments/ is one environment; its name is the file name ("ha"), and the
+# app builds two stacks from it: ha-infra and ha-platform. Unknown keys are errors.
+# Credentials never go here: OpenStack reads OS_* variables (or clouds.yaml), the state
+# bucket AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, GitLab GITLAB_TOKEN, secrets TF_VAR_*.
+
+description = "Production: HA control plane, dedicated system and frontend nodes"
+
+openstack {
+  region           = "ru-1"
+  auth_url         = "https://cloud.api.selcloud.ru/identity/v3"
+  external_network = "external-network"
+}
+
+backend {
+  kind     = "s3"
+  bucket   = "platform-terraform-state"
+  endpoint = "https://s3.ru-1.storage.selcloud.ru"
+  region   = "ru-1"
+}
+
+access {
+  ssh_public_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0Vbw2SmHb4vJ7cfX2hKqV0M0QvSx8Rt3wq4hN8kYJv platform-admins"
+}
+
+network {
+  subnet "nodes" {
+    cidr        = "10.20.0.0/22"
+    dns_servers = ["188.93.16.19", "188.93.17.19"]
+    # DHCP hands out only this range; the rest is kept for fixed addresses.
+    allocation_pool = { start = "10.20.0.10", end = "10.20.3.200" }
+  }
+}
+
+# The only VM with a public address. SSH is allowed from these networks only; with an empty
+# list no SSH rule is written at all (there is no default, and never 0.0.0.0/0).
+bastion {
+  flavor            = "SL1.1-1024"
+  image             = "Ubuntu 24.04 LTS 64-bit"
+  ssh_allowed_cidrs = ["203.0.113.0/24"]
+  ssh_user          = "ubuntu"
+}
+
+# GitLab runner VMs: private, spread over hypervisors, SSH only from the bastion.
+# Each is registered through the GitLab API (GITLAB_TOKEN at deploy time); its token goes to
+# the VM through cloud-init as a Terraform reference, never as text in this repository.
+runners {
+  count       = 2
+  flavor      = "SL1.4-8192"
+  image       = "gitlab-runner-docker-ubuntu-24.04" # an image with gitlab-runner and Docker
+  gitlab_url  = "https://gitlab.example.com"
+  group_id    = 42
+  tags        = ["werf", "docker"]
+  concurrency = 4
+  executor    = "docker"
+}
+
+cluster {
+  kubernetes_version = "v1.30.4"
+  image              = "fedora-coreos-40"
+  master_flavor      = "SL1.2-8192"
+  worker_flavor      = "SL1.4-16384"
+  master_count       = 3 # the API gets an Octavia load balancer, reachable from the subnet only
+  worker_count       = 1 # Magnum's default-worker group (role "worker")
+  docker_volume_size = 50
+}
+
+# Extra node groups. role is system, frontend, worker or a custom one. Nodes of system and
+# frontend get the label node-role.deckhouse.io/<role> and the taint
+# dedicated.deckhouse.io=<role>:NoExecute from the platform stack.
+node_group "system" {
+  role   = "system"
+  flavor = "SL1.4-16384"
+  count  = 1
+}
+
+node_group "frontend" {
+  role      = "frontend"
+  flavor    = "SL1.2-8192"
+  count     = 2
+  min_count = 2
+  max_count = 4 # min_count <= count <= max_count, for the cluster autoscaler
+}
+
+node_group "workers" {
+  role      = "worker"
+  flavor    = "SL1.4-16384"
+  count     = 2
+  min_count = 2
+  max_count = 6
+}
+
+# Addons run replicated, one replica per node where the chart allows it.
+platform {
+  ha = true
+}
+
+# The frontend load balancer is private unless said otherwise: here it is public, for the
+# networks listed. Values deep-merge over the catalog's defaults.
+addon "traefik" {
+  values = {
+    service = {
+      annotations = {
+        "service.beta.kubernetes.io/openstack-internal-load-balancer" = "false"
+      }
+      spec = {
+        loadBalancerSourceRanges = ["0.0.0.0/0"]
+      }
+    }
+  }
+}
+
+addon "kube-prometheus-stack" {
+  enabled = true
+  # Grafana's admin password comes from the sensitive variable TF_VAR_grafana_admin_password.
+  sensitive_values = {
+    "grafana.adminPassword" = "grafana_admin_password"
+  }
+}
+
+# Any chart beside the catalog, installed after what it depends on.
+helm_release "podinfo" {
+  repository = "https://stefanprodan.github.io/podinfo"
+  chart      = "podinfo"
+  version    = "6.7.1"
+  namespace  = "podinfo"
+  depends_on = ["traefik"]
+  values = {
+    replicaCount = 2
+  }
+}

@@ -1,0 +1,63 @@
+"""Build every environment's stacks and synthesize them, all or nothing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from cdktf import App
+
+from .config import EnvironmentConfig, SourceMap, load_environments
+from .infra import InfraStack
+from .platform import PlatformStack
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS_DIR = ROOT / "environments"
+
+
+def build(app: App, config: EnvironmentConfig, source: SourceMap) -> tuple[InfraStack, PlatformStack]:
+    """The two stacks of one environment, the second reading the first's cluster."""
+    infra = InfraStack(app, config, source)
+    platform = PlatformStack(app, config, source, infra.cluster.access)
+    return infra, platform
+
+
+def synth(
+    environments_dir: Path = ENVIRONMENTS_DIR, outdir: Path | None = None, names: list[str] | None = None
+) -> list[str]:
+    """Load, build and synthesize; returns the stack names.
+
+    Every environment is loaded and every construct built (which is where every check runs)
+    before anything is written. The output is written to a temporary directory beside
+    ``outdir`` and swapped in only when complete, so a failure leaves the previous
+    ``cdktf.out`` untouched and never a partial one.
+    """
+    outdir = Path(outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out").resolve()
+    configs = load_environments(environments_dir, names)
+    outdir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    try:
+        app = App(outdir=str(staging))
+        stack_names: list[str] = []
+        for config, source in configs:
+            for stack in build(app, config, source):
+                stack_names.append(stack.node.id)
+        app.synth()
+        _swap(staging, outdir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return stack_names
+
+
+def _swap(new: Path, target: Path) -> None:
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+    new.rename(target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
