@@ -82,8 +82,13 @@ class NodeGroup(Construct):
             )
         check.non_empty(path, "flavor", flavor)
         check.int_range(path, "node_count", node_count, 0)
-        low = node_count if min_node_count is None else check.int_range(path, "min_node_count", min_node_count, 0)
-        high = node_count if max_node_count is None else check.int_range(path, "max_node_count", max_node_count, 1)
+        if min_node_count is not None:
+            check.int_range(path, "min_node_count", min_node_count, 0)
+        if max_node_count is not None:
+            check.int_range(path, "max_node_count", max_node_count, 1)
+        # An omitted bound follows the count, so that only a bound the operator wrote can clash.
+        high = max_node_count if max_node_count is not None else max(node_count, min_node_count or 0)
+        low = min_node_count if min_node_count is not None else min(node_count, high)
         if low > high:
             raise ConstructArgumentError(path, "min_node_count", low, f"at most max_node_count ({high})")
         if not low <= node_count <= high:

@@ -217,10 +217,12 @@ class SourceMap:
             found = re.findall(r"\['([^']*)'\]|([A-Za-z_][A-Za-z0-9_/-]*)", err.argument)
             path = [(renames or {}).get(label or name, label or name) for label, name in found]
             path = [p for p in path if p]
-            raise self.error(
-                tuple(prefix) + tuple(path),
-                f"{err.value!r} is not allowed: {err.allowed} (construct {err.construct_path})",
-            ) from None
+            allowed = err.allowed
+            for argument, key in (renames or {}).items():
+                if key:
+                    allowed = re.sub(rf"\b{argument}\b", key, allowed)
+            problem = f"is missing: {allowed}" if err.value is None else f"{err.value!r} is not allowed: {allowed}"
+            raise self.error(tuple(prefix) + tuple(path), f"{problem} (construct {err.construct_path})") from None
 
 
 def _normalize(

@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+import cdktf
+
+from constructs_lib import ConstructArgumentError, StateBackend
+
+
+def _full_synth(backend: StateBackend) -> dict:
+    app = cdktf.Testing.app()
+    stack = cdktf.TerraformStack(app, "env-infra")
+    backend.apply(stack, "env-infra")
+    return json.loads(cdktf.Testing.synth(stack, run_validations=False))["terraform"]["backend"]
+
+
+def test_s3_backend_for_non_aws_stores_with_lockfile_and_no_credentials() -> None:
+    backend = _full_synth(StateBackend(bucket="state", endpoint="https://s3.example", region="ru-1", key_prefix="env"))
+    s3 = backend["s3"]
+    assert s3["key"] == "env/env-infra.tfstate"
+    assert s3["endpoints"] == {"s3": "https://s3.example"}
+    assert s3["use_lockfile"] is True and s3["use_path_style"] is True
+    for flag in ("skip_credentials_validation", "skip_region_validation", "skip_requesting_account_id", "skip_metadata_api_check"):
+        assert s3[flag] is True
+    assert not {"access_key", "secret_key", "token"} & set(s3)
+
+
+def test_local_backend_only_when_asked() -> None:
+    backend = _full_synth(StateBackend(kind="local", key_prefix="env", local_dir="state"))
+    assert backend == {"local": {"path": "state/env/env-infra.tfstate"}}
+
+
+@pytest.mark.parametrize(
+    ("backend", "argument"),
+    [
+        (StateBackend(endpoint="https://s3.example"), "backend.bucket"),
+        (StateBackend(bucket="b", endpoint="s3.example"), "backend.endpoint"),
+        (StateBackend(kind="consul"), "backend.kind"),
+    ],
+)
+def test_bad_backends(backend, argument) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        _full_synth(backend)
+    assert err.value.argument == argument

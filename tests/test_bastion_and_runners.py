@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from constructs_lib import Bastion, ConstructArgumentError, Network, RunnerFleet, SshKeyPair, SubnetSpec
+from tests.conftest import resources, synth_stack
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0Vbw2SmHb4vJ7cfX2hKqV0M0QvSx8Rt3wq4hN8kYJv test"
+
+
+def _base(stack, closed: bool = False):
+    network = Network(
+        stack, "network", name="env", subnets=[SubnetSpec("nodes", "10.0.0.0/24")], external_network=None if closed else "ext"
+    )
+    return network, SshKeyPair(stack, "keypair", name="admin", public_key=KEY)
+
+
+def _bastion(stack, cidrs=("198.51.100.0/24",), **kw):
+    network, keypair = _base(stack, closed=kw.pop("closed", False))
+    return Bastion(stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=cidrs, **kw)
+
+
+def _ingress(doc):
+    return [r for r in resources(doc, "openstack_networking_secgroup_rule_v2").values() if r["direction"] == "ingress"]
+
+
+def test_bastion_ssh_only_from_listed_cidrs_and_floating_ip_by_association() -> None:
+    doc = synth_stack(_bastion)
+    (rule,) = _ingress(doc)
+    assert (rule["protocol"], rule["port_range_min"], rule["remote_ip_prefix"]) == ("tcp", 22, "198.51.100.0/24")
+    assert len(resources(doc, "openstack_networking_floatingip_v2")) == 1
+    (assoc,) = resources(doc, "openstack_networking_floatingip_associate_v2").values()
+    assert assoc["port_id"].startswith("${openstack_networking_port_v2.bastion_port")
+    (vm,) = resources(doc, "openstack_compute_instance_v2").values()
+    assert "ssh_pwauth: false" in vm["user_data"] and "disable_root: true" in vm["user_data"]
+    assert "PermitRootLogin no" in vm["user_data"] and "PasswordAuthentication no" in vm["user_data"]
+    assert "admin_pass" not in vm
+
+
+def test_bastion_with_no_cidrs_writes_no_ssh_rule_and_warns(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="constructs_lib"):
+        doc = synth_stack(lambda s: _bastion(s, cidrs=[]))
+    assert _ingress(doc) == []
+    assert "no SSH rule" in caplog.text
+
+
+def test_bastion_on_a_closed_network_has_no_floating_ip_and_cannot_ask_for_one() -> None:
+    doc = synth_stack(lambda s: _bastion(s, closed=True))
+    assert resources(doc, "openstack_networking_floatingip_v2") == {}
+    with pytest.raises(ConstructArgumentError, match="floating_ip"):
+        synth_stack(lambda s: _bastion(s, closed=True, floating_ip=True))
+
+
+def test_bad_public_key_is_refused() -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: SshKeyPair(s, "keypair", name="admin", public_key="-----BEGIN OPENSSH PRIVATE KEY-----"))
+    assert err.value.argument == "public_key"
+
+
+def _fleet(stack, count=2, **kw):
+    network, keypair = _base(stack)
+    bastion = Bastion(stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=["198.51.100.0/24"])
+    args = dict(network=network, keypair=keypair, count=count, flavor="f", image="i",
+                gitlab_url="https://gitlab.example.com", group_id=7, ssh_from=bastion)
+    args.update(kw)
+    return RunnerFleet(stack, "runners", **args)
+
+
+def test_runners_are_private_spread_and_reachable_only_from_the_bastion() -> None:
+    doc = synth_stack(_fleet)
+    runner_vms = {k: v for k, v in resources(doc, "openstack_compute_instance_v2").items() if k.startswith("runners")}
+    assert len(runner_vms) == 2
+    # The only floating IP is the bastion's.
+    (fip_assoc,) = resources(doc, "openstack_networking_floatingip_associate_v2").values()
+    assert "runners" not in fip_assoc["port_id"]
+    (group,) = resources(doc, "openstack_compute_servergroup_v2").values()
+    assert group["policies"] == ["anti-affinity"]
+    for vm in runner_vms.values():
+        assert vm["scheduler_hints"][0]["group"].startswith("${openstack_compute_servergroup_v2.runners")
+    runner_ingress = [r for r in _ingress(doc) if "runners" in r["security_group_id"]]
+    assert len(runner_ingress) == 1
+    assert runner_ingress[0]["remote_group_id"].startswith("${openstack_networking_secgroup_v2.bastion")
+    assert "remote_ip_prefix" not in runner_ingress[0]
+
+
+def test_runner_registration_and_token_by_reference_only() -> None:
+    doc = synth_stack(lambda s: _fleet(s, tags=("werf",), concurrency=3))
+    regs = resources(doc, "gitlab_user_runner")
+    assert len(regs) == 2
+    for reg in regs.values():
+        assert reg["tag_list"] == ["werf"]
+        assert reg["untagged"] is False and reg["locked"] is True
+        assert reg["runner_type"] == "group_type" and reg["group_id"] == 7
+    for name, vm in resources(doc, "openstack_compute_instance_v2").items():
+        if name.startswith("runners"):
+            assert 'token = "${gitlab_user_runner.runners_registration-' in vm["user_data"]
+            assert "concurrent = 3" in vm["user_data"] and 'executor = "docker"' in vm["user_data"]
+            assert "glrt-" not in vm["user_data"]
+
+
+def test_zero_runners_create_no_vm_and_no_registration() -> None:
+    doc = synth_stack(lambda s: _fleet(s, count=0))
+    assert not any(k.startswith("runners") for k in resources(doc, "openstack_compute_instance_v2"))
+    assert resources(doc, "gitlab_user_runner") == {}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "argument"),
+    [
+        ({"project_id": 3}, "group_id/project_id"),
+        ({"executor": "kubernetes"}, "executor"),
+        ({"tags": ()}, "tags"),
+        ({"count": -1}, "count"),
+        ({"gitlab_url": "gitlab.example.com"}, "gitlab_url"),
+    ],
+)
+def test_bad_runner_arguments(overrides, argument) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: _fleet(s, **overrides))
+    assert err.value.argument == argument
+    assert err.value.construct_path == "test/runners"
