@@ -21,6 +21,7 @@ from constructs_lib import (
     KubernetesAccess,
     NodeRoleTaints,
     OpenStackCloud,
+    WORKER,
     PlatformAddons,
 )
 from .config import EnvironmentConfig, SourceMap
@@ -44,9 +45,11 @@ class PlatformStack(TerraformStack):
         KubernetesProvider(self, "kubernetes", **connection)
         self._variables: dict[str, TerraformVariable] = {}
 
-        roles = sorted({g.role for g in config.node_group.values()} & set(DEDICATED_ROLES))
-        if roles and config.platform.taint_dedicated_roles:
-            NodeRoleTaints(self, "node-roles", roles=roles)
+        # Magnum's default-worker group always exists, with role "worker".
+        node_roles = {WORKER} | {g.role for g in config.node_group.values()}
+        dedicated = sorted(node_roles & set(DEDICATED_ROLES))
+        if dedicated and config.platform.taint_dedicated_roles:
+            NodeRoleTaints(self, "node-roles", roles=dedicated)
 
         cloud = None
         if addon_enabled(config, "openstack-cloud-controller-manager"):
@@ -87,6 +90,7 @@ class PlatformStack(TerraformStack):
             self.addons = PlatformAddons(
                 self,
                 "addons",
+                node_roles=node_roles,
                 addons=addons,
                 extra_charts=extra,
                 ha=config.platform.ha,

@@ -9,6 +9,7 @@ from constructs_lib import AddonSettings, ConstructArgumentError, ExtraChart, He
 from constructs_lib.addons import CATALOG, catalog_values, deep_merge
 from tests.conftest import resources, synth_stack
 
+ROLES = ("system", "frontend", "worker")
 CLOUD = OpenStackCloud("https://keystone.example/v3", "ru-1", "${var.id}", "${var.secret}")
 
 
@@ -30,7 +31,7 @@ def test_catalog_versions_are_pinned_and_charts_complete() -> None:
 
 
 def test_default_set_is_installed_in_dependency_order() -> None:
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD))
     releases = _releases(doc)
     assert set(releases) == {"openstack-cloud-controller-manager", "openstack-cinder-csi", "cert-manager", "metrics-server", "traefik"}
     assert releases["openstack-cinder-csi"]["depends_on"] == [
@@ -41,13 +42,13 @@ def test_default_set_is_installed_in_dependency_order() -> None:
 
 
 def test_role_placement_puts_selector_and_toleration_on_every_component() -> None:
-    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None)
+    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None, node_roles=ROLES)
     for component in (values, values["webhook"], values["cainjector"], values["startupapicheck"]):
         assert component["nodeSelector"] == {"magnum.openstack.org/role": "system"}
         assert component["tolerations"] == [
             {"key": "dedicated.deckhouse.io", "operator": "Equal", "value": "system", "effect": "NoExecute"}
         ]
-    traefik = catalog_values(CATALOG["traefik"], ha=False, image_registry=None)
+    traefik = catalog_values(CATALOG["traefik"], ha=False, image_registry=None, node_roles=ROLES)
     assert traefik["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
     assert traefik["tolerations"][0]["value"] == "frontend"
     # Private by default: no floating IP for the frontend load balancer unless asked.
@@ -55,18 +56,18 @@ def test_role_placement_puts_selector_and_toleration_on_every_component() -> Non
 
 
 def test_ha_and_registry_mirror() -> None:
-    values = catalog_values(CATALOG["cert-manager"], ha=True, image_registry="harbor.internal/proxy/")
+    values = catalog_values(CATALOG["cert-manager"], ha=True, image_registry="harbor.internal/proxy/", node_roles=ROLES)
     assert values["replicaCount"] == values["webhook"]["replicaCount"] == 2
     assert values["imageRegistry"] == "harbor.internal/proxy"
-    csi = catalog_values(CATALOG["openstack-cinder-csi"], ha=True, image_registry="mirror:5000")
+    csi = catalog_values(CATALOG["openstack-cinder-csi"], ha=True, image_registry="mirror:5000", node_roles=ROLES)
     assert csi["csi"]["plugin"]["controllerPlugin"]["replicas"] == 2
     assert csi["csi"]["plugin"]["image"]["repository"] == "mirror:5000/provider-os/cinder-csi-plugin"
-    assert catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None).get("replicas") is None
+    assert catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None, node_roles=ROLES).get("replicas") is None
 
 
 def test_environment_values_deep_merge_over_catalog_defaults() -> None:
     settings = {"traefik": AddonSettings(values={"service": {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}}})}
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", addons=settings, cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, addons=settings, cloud=CLOUD))
     values = _values(_releases(doc)["traefik"])
     assert values["service"]["spec"] == {"type": "LoadBalancer", "loadBalancerSourceRanges": ["192.0.2.0/24"]}
     assert values["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
@@ -82,7 +83,7 @@ def test_deep_merge_replaces_lists_and_does_not_mutate() -> None:
 def test_switching_off_cloud_addons_skips_their_dependencies() -> None:
     settings = {name: AddonSettings(enabled=False) for name in ("openstack-cloud-controller-manager", "openstack-cinder-csi")}
     settings["kube-prometheus-stack"] = AddonSettings(enabled=True)
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", addons=settings))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, addons=settings))
     releases = _releases(doc)
     assert "openstack-cloud-controller-manager" not in releases and "openstack-cinder-csi" not in releases
     assert "depends_on" not in releases["traefik"]
@@ -90,7 +91,7 @@ def test_switching_off_cloud_addons_skips_their_dependencies() -> None:
 
 
 def test_cloud_credentials_go_only_through_set_sensitive() -> None:
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD))
     occm = _releases(doc)["openstack-cloud-controller-manager"]
     names = {item["name"]: item["value"] for item in occm["set_sensitive"]}
     assert names == {
@@ -102,7 +103,7 @@ def test_cloud_credentials_go_only_through_set_sensitive() -> None:
 
 def test_extra_chart_after_its_dependency() -> None:
     extra = [ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", {"a": 1}, depends_on=("traefik",))]
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", extra_charts=extra, cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, extra_charts=extra, cloud=CLOUD))
     podinfo = _releases(doc)["podinfo"]
     assert podinfo["depends_on"] == ["helm_release.addons_traefik_release_969CF1EF"]
     assert _values(podinfo) == {"a": 1}
@@ -126,13 +127,13 @@ def test_extra_chart_after_its_dependency() -> None:
 )
 def test_bad_addon_declarations(kwargs, argument) -> None:
     with pytest.raises(ConstructArgumentError) as err:
-        synth_stack(lambda s: PlatformAddons(s, "addons", cloud=CLOUD, **kwargs))
+        synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD, **kwargs))
     assert err.value.argument == argument
 
 
 def test_cloud_controller_needs_credentials() -> None:
     with pytest.raises(ConstructArgumentError) as err:
-        synth_stack(lambda s: PlatformAddons(s, "addons"))
+        synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES))
     assert err.value.argument == "cloud"
 
 
@@ -144,3 +145,14 @@ def test_helm_addon_passes_release_settings_through() -> None:
     (release,) = resources(doc, "helm_release").values()
     assert (release["atomic"], release["wait"], release["timeout"], release["skip_crds"], release["max_history"]) == (
         False, False, 120, True, 3)
+
+
+def test_no_placement_on_a_role_the_cluster_does_not_have() -> None:
+    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None, node_roles=("worker",))
+    assert "nodeSelector" not in values and "tolerations" not in values
+
+
+def test_simple_environment_addons_run_anywhere(shipped_stacks) -> None:
+    for release in resources(shipped_stacks["simple-platform"], "helm_release").values():
+        assert "magnum.openstack.org/role" not in "".join(release.get("values", [])), release["name"]
+    assert resources(shipped_stacks["simple-platform"], "kubernetes_node_taint") == {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,7 +69,9 @@ class PlatformAddons(Construct):
     """Install the enabled catalog addons and the extra charts.
 
     Placement: an addon with a role gets ``nodeSelector`` for that role's Magnum label and the
-    toleration of the role's taint at every path the catalog lists. With ``ha`` each listed
+    toleration of the role's taint at every path the catalog lists, when the cluster has nodes
+    of that role (``node_roles``); otherwise it is left to run on any node, since a selector
+    that matches no node would keep it pending forever. With ``ha`` each listed
     replica key is set. With ``image_registry`` every image the catalog knows is pulled from
     the mirror. Environment values always win over all of these.
 
@@ -77,6 +79,7 @@ class PlatformAddons(Construct):
     dependency that is disabled is assumed provided by the cluster (e.g. the Magnum driver
     installed the cloud-controller-manager) and is skipped.
 
+    :param node_roles: the roles the cluster's node groups have (e.g. ``{"system", "worker"}``).
     :param addons: catalog name -> :class:`AddonSettings`. Names not in the catalog are errors.
     :param extra_charts: :class:`ExtraChart` releases beside the catalog.
     :param ha: run replicated components with several replicas. Default ``False``.
@@ -90,6 +93,7 @@ class PlatformAddons(Construct):
         scope: Construct,
         id: str,
         *,
+        node_roles: Collection[str],
         addons: Mapping[str, AddonSettings] | None = None,
         extra_charts: Sequence[ExtraChart] = (),
         ha: bool = False,
@@ -146,7 +150,7 @@ class PlatformAddons(Construct):
                 continue
             spec, settings = item
             sensitive = dict(settings.sensitive_values)
-            values = catalog_values(spec, ha=ha, image_registry=image_registry)
+            values = catalog_values(spec, ha=ha, image_registry=image_registry, node_roles=node_roles)
             if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
                 assert cloud is not None
                 values = deep_merge(values, {"cloudConfig": {"global": {"auth-url": cloud.auth_url, "region": cloud.region}}})
@@ -166,10 +170,12 @@ def _is_enabled(spec: AddonSpec, settings: AddonSettings | None) -> bool:
     return settings.enabled
 
 
-def catalog_values(spec: AddonSpec, *, ha: bool, image_registry: str | None) -> dict[str, Any]:
+def catalog_values(
+    spec: AddonSpec, *, ha: bool, image_registry: str | None, node_roles: Collection[str]
+) -> dict[str, Any]:
     """The catalog's values for ``spec`` before the environment's own values are merged."""
     values = deep_merge({}, spec.values)
-    if spec.role is not None:
+    if spec.role is not None and spec.role in node_roles:
         for place in spec.placement_paths:
             values = deep_merge(
                 values,
