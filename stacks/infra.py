@@ -173,4 +173,11 @@ class InfraStack(TerraformStack):
                     )
                 )
         TerraformOutput(self, "kubernetes_api_address", value=self.cluster.api_address)
+        TerraformOutput(
+            self,
+            "kubeconfig",
+            value=self.cluster.cluster.kubeconfig.lookup("raw_config"),
+            sensitive=True,
+            description="admin kubeconfig: terraform output -raw kubeconfig",
+        )
         TerraformOutput(self, "cluster_id", value=self.cluster.cluster_id)

@@ -169,3 +169,18 @@ CATALOG: MappingProxyType[str, AddonSpec] = MappingProxyType(
         )
     }
 )
+
+
+def markdown_table() -> str:
+    """The catalog as a Markdown table (kept in the README by scripts/update_readme.py)."""
+    rows = [
+        "| addon | chart | version | namespace | nodes | on by default | installed after |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for spec in CATALOG.values():
+        rows.append(
+            f"| `{spec.name}` | `{spec.chart}` from {spec.repository} | {spec.version} | {spec.namespace} "
+            f"| {spec.role or 'chart default'} | {'yes' if spec.enabled_by_default else 'no'} "
+            f"| {', '.join(spec.depends_on) or '-'} |"
+        )
+    return "\n".join(rows)
