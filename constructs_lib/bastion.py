@@ -6,14 +6,13 @@ import logging
 from collections.abc import Sequence
 
 from cdktf import Token
-from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
 from cdktf_cdktf_provider_openstack.networking_floatingip_associate_v2 import NetworkingFloatingipAssociateV2
 from cdktf_cdktf_provider_openstack.networking_floatingip_v2 import NetworkingFloatingipV2
-from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
 from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
+from ._server import private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
@@ -74,25 +73,18 @@ class Bastion(Construct):
         else:
             log.warning("%s: ssh_allowed_cidrs is empty, so no SSH rule was written; the bastion is unreachable", path)
 
-        self.port = NetworkingPortV2(
+        self.port, self.instance = private_server(
             self,
-            "port",
+            port_id="port",
+            instance_id="instance",
             name=name,
-            network_id=network.network_id,
-            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id)],
-            security_group_ids=[self.security_group.id],
-            admin_state_up=True,
-        )
-        self.instance = ComputeInstanceV2(
-            self,
-            "instance",
-            name=name,
-            flavor_name=flavor,
-            image_name=image,
-            key_pair=keypair.name,
-            network=[{"port": self.port.id}],
+            network=network,
+            security_group=self.security_group,
+            flavor=flavor,
+            image=image,
+            keypair=keypair,
             user_data=cloud_init.render(cloud_init.hardened_base()),
-            metadata={"role": "bastion"},
+            role="bastion",
         )
         self.private_address: str = self.instance.access_ip_v4
         self.ssh_user = ssh_user

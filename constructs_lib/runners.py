@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from cdktf_cdktf_provider_gitlab.user_runner import UserRunner
 from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
 from cdktf_cdktf_provider_openstack.compute_servergroup_v2 import ComputeServergroupV2
-from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
 from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
+from ._server import private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
@@ -153,26 +153,19 @@ class RunnerFleet(Construct):
                     runcmd=["systemctl enable --now gitlab-runner", "systemctl restart gitlab-runner"],
                 )
             )
-            port = NetworkingPortV2(
+            _, instance = private_server(
                 self,
-                f"port-{index}",
+                port_id=f"port-{index}",
+                instance_id=f"instance-{index}",
                 name=vm_name,
-                network_id=network.network_id,
-                fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id)],
-                security_group_ids=[self.security_group.id],
-                admin_state_up=True,
-            )
-            instance = ComputeInstanceV2(
-                self,
-                f"instance-{index}",
-                name=vm_name,
-                flavor_name=flavor,
-                image_name=image,
-                key_pair=keypair.name,
-                network=[{"port": port.id}],
-                scheduler_hints=[{"group": group.id}],
+                network=network,
+                security_group=self.security_group,
+                flavor=flavor,
+                image=image,
+                keypair=keypair,
                 user_data=user_data,
-                metadata={"role": "gitlab-runner"},
+                role="gitlab-runner",
+                server_group_id=group.id,
             )
             self.registrations.append(registration)
             self.instances.append(instance)
