@@ -19,7 +19,14 @@ from .cluster import KubernetesAccess, ManagedCluster  # noqa: E402
 from .errors import ConstructArgumentError, PlatformError  # noqa: E402
 from .keypair import SshKeyPair  # noqa: E402
 from .network import Network, SubnetSpec  # noqa: E402
-from .node_groups import DEDICATED_ROLES, FRONTEND, STANDARD_ROLES, SYSTEM, WORKER, NodeGroup  # noqa: E402
+from .node_groups import (  # noqa: E402
+    DEDICATED_ROLES,
+    FRONTEND,
+    STANDARD_ROLES,
+    SYSTEM,
+    WORKER,
+    NodeGroup,
+)
 from .node_taints import NodeRoleTaints  # noqa: E402
 from .runners import RunnerFleet  # noqa: E402
 from .security_group import Connections, Port, SecurityGroup  # noqa: E402

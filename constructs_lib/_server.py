@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
-from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
+from cdktf_cdktf_provider_openstack.networking_port_v2 import (
+    NetworkingPortV2,
+    NetworkingPortV2FixedIp,
+)
 from constructs import Construct
 
 from .keypair import SshKeyPair

@@ -23,7 +23,10 @@ def child_path(scope: Construct, id_: str) -> str:
 def dns_label(path: str, argument: str, value: str) -> str:
     if not isinstance(value, str) or not _NAME.match(value):
         raise ConstructArgumentError(
-            path, argument, value, "lowercase letters, digits and '-', 1-63 characters, starting and ending alphanumeric"
+            path,
+            argument,
+            value,
+            "lowercase letters, digits and '-', 1-63 characters, starting and ending alphanumeric",
         )
     return value
 

@@ -6,8 +6,12 @@ import logging
 from collections.abc import Sequence
 
 from cdktf import Token
-from cdktf_cdktf_provider_openstack.networking_floatingip_associate_v2 import NetworkingFloatingipAssociateV2
-from cdktf_cdktf_provider_openstack.networking_floatingip_v2 import NetworkingFloatingipV2
+from cdktf_cdktf_provider_openstack.networking_floatingip_associate_v2 import (
+    NetworkingFloatingipAssociateV2,
+)
+from cdktf_cdktf_provider_openstack.networking_floatingip_v2 import (
+    NetworkingFloatingipV2,
+)
 from constructs import Construct
 
 from . import _validate as check
@@ -92,7 +96,9 @@ class Bastion(Construct):
         if floating_ip:
             assert network.external_network_name is not None
             fip = NetworkingFloatingipV2(self, "floating-ip", pool=network.external_network_name, description=name)
-            NetworkingFloatingipAssociateV2(self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id)
+            NetworkingFloatingipAssociateV2(
+                self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id
+            )
             self.public_address = fip.address
 
     @property

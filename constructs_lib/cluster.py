@@ -6,8 +6,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_openstack.containerinfra_cluster_v1 import ContainerinfraClusterV1
-from cdktf_cdktf_provider_openstack.containerinfra_clustertemplate_v1 import ContainerinfraClustertemplateV1
+from cdktf_cdktf_provider_openstack.containerinfra_cluster_v1 import (
+    ContainerinfraClusterV1,
+)
+from cdktf_cdktf_provider_openstack.containerinfra_clustertemplate_v1 import (
+    ContainerinfraClustertemplateV1,
+)
 from constructs import Construct
 
 from . import _validate as check

@@ -6,9 +6,13 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from cdktf_cdktf_provider_openstack.data_openstack_networking_network_v2 import DataOpenstackNetworkingNetworkV2
+from cdktf_cdktf_provider_openstack.data_openstack_networking_network_v2 import (
+    DataOpenstackNetworkingNetworkV2,
+)
 from cdktf_cdktf_provider_openstack.networking_network_v2 import NetworkingNetworkV2
-from cdktf_cdktf_provider_openstack.networking_router_interface_v2 import NetworkingRouterInterfaceV2
+from cdktf_cdktf_provider_openstack.networking_router_interface_v2 import (
+    NetworkingRouterInterfaceV2,
+)
 from cdktf_cdktf_provider_openstack.networking_router_v2 import NetworkingRouterV2
 from cdktf_cdktf_provider_openstack.networking_subnet_v2 import NetworkingSubnetV2
 from constructs import Construct

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from cdktf_cdktf_provider_openstack.containerinfra_nodegroup_v1 import ContainerinfraNodegroupV1
+from cdktf_cdktf_provider_openstack.containerinfra_nodegroup_v1 import (
+    ContainerinfraNodegroupV1,
+)
 from constructs import Construct
 
 from . import _validate as check

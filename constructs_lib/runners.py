@@ -99,10 +99,15 @@ class RunnerFleet(Construct):
         check.non_empty(path, "flavor", flavor)
         check.non_empty(path, "image", image)
         if not isinstance(gitlab_url, str) or not gitlab_url.startswith(("https://", "http://")):
-            raise ConstructArgumentError(path, "gitlab_url", gitlab_url, "an http(s) URL such as https://gitlab.example.com")
+            raise ConstructArgumentError(
+                path, "gitlab_url", gitlab_url, "an http(s) URL such as https://gitlab.example.com"
+            )
         if (group_id is None) == (project_id is None):
             raise ConstructArgumentError(
-                path, "group_id/project_id", (group_id, project_id), "exactly one of them (runners are group or project scoped)"
+                path,
+                "group_id/project_id",
+                (group_id, project_id),
+                "exactly one of them (runners are group or project scoped)",
             )
         if isinstance(tags, str) or not tags or not all(isinstance(t, str) and t for t in tags):
             raise ConstructArgumentError(path, "tags", tags, "a non-empty list of tags (untagged jobs are turned off)")

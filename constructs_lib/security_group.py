@@ -15,7 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from cdktf_cdktf_provider_openstack.networking_secgroup_rule_v2 import NetworkingSecgroupRuleV2
+from cdktf_cdktf_provider_openstack.networking_secgroup_rule_v2 import (
+    NetworkingSecgroupRuleV2,
+)
 from cdktf_cdktf_provider_openstack.networking_secgroup_v2 import NetworkingSecgroupV2
 from constructs import Construct
 
@@ -133,7 +135,10 @@ class SecurityGroup(Construct):
         rule_id = _rule_id(f"{direction}-{port.label}-{peer_label}")
         if self.node.try_find_child(rule_id) is not None:
             raise ConstructArgumentError(
-                self.node.path, "rule", f"{direction} {port.label} {peer_label}", "each rule once; this one is already in the group"
+                self.node.path,
+                "rule",
+                f"{direction} {port.label} {peer_label}",
+                "each rule once; this one is already in the group",
             )
         return NetworkingSecgroupRuleV2(
             self,

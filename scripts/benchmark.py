@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 _LIST_MODULES = """
 import json, sys
 import stacks.app  # everything the app imports
-print(json.dumps(sorted(m for m in sys.modules if m.startswith(("cdktf", "constructs")) and not m.startswith("constructs_lib"))))
+bindings = [m for m in sys.modules if m.startswith(("cdktf", "constructs")) and not m.startswith("constructs_lib")]
+print(json.dumps(sorted(bindings)))
 """
 
 _RUNTIME = """
@@ -75,7 +76,9 @@ def main() -> None:
         envs = tmp_path / "envs"
         envs.mkdir()
         _generated_environment(envs, 50)
-        large = _timed([py, "-m", "stacks", "--environments-dir", str(envs), "--out", str(tmp_path / "large")], args.runs)
+        large = _timed(
+            [py, "-m", "stacks", "--environments-dir", str(envs), "--out", str(tmp_path / "large")], args.runs
+        )
     result = {
         "runs": args.runs,
         "cdktf_runtime_s": round(runtime, 2),

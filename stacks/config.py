@@ -226,7 +226,10 @@ class SourceMap:
 
 
 def _normalize(
-    node: Mapping[str, Any], path: tuple[str, ...], block_lines: dict[tuple[str, ...], tuple[int, int]], source: SourceMap
+    node: Mapping[str, Any],
+    path: tuple[str, ...],
+    block_lines: dict[tuple[str, ...], tuple[int, int]],
+    source: SourceMap,
 ) -> dict[str, Any]:
     """hcl2's block lists -> plain dicts keyed by block name (and label), lines recorded."""
     result: dict[str, Any] = {}
@@ -289,7 +292,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
             if isinstance(arg, type) and issubclass(arg, BaseModel):
                 model = arg
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return [k for k in model.model_fields if k != "name"] if model is EnvironmentConfig else list(model.model_fields)
+        return (
+            [k for k in model.model_fields if k != "name"] if model is EnvironmentConfig else list(model.model_fields)
+        )
     return []
 
 

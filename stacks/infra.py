@@ -32,7 +32,12 @@ _MAGNUM_LABEL_OF_ADDON = {
 def backend_of(config: EnvironmentConfig) -> StateBackend:
     b = config.backend
     return StateBackend(
-        kind=b.kind, bucket=b.bucket, endpoint=b.endpoint, region=b.region, key_prefix=config.name, local_dir=b.local_dir
+        kind=b.kind,
+        bucket=b.bucket,
+        endpoint=b.endpoint,
+        region=b.region,
+        key_prefix=config.name,
+        local_dir=b.local_dir,
     )
 
 
@@ -117,9 +122,7 @@ class InfraStack(TerraformStack):
                 )
 
         c = config.cluster
-        labels = {
-            label: "false" for addon, label in _MAGNUM_LABEL_OF_ADDON.items() if addon_enabled(config, addon)
-        }
+        labels = {label: "false" for addon, label in _MAGNUM_LABEL_OF_ADDON.items() if addon_enabled(config, addon)}
         labels.update(c.labels)
         with source.origin(
             "cluster", renames={"node_flavor": "worker_flavor", "node_count": "worker_count", "name": ""}

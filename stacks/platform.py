@@ -16,14 +16,15 @@ from constructs import Construct
 
 from constructs_lib import (
     DEDICATED_ROLES,
+    WORKER,
     AddonSettings,
     ExtraChart,
     KubernetesAccess,
     NodeRoleTaints,
     OpenStackCloud,
-    WORKER,
     PlatformAddons,
 )
+
 from .config import EnvironmentConfig, SourceMap
 from .infra import addon_enabled, backend_of
 
@@ -31,7 +32,9 @@ from .infra import addon_enabled, backend_of
 class PlatformStack(TerraformStack):
     """Addons and node roles for one environment's cluster."""
 
-    def __init__(self, scope: Construct, config: EnvironmentConfig, source: SourceMap, access: KubernetesAccess) -> None:
+    def __init__(
+        self, scope: Construct, config: EnvironmentConfig, source: SourceMap, access: KubernetesAccess
+    ) -> None:
         stack_name = f"{config.name}-platform"
         super().__init__(scope, stack_name)
         backend_of(config).apply(self, stack_name)
@@ -57,10 +60,12 @@ class PlatformStack(TerraformStack):
                 auth_url=config.openstack.auth_url,
                 region=config.openstack.region,
                 application_credential_id=self._secret(
-                    "openstack_application_credential_id", "OpenStack application credential id for the cloud-controller-manager"
+                    "openstack_application_credential_id",
+                    "OpenStack application credential id for the cloud-controller-manager",
                 ),
                 application_credential_secret=self._secret(
-                    "openstack_application_credential_secret", "OpenStack application credential secret for the cloud-controller-manager"
+                    "openstack_application_credential_secret",
+                    "OpenStack application credential secret for the cloud-controller-manager",
                 ),
             )
         addons = {

@@ -6,10 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import constructs_lib  # noqa: F401  (first: silences the jsii banner before cdktf loads)
 import pytest
-
-import constructs_lib  # noqa: F401  (silences the jsii banner before cdktf loads)
-from cdktf import Testing, TerraformStack
+from cdktf import TerraformStack, Testing
 from stacks.app import ENVIRONMENTS_DIR, synth
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,10 +24,7 @@ def shipped_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def shipped_stacks(shipped_out: Path) -> dict[str, dict[str, Any]]:
-    return {
-        d.name: json.loads((d / "cdk.tf.json").read_text())
-        for d in sorted((shipped_out / "stacks").iterdir())
-    }
+    return {d.name: json.loads((d / "cdk.tf.json").read_text()) for d in sorted((shipped_out / "stacks").iterdir())}
 
 
 def synth_stack(build: Callable[[TerraformStack], object]) -> dict[str, Any]:

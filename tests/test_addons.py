@@ -5,7 +5,14 @@ import re
 import pytest
 import yaml
 
-from constructs_lib import AddonSettings, ConstructArgumentError, ExtraChart, HelmAddon, OpenStackCloud, PlatformAddons
+from constructs_lib import (
+    AddonSettings,
+    ConstructArgumentError,
+    ExtraChart,
+    HelmAddon,
+    OpenStackCloud,
+    PlatformAddons,
+)
 from constructs_lib.addons import CATALOG, catalog_values, deep_merge
 from tests.conftest import resources, synth_stack
 
@@ -22,8 +29,14 @@ def _values(release):
 
 
 def test_catalog_versions_are_pinned_and_charts_complete() -> None:
-    assert {"openstack-cloud-controller-manager", "openstack-cinder-csi", "cert-manager", "metrics-server",
-            "traefik", "kube-prometheus-stack"} <= set(CATALOG)
+    assert {
+        "openstack-cloud-controller-manager",
+        "openstack-cinder-csi",
+        "cert-manager",
+        "metrics-server",
+        "traefik",
+        "kube-prometheus-stack",
+    } <= set(CATALOG)
     for spec in CATALOG.values():
         assert re.fullmatch(r"v?\d+\.\d+\.\d+", spec.version), spec.name
         assert spec.repository.startswith("https://"), spec.name
@@ -33,7 +46,13 @@ def test_catalog_versions_are_pinned_and_charts_complete() -> None:
 def test_default_set_is_installed_in_dependency_order() -> None:
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD))
     releases = _releases(doc)
-    assert set(releases) == {"openstack-cloud-controller-manager", "openstack-cinder-csi", "cert-manager", "metrics-server", "traefik"}
+    assert set(releases) == {
+        "openstack-cloud-controller-manager",
+        "openstack-cinder-csi",
+        "cert-manager",
+        "metrics-server",
+        "traefik",
+    }
     assert releases["openstack-cinder-csi"]["depends_on"] == [
         "helm_release.addons_openstack-cloud-controller-manager_release_957BFFA8"
     ]
@@ -62,7 +81,10 @@ def test_ha_and_registry_mirror() -> None:
     csi = catalog_values(CATALOG["openstack-cinder-csi"], ha=True, image_registry="mirror:5000", node_roles=ROLES)
     assert csi["csi"]["plugin"]["controllerPlugin"]["replicas"] == 2
     assert csi["csi"]["plugin"]["image"]["repository"] == "mirror:5000/provider-os/cinder-csi-plugin"
-    assert catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None, node_roles=ROLES).get("replicas") is None
+    assert (
+        catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None, node_roles=ROLES).get("replicas")
+        is None
+    )
 
 
 def test_environment_values_deep_merge_over_catalog_defaults() -> None:
@@ -81,7 +103,9 @@ def test_deep_merge_replaces_lists_and_does_not_mutate() -> None:
 
 
 def test_switching_off_cloud_addons_skips_their_dependencies() -> None:
-    settings = {name: AddonSettings(enabled=False) for name in ("openstack-cloud-controller-manager", "openstack-cinder-csi")}
+    settings = {
+        name: AddonSettings(enabled=False) for name in ("openstack-cloud-controller-manager", "openstack-cinder-csi")
+    }
     settings["kube-prometheus-stack"] = AddonSettings(enabled=True)
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, addons=settings))
     releases = _releases(doc)
@@ -102,7 +126,9 @@ def test_cloud_credentials_go_only_through_set_sensitive() -> None:
 
 
 def test_extra_chart_after_its_dependency() -> None:
-    extra = [ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", {"a": 1}, depends_on=("traefik",))]
+    extra = [
+        ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", {"a": 1}, depends_on=("traefik",))
+    ]
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, extra_charts=extra, cloud=CLOUD))
     podinfo = _releases(doc)["podinfo"]
     assert podinfo["depends_on"] == ["helm_release.addons_traefik_release_969CF1EF"]
@@ -113,13 +139,18 @@ def test_extra_chart_after_its_dependency() -> None:
     ("kwargs", "argument"),
     [
         ({"addons": {"ingress-nginx": AddonSettings()}}, "addons['ingress-nginx']"),
-        ({"extra_charts": [ExtraChart("x", "https://c", "x", "1.0.0", "x", depends_on=("nope",))]}, "extra_charts['x'].depends_on"),
+        (
+            {"extra_charts": [ExtraChart("x", "https://c", "x", "1.0.0", "x", depends_on=("nope",))]},
+            "extra_charts['x'].depends_on",
+        ),
         ({"extra_charts": [ExtraChart("traefik", "https://c", "x", "1.0.0", "x")]}, "extra_charts['traefik']"),
         (
-            {"extra_charts": [
-                ExtraChart("a", "https://c", "a", "1.0.0", "a", depends_on=("b",)),
-                ExtraChart("b", "https://c", "b", "1.0.0", "b", depends_on=("a",)),
-            ]},
+            {
+                "extra_charts": [
+                    ExtraChart("a", "https://c", "a", "1.0.0", "a", depends_on=("b",)),
+                    ExtraChart("b", "https://c", "b", "1.0.0", "b", depends_on=("a",)),
+                ]
+            },
             "depends_on",
         ),
         ({"addons": {"cert-manager": AddonSettings(version="^1.21")}}, "version"),
@@ -139,12 +170,28 @@ def test_cloud_controller_needs_credentials() -> None:
 
 def test_helm_addon_passes_release_settings_through() -> None:
     doc = synth_stack(
-        lambda s: HelmAddon(s, "app", repository="oci://registry.example/charts", chart="app", version="1.2.3",
-                            namespace="apps", atomic=False, wait=False, timeout=120, skip_crds=True, max_history=3)
+        lambda s: HelmAddon(
+            s,
+            "app",
+            repository="oci://registry.example/charts",
+            chart="app",
+            version="1.2.3",
+            namespace="apps",
+            atomic=False,
+            wait=False,
+            timeout=120,
+            skip_crds=True,
+            max_history=3,
+        )
     )
     (release,) = resources(doc, "helm_release").values()
     assert (release["atomic"], release["wait"], release["timeout"], release["skip_crds"], release["max_history"]) == (
-        False, False, 120, True, 3)
+        False,
+        False,
+        120,
+        True,
+        3,
+    )
 
 
 def test_no_placement_on_a_role_the_cluster_does_not_have() -> None:

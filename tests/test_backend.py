@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import cdktf
+import pytest
 
 from constructs_lib import ConstructArgumentError, StateBackend
 
@@ -21,7 +21,12 @@ def test_s3_backend_for_non_aws_stores_with_lockfile_and_no_credentials() -> Non
     assert s3["key"] == "env/env-infra.tfstate"
     assert s3["endpoints"] == {"s3": "https://s3.example"}
     assert s3["use_lockfile"] is True and s3["use_path_style"] is True
-    for flag in ("skip_credentials_validation", "skip_region_validation", "skip_requesting_account_id", "skip_metadata_api_check"):
+    for flag in (
+        "skip_credentials_validation",
+        "skip_region_validation",
+        "skip_requesting_account_id",
+        "skip_metadata_api_check",
+    ):
         assert s3[flag] is True
     assert not {"access_key", "secret_key", "token"} & set(s3)
 

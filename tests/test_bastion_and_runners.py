@@ -4,7 +4,14 @@ import logging
 
 import pytest
 
-from constructs_lib import Bastion, ConstructArgumentError, Network, RunnerFleet, SshKeyPair, SubnetSpec
+from constructs_lib import (
+    Bastion,
+    ConstructArgumentError,
+    Network,
+    RunnerFleet,
+    SshKeyPair,
+    SubnetSpec,
+)
 from tests.conftest import resources, synth_stack
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0Vbw2SmHb4vJ7cfX2hKqV0M0QvSx8Rt3wq4hN8kYJv test"
@@ -12,14 +19,20 @@ KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0Vbw2SmHb4vJ7cfX2hKqV0M0QvSx8Rt3wq4
 
 def _base(stack, closed: bool = False):
     network = Network(
-        stack, "network", name="env", subnets=[SubnetSpec("nodes", "10.0.0.0/24")], external_network=None if closed else "ext"
+        stack,
+        "network",
+        name="env",
+        subnets=[SubnetSpec("nodes", "10.0.0.0/24")],
+        external_network=None if closed else "ext",
     )
     return network, SshKeyPair(stack, "keypair", name="admin", public_key=KEY)
 
 
 def _bastion(stack, cidrs=("198.51.100.0/24",), **kw):
     network, keypair = _base(stack, closed=kw.pop("closed", False))
-    return Bastion(stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=cidrs, **kw)
+    return Bastion(
+        stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=cidrs, **kw
+    )
 
 
 def _ingress(doc):
@@ -61,9 +74,19 @@ def test_bad_public_key_is_refused() -> None:
 
 def _fleet(stack, count=2, **kw):
     network, keypair = _base(stack)
-    bastion = Bastion(stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=["198.51.100.0/24"])
-    args = dict(network=network, keypair=keypair, count=count, flavor="f", image="i",
-                gitlab_url="https://gitlab.example.com", group_id=7, ssh_from=bastion)
+    bastion = Bastion(
+        stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=["198.51.100.0/24"]
+    )
+    args = dict(
+        network=network,
+        keypair=keypair,
+        count=count,
+        flavor="f",
+        image="i",
+        gitlab_url="https://gitlab.example.com",
+        group_id=7,
+        ssh_from=bastion,
+    )
     args.update(kw)
     return RunnerFleet(stack, "runners", **args)
 

@@ -2,13 +2,24 @@ from __future__ import annotations
 
 import pytest
 
-from constructs_lib import ConstructArgumentError, ManagedCluster, Network, NodeGroup, NodeRoleTaints, SubnetSpec
+from constructs_lib import (
+    ConstructArgumentError,
+    ManagedCluster,
+    Network,
+    NodeGroup,
+    NodeRoleTaints,
+    SubnetSpec,
+)
 from tests.conftest import resources, synth_stack
 
 
 def _cluster(stack, **kw):
-    network = Network(stack, "network", name="env", subnets=[SubnetSpec("nodes", "10.0.0.0/24")], external_network="ext")
-    args = dict(name="env", network=network, kubernetes_version="v1.30.4", image="fcos", master_flavor="m", node_flavor="n")
+    network = Network(
+        stack, "network", name="env", subnets=[SubnetSpec("nodes", "10.0.0.0/24")], external_network="ext"
+    )
+    args = dict(
+        name="env", network=network, kubernetes_version="v1.30.4", image="fcos", master_flavor="m", node_flavor="n"
+    )
     args.update(kw)
     return ManagedCluster(stack, "cluster", **args)
 
@@ -61,10 +72,17 @@ def test_bad_cluster_arguments(overrides, argument) -> None:
 
 def test_node_group_role_counts_and_bounds() -> None:
     doc = synth_stack(
-        lambda s: NodeGroup(s, "ng", cluster=_cluster(s), name="front", role="frontend", flavor="f", node_count=2, max_node_count=4)
+        lambda s: NodeGroup(
+            s, "ng", cluster=_cluster(s), name="front", role="frontend", flavor="f", node_count=2, max_node_count=4
+        )
     )
     group = _only(doc, "openstack_containerinfra_nodegroup_v1")
-    assert (group["role"], group["node_count"], group["min_node_count"], group["max_node_count"]) == ("frontend", 2, 2, 4)
+    assert (group["role"], group["node_count"], group["min_node_count"], group["max_node_count"]) == (
+        "frontend",
+        2,
+        2,
+        4,
+    )
     assert group["cluster_id"].startswith("${openstack_containerinfra_cluster_v1.cluster")
 
 
@@ -89,7 +107,10 @@ def test_bad_node_groups(overrides, argument) -> None:
 def test_dedicated_roles_are_labelled_and_tainted_per_node() -> None:
     doc = synth_stack(lambda s: NodeRoleTaints(s, "roles", roles=["system", "frontend"]))
     nodes = doc["data"]["kubernetes_nodes"]
-    assert sorted(n["metadata"]["labels"]["magnum.openstack.org/role"] for n in nodes.values()) == ["frontend", "system"]
+    assert sorted(n["metadata"]["labels"]["magnum.openstack.org/role"] for n in nodes.values()) == [
+        "frontend",
+        "system",
+    ]
     taints = resources(doc, "kubernetes_node_taint")
     assert len(taints) == 2
     for taint in taints.values():

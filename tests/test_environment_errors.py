@@ -33,8 +33,12 @@ CASES = {
         "simple.hcl:36: network.subnet.nodes.cidr: '10.10.0.0/33' is not allowed: a CIDR",
     ),
     "overlapping CIDRs": (
-        (('    dns_servers = ["188.93.16.19", "188.93.17.19"]\n  }',
-          '    dns_servers = ["188.93.16.19", "188.93.17.19"]\n  }\n  subnet "extra" {\n    cidr = "10.10.2.0/24"\n  }'),),
+        (
+            (
+                '    dns_servers = ["188.93.16.19", "188.93.17.19"]\n  }',
+                '    dns_servers = ["188.93.16.19", "188.93.17.19"]\n  }\n  subnet "extra" {\n    cidr = "10.10.2.0/24"\n  }',
+            ),
+        ),
         "simple.hcl:40: network.subnet.extra.cidr: '10.10.2.0/24' is not allowed: a range that does not overlap subnet 'nodes'",
     ),
     "even master count": (
@@ -42,7 +46,12 @@ CASES = {
         "simple.hcl:49: cluster.master_count: 2 is not allowed: 1, 3 or 5",
     ),
     "min greater than max": (
-        (("# The catalog", 'node_group "w" {\n  role = "worker"\n  flavor = "x"\n  count = 3\n  min_count = 4\n  max_count = 2\n}\n# The catalog'),),
+        (
+            (
+                "# The catalog",
+                'node_group "w" {\n  role = "worker"\n  flavor = "x"\n  count = 3\n  min_count = 4\n  max_count = 2\n}\n# The catalog',
+            ),
+        ),
         "simple.hcl:57: node_group.w.min_count: 4 is not allowed: at most max_count (2)",
     ),
     "addon not in the catalog": (
@@ -70,7 +79,7 @@ CASES = {
         "simple.hcl:44: not valid HCL",
     ),
     "block twice": (
-        (("# The catalog", 'platform {\n  ha = true\n}\nplatform {\n  ha = false\n}\n# The catalog'),),
+        (("# The catalog", "platform {\n  ha = true\n}\nplatform {\n  ha = false\n}\n# The catalog"),),
         "platform: block platform may appear only once",
     ),
 }
@@ -103,7 +112,10 @@ def test_cli_reports_one_error_without_traceback_and_keeps_previous_output(env_d
     directory = env_dir("simple", (("master_count       = 1", "master_count       = 4"),))
     result = subprocess.run(
         [sys.executable, "-m", "stacks", "--environments-dir", str(directory), "--out", str(good)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 1
     assert result.stdout == ""
@@ -117,9 +129,17 @@ def test_cli_synthesizes_every_environment(tmp_path: Path) -> None:
     out = tmp_path / "cdktf.out"
     result = subprocess.run(
         [sys.executable, "-m", "stacks", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert result.returncode == 0, result.stderr
     assert "synthesized 4 stacks" in result.stdout
     assert "end-of-life" not in result.stderr
-    assert sorted(p.name for p in (out / "stacks").iterdir()) == ["ha-infra", "ha-platform", "simple-infra", "simple-platform"]
+    assert sorted(p.name for p in (out / "stacks").iterdir()) == [
+        "ha-infra",
+        "ha-platform",
+        "simple-infra",
+        "simple-platform",
+    ]

@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from constructs_lib import ConstructArgumentError, Network, Port, SecurityGroup, SubnetSpec
+from constructs_lib import (
+    ConstructArgumentError,
+    Network,
+    Port,
+    SecurityGroup,
+    SubnetSpec,
+)
 from tests.conftest import resources, synth_stack
 
 
@@ -13,9 +19,7 @@ def _network(stack, **overrides):
 
 
 def test_router_uses_the_external_network_and_joins_every_subnet() -> None:
-    doc = synth_stack(
-        lambda s: _network(s, subnets=[SubnetSpec("a", "10.0.0.0/24"), SubnetSpec("b", "10.0.1.0/24")])
-    )
+    doc = synth_stack(lambda s: _network(s, subnets=[SubnetSpec("a", "10.0.0.0/24"), SubnetSpec("b", "10.0.1.0/24")]))
     (router,) = resources(doc, "openstack_networking_router_v2").values()
     assert router["external_network_id"].startswith("${data.openstack_networking_network_v2.")
     assert len(resources(doc, "openstack_networking_router_interface_v2")) == 2

@@ -22,7 +22,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _checkov() -> str:
-    for candidate in (os.environ.get("CHECKOV"), str(ROOT / ".venv-checkov" / "bin" / "checkov"), shutil.which("checkov")):
+    for candidate in (
+        os.environ.get("CHECKOV"),
+        str(ROOT / ".venv-checkov" / "bin" / "checkov"),
+        shutil.which("checkov"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     pytest.fail("checkov not found: run scripts/setup (it installs checkov into .venv-checkov) or set CHECKOV")
@@ -31,9 +35,20 @@ def _checkov() -> str:
 @pytest.fixture(scope="module")
 def checkov_report(shipped_out: Path) -> dict[str, Any]:
     result = subprocess.run(
-        [_checkov(), "-d", str(shipped_out / "stacks"), "--framework", "terraform_json", "--skip-download",
-         "-o", "json", "--compact"],
-        capture_output=True, text=True, timeout=600,
+        [
+            _checkov(),
+            "-d",
+            str(shipped_out / "stacks"),
+            "--framework",
+            "terraform_json",
+            "--skip-download",
+            "-o",
+            "json",
+            "--compact",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode in (0, 1), result.stderr[-2000:]
     report = json.loads(result.stdout)
@@ -52,7 +67,8 @@ def test_checkov_parsed_every_stack_without_errors(checkov_report, shipped_stack
         resources = doc.get("resource", {})
         instances = set(resources.get("openstack_compute_instance_v2", {}))
         rules = {
-            name for name, rule in resources.get("openstack_networking_secgroup_rule_v2", {}).items()
+            name
+            for name, rule in resources.get("openstack_networking_secgroup_rule_v2", {}).items()
             if rule["direction"] == "ingress"
         }
         expected = {f"resource.{name}" for name in instances | rules}
@@ -116,4 +132,6 @@ def test_platform_providers_come_from_the_infra_stack_state(shipped_stacks) -> N
         assert "openstack_containerinfra_cluster_v1" not in doc.get("resource", {})
         (helm,) = doc["provider"]["helm"]
         for key in ("host", "cluster_ca_certificate", "client_certificate", "client_key"):
-            assert helm["kubernetes"][key].startswith(f"${{data.terraform_remote_state.cross-stack-reference-input-{infra}.")
+            assert helm["kubernetes"][key].startswith(
+                f"${{data.terraform_remote_state.cross-stack-reference-input-{infra}."
+            )

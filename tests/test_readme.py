@@ -18,7 +18,10 @@ def test_construct_example_synthesizes(tmp_path: Path) -> None:
     script = tmp_path / "team.py"
     script.write_text(example)
     result = subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "18,20"},
     )
     assert result.returncode == 0, result.stderr[-3000:]

@@ -2,7 +2,13 @@
 
 from .catalog import CATALOG
 from .helm_addon import HelmAddon
-from .platform_addons import AddonSettings, ExtraChart, OpenStackCloud, PlatformAddons, catalog_values
+from .platform_addons import (
+    AddonSettings,
+    ExtraChart,
+    OpenStackCloud,
+    PlatformAddons,
+    catalog_values,
+)
 from .spec import AddonSpec
 from .values import deep_merge
 

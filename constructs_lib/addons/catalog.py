@@ -46,7 +46,10 @@ OPENSTACK_CINDER_CSI = AddonSpec(
     chart="openstack-cinder-csi",
     version="2.36.0",
     namespace="kube-system",
-    description="Cinder volumes for PersistentVolumes, with the default StorageClass (turn off if the Magnum driver installs it)",
+    description=(
+        "Cinder volumes for PersistentVolumes, with the default StorageClass"
+        " (turn off if the Magnum driver installs it)"
+    ),
     role=SYSTEM,
     placement_paths=("csi.plugin.controllerPlugin",),
     values={

@@ -105,7 +105,9 @@ class PlatformAddons(Construct):
         for name in addons:
             if name not in CATALOG:
                 raise ConstructArgumentError(
-                    path, f"addons[{name!r}]", name,
+                    path,
+                    f"addons[{name!r}]",
+                    name,
                     "a catalog addon (" + ", ".join(CATALOG) + "); add other charts as extra charts",
                 )
         enabled = [spec for spec in CATALOG.values() if _is_enabled(spec, addons.get(spec.name))]
@@ -113,13 +115,21 @@ class PlatformAddons(Construct):
         extra_names: set[str] = set()
         for extra in extra_charts:
             if extra.name in CATALOG or extra.name in extra_names:
-                raise ConstructArgumentError(path, f"extra_charts[{extra.name!r}]", extra.name, "a name used by no catalog addon and no other extra chart")
+                raise ConstructArgumentError(
+                    path,
+                    f"extra_charts[{extra.name!r}]",
+                    extra.name,
+                    "a name used by no catalog addon and no other extra chart",
+                )
             extra_names.add(extra.name)
         for extra in extra_charts:
             for dep in extra.depends_on:
                 if dep not in CATALOG and dep not in extra_names:
                     raise ConstructArgumentError(
-                        path, f"extra_charts[{extra.name!r}].depends_on", dep, "the name of a catalog addon or another extra chart"
+                        path,
+                        f"extra_charts[{extra.name!r}].depends_on",
+                        dep,
+                        "the name of a catalog addon or another extra chart",
                     )
         if OPENSTACK_CLOUD_CONTROLLER_MANAGER.name in enabled_names and cloud is None:
             raise ConstructArgumentError(
@@ -143,9 +153,15 @@ class PlatformAddons(Construct):
             depends_on = [self.releases[d] for d in deps]
             if isinstance(item, ExtraChart):
                 self.releases[name] = HelmAddon(
-                    self, name,
-                    repository=item.repository, chart=item.chart, version=item.version, namespace=item.namespace,
-                    values=item.values, sensitive_values=item.sensitive_values, depends_on=depends_on,
+                    self,
+                    name,
+                    repository=item.repository,
+                    chart=item.chart,
+                    version=item.version,
+                    namespace=item.namespace,
+                    values=item.values,
+                    sensitive_values=item.sensitive_values,
+                    depends_on=depends_on,
                 )
                 continue
             spec, settings = item
@@ -153,14 +169,23 @@ class PlatformAddons(Construct):
             values = catalog_values(spec, ha=ha, image_registry=image_registry, node_roles=node_roles)
             if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
                 assert cloud is not None
-                values = deep_merge(values, {"cloudConfig": {"global": {"auth-url": cloud.auth_url, "region": cloud.region}}})
+                values = deep_merge(
+                    values, {"cloudConfig": {"global": {"auth-url": cloud.auth_url, "region": cloud.region}}}
+                )
                 sensitive.setdefault("cloudConfig.global.application-credential-id", cloud.application_credential_id)
-                sensitive.setdefault("cloudConfig.global.application-credential-secret", cloud.application_credential_secret)
+                sensitive.setdefault(
+                    "cloudConfig.global.application-credential-secret", cloud.application_credential_secret
+                )
             self.releases[name] = HelmAddon(
-                self, name,
-                repository=settings.repository or spec.repository, chart=spec.chart,
-                version=settings.version or spec.version, namespace=spec.namespace,
-                values=deep_merge(values, settings.values), sensitive_values=sensitive, depends_on=depends_on,
+                self,
+                name,
+                repository=settings.repository or spec.repository,
+                chart=spec.chart,
+                version=settings.version or spec.version,
+                namespace=spec.namespace,
+                values=deep_merge(values, settings.values),
+                sensitive_values=sensitive,
+                depends_on=depends_on,
             )
 
 
@@ -179,7 +204,9 @@ def catalog_values(
         for place in spec.placement_paths:
             values = deep_merge(
                 values,
-                at_path(place, {"nodeSelector": role_node_selector(spec.role), "tolerations": role_tolerations(spec.role)}),
+                at_path(
+                    place, {"nodeSelector": role_node_selector(spec.role), "tolerations": role_tolerations(spec.role)}
+                ),
             )
     if ha:
         for key, replicas in spec.ha_replicas.items():
