@@ -143,3 +143,59 @@ def test_cli_synthesizes_every_environment(tmp_path: Path) -> None:
         "simple-infra",
         "simple-platform",
     ]
+
+
+def _stack(out: Path, name: str) -> dict:
+    import json
+
+    return json.loads((out / "stacks" / name / "cdk.tf.json").read_text())
+
+
+def test_closed_contour_environment(env_dir, tmp_path: Path) -> None:
+    directory = env_dir(
+        "ha",
+        (
+            ('  external_network = "external-network"\n', ""),
+            (
+                '  ssh_user          = "ubuntu"\n',
+                '  ssh_user          = "ubuntu"\n}\nplatform {\n  image_registry = "harbor.internal/proxy"\n',
+            ),
+            ("platform {\n  ha = true\n}", ""),
+        ),
+    )
+    out = tmp_path / "out"
+    synth(directory, out)
+    infra = _stack(out, "ha-infra")["resource"]
+    assert "openstack_networking_router_v2" not in infra
+    assert "openstack_networking_floatingip_v2" not in infra
+    template = next(iter(infra["openstack_containerinfra_clustertemplate_v1"].values()))
+    assert "external_network_id" not in template
+    platform = _stack(out, "ha-platform")["resource"]["helm_release"]
+    traefik = next(r for r in platform.values() if r["name"] == "traefik")
+    assert "registry: harbor.internal/proxy" in traefik["values"][0]
+
+
+def test_empty_ssh_cidrs_warn_on_the_command_line(env_dir, tmp_path: Path) -> None:
+    directory = env_dir("ha", (('ssh_allowed_cidrs = ["203.0.113.0/24"]', "ssh_allowed_cidrs = []"),))
+    result = subprocess.run(
+        [sys.executable, "-m", "stacks", "--environments-dir", str(directory), "--out", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "warning: ha-infra/bastion: ssh_allowed_cidrs is empty, so no SSH rule was written" in result.stderr
+    rules = _stack(tmp_path / "out", "ha-infra")["resource"]["openstack_networking_secgroup_rule_v2"]
+    assert not [r for r in rules.values() if r["direction"] == "ingress" and "bastion" in r["security_group_id"]]
+
+
+def test_custom_role_node_group(env_dir, tmp_path: Path) -> None:
+    directory = env_dir(
+        "simple", append='\nnode_group "gpu" {\n  role = "gpu"\n  flavor = "GL1.4-16384"\n  count = 1\n}\n'
+    )
+    out = tmp_path / "out"
+    synth(directory, out)
+    groups = _stack(out, "simple-infra")["resource"]["openstack_containerinfra_nodegroup_v1"]
+    assert [g["role"] for g in groups.values()] == ["gpu"]
+    assert "kubernetes_node_taint" not in _stack(out, "simple-platform")["resource"]
