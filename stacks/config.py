@@ -9,6 +9,7 @@ those back into the file, key and line the operator wrote.
 from __future__ import annotations
 
 import re
+import types
 import typing
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -186,7 +187,7 @@ class SourceMap:
     block_lines: dict[tuple[str, ...], tuple[int, int]]
 
     def line_of(self, path: tuple[str, ...]) -> int | None:
-        for depth in range(len(path), 0, -1):
+        for depth in range(len(path), -1, -1):
             head = path[:depth]
             if head in self.block_lines:
                 start, end = self.block_lines[head]
@@ -281,20 +282,28 @@ _TYPE_WORDS = {
 }
 
 
+def _without_none(annotation: Any) -> Any:
+    """``X | None`` -> ``X``; anything else unchanged."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)]
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return annotation
+
+
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the block holding ``loc``'s last key accepts."""
     model: Any = EnvironmentConfig
     for part in loc[:-1]:
+        model = _without_none(model)
         if isinstance(model, type) and issubclass(model, BaseModel):
             model = model.model_fields[part].annotation
         elif typing.get_origin(model) is dict:
             model = typing.get_args(model)[1]
-        for arg in typing.get_args(model) or ():
-            if isinstance(arg, type) and issubclass(arg, BaseModel):
-                model = arg
+        else:
+            return []
+    model = _without_none(model)
     if isinstance(model, type) and issubclass(model, BaseModel):
-        return (
-            [k for k in model.model_fields if k != "name"] if model is EnvironmentConfig else list(model.model_fields)
-        )
+        return [k for k in model.model_fields if not (model is EnvironmentConfig and k == "name")]
     return []
 
 
@@ -333,13 +342,16 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
         raise EnvironmentConfigError(f"{display}:{err.line}: not valid HCL near column {err.column}") from None
     except Exception as err:  # python-hcl2 raises bare exceptions for some syntax errors
         raise EnvironmentConfigError(f"{display}: not valid HCL: {str(err).splitlines()[0]}") from None
+    source.block_lines[()] = (1, len(source.lines))
     data = _normalize(raw, (), source.block_lines, source)
     if "name" in data:
         raise source.error(("name",), "unknown key: the environment name is the file name")
     try:
         config = EnvironmentConfig.model_validate({"name": name, **data})
     except ValidationError as err:
-        first = err.errors()[0]
+        errors = err.errors()
+        # A typo shows up as an unknown key and, often, as a missing one: report the typo.
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         raise source.error(tuple(str(p) for p in first["loc"]), _explain(first)) from None
     return config, source
 

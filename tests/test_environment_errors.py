@@ -20,6 +20,18 @@ CASES = {
         (("master_count       = 1", "master_cont = 1"),),
         "simple.hcl:49: cluster.master_cont: unknown key; allowed keys: kubernetes_version",
     ),
+    "unknown key in a labeled block": (
+        (("# The catalog", 'node_group "w" {\n  rol = "worker"\n  flavor = "x"\n  count = 1\n}\n# The catalog'),),
+        "simple.hcl:54: node_group.w.rol: unknown key; allowed keys: role, flavor, count, min_count",
+    ),
+    "unknown top-level key": (
+        (("description = ", "descriptio = "),),
+        "simple.hcl:9: descriptio: unknown key; allowed keys: description, openstack, backend",
+    ),
+    "unknown block": (
+        (("cluster {", "clusters {"),),
+        "simple.hcl:44: clusters: unknown key; allowed keys: description",
+    ),
     "wrong type": (
         (("master_count       = 1", 'master_count = "three"'),),
         "simple.hcl:49: cluster.master_count: 'three' is not allowed: expected an integer",

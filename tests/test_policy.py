@@ -50,7 +50,9 @@ def checkov_report(shipped_out: Path) -> dict[str, Any]:
         text=True,
         timeout=600,
     )
-    assert result.returncode in (0, 1), result.stderr[-2000:]
+    assert result.returncode in (0, 1) and result.stdout.lstrip().startswith("{"), (
+        f"checkov did not produce a report: {result.stderr[-2000:]}"
+    )
     report = json.loads(result.stdout)
     assert isinstance(report, dict) and report.get("check_type") == "terraform_json", result.stdout[:500]
     return report
