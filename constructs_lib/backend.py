@@ -7,9 +7,11 @@ backend block: terraform reads ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
-from cdktf import LocalBackend, S3Backend, TerraformStack
+from cdktf import App, LocalBackend, S3Backend, TerraformStack
 
 from .errors import ConstructArgumentError
 
@@ -26,7 +28,8 @@ class StateBackend:
     :param region: region name the store expects; any string for stores that ignore it.
     :param key_prefix: prefix of every key; the key is ``<prefix>/<stack>.tfstate``. The
         stacks use the environment name, giving ``<env>/<stack>.tfstate``.
-    :param local_dir: directory of local state files (local). Default ``terraform-state``.
+    :param local_dir: directory of local state files (local), relative to the directory the
+        app runs in (the project root). Default ``terraform-state``.
     """
 
     kind: str = "s3"
@@ -39,13 +42,27 @@ class StateBackend:
     def key(self, stack_name: str) -> str:
         return f"{self.key_prefix}/{stack_name}.tfstate" if self.key_prefix else f"{stack_name}.tfstate"
 
+    def local_path(self, stack: TerraformStack, stack_name: str) -> str:
+        """The state file's path as terraform sees it from the stack's directory.
+
+        Terraform runs in ``<outdir>/stacks/<stack>``, which every synth replaces: state kept
+        there would be lost. A relative ``local_dir`` is therefore taken from the current
+        directory (the project root) and written relative to the stack's directory, so the
+        output stays the same on every machine.
+        """
+        target = Path(self.local_dir) / self.key(stack_name)
+        if target.is_absolute():
+            return str(target)
+        stack_dir = Path(App.of(stack).outdir).resolve() / "stacks" / stack_name
+        return os.path.relpath(Path.cwd() / target, stack_dir)
+
     def apply(self, stack: TerraformStack, stack_name: str) -> None:
         """Configure ``stack``'s backend."""
         path = stack.node.path
         if self.kind not in KINDS:
             raise ConstructArgumentError(path, "backend.kind", self.kind, "one of 's3', 'local'")
         if self.kind == "local":
-            LocalBackend(stack, path=f"{self.local_dir}/{self.key(stack_name)}")
+            LocalBackend(stack, path=self.local_path(stack, stack_name))
             return
         if not self.bucket:
             raise ConstructArgumentError(path, "backend.bucket", self.bucket, "a bucket name for the s3 backend")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Sequence
 
@@ -90,6 +91,7 @@ class Bastion(Construct):
             user_data=cloud_init.render(cloud_init.hardened_base()),
             role="bastion",
         )
+        self._private_host_patterns = [_host_pattern(cidr) for cidr in network.subnet_cidrs.values()]
         self.private_address: str = self.instance.access_ip_v4
         self.ssh_user = ssh_user
         self.public_address: str | None = None
@@ -111,5 +113,14 @@ class Bastion(Construct):
         """An ``~/.ssh/config`` snippet: ``ssh -F`` users reach private hosts through the bastion."""
         return Token.as_string(
             f"Host bastion\n  HostName {self.address}\n  User {self.ssh_user}\n\n"
-            f"Host 10.* 172.* 192.168.*\n  ProxyJump bastion\n"
+            f"Host {' '.join(self._private_host_patterns)}\n  User {self.ssh_user}\n  ProxyJump bastion\n"
         )
+
+
+def _host_pattern(cidr: str) -> str:
+    """An ssh_config ``Host`` pattern covering a subnet: ``10.20.0.0/22`` -> ``10.20.*``."""
+    net = ipaddress.ip_network(cidr)
+    if net.version == 6:
+        return "*:*"
+    octets = str(net.network_address).split(".")[: net.prefixlen // 8]
+    return ".".join([*octets, "*"])

@@ -31,9 +31,15 @@ def test_s3_backend_for_non_aws_stores_with_lockfile_and_no_credentials() -> Non
     assert not {"access_key", "secret_key", "token"} & set(s3)
 
 
-def test_local_backend_only_when_asked() -> None:
-    backend = _full_synth(StateBackend(kind="local", key_prefix="env", local_dir="state"))
-    assert backend == {"local": {"path": "state/env/env-infra.tfstate"}}
+def test_local_backend_only_when_asked_and_outside_the_output(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = cdktf.App(outdir=str(tmp_path / "cdktf.out"))
+    stack = cdktf.TerraformStack(app, "env-infra")
+    StateBackend(kind="local", key_prefix="env", local_dir="state").apply(stack, "env-infra")
+    backend = json.loads(cdktf.Testing.synth(stack, run_validations=False))["terraform"]["backend"]
+    assert backend == {"local": {"path": "../../../state/env/env-infra.tfstate"}}
+    stack_dir = tmp_path / "cdktf.out" / "stacks" / "env-infra"
+    assert (stack_dir / backend["local"]["path"]).resolve() == tmp_path / "state" / "env" / "env-infra.tfstate"
 
 
 @pytest.mark.parametrize(

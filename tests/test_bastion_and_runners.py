@@ -52,6 +52,15 @@ def test_bastion_ssh_only_from_listed_cidrs_and_floating_ip_by_association() -> 
     assert "admin_pass" not in vm
 
 
+def test_bastion_exposes_a_proxy_jump_snippet_for_its_subnets() -> None:
+    from cdktf import TerraformOutput
+
+    doc = synth_stack(lambda s: TerraformOutput(s, "ssh", value=_bastion(s).ssh_proxy_jump))
+    snippet = doc["output"]["ssh"]["value"]
+    assert snippet.startswith("Host bastion\n  HostName ${openstack_networking_floatingip_v2.bastion_floating-ip")
+    assert "Host 10.0.0.*\n  User ubuntu\n  ProxyJump bastion\n" in snippet
+
+
 def test_bastion_with_no_cidrs_writes_no_ssh_rule_and_warns(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="constructs_lib"):
         doc = synth_stack(lambda s: _bastion(s, cidrs=[]))
