@@ -10,13 +10,18 @@ from pathlib import Path
 
 from constructs_lib.errors import PlatformError
 
-from .app import ENVIRONMENTS_DIR, synth
+from .app import synth
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m stacks", description=__doc__)
     parser.add_argument("environments", nargs="*", help="environment names (default: every environments/*.hcl)")
-    parser.add_argument("--environments-dir", type=Path, default=ENVIRONMENTS_DIR, help="where the *.hcl files are")
+    parser.add_argument(
+        "--environments-dir",
+        type=Path,
+        default=Path("environments"),
+        help="where the *.hcl files are (default: ./environments, so errors name environments/<env>.hcl)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="output directory (default: $CDKTF_OUTDIR or cdktf.out)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)

@@ -13,8 +13,8 @@ from .config import EnvironmentConfig, SourceMap, load_environments
 from .infra import InfraStack
 from .platform import PlatformStack
 
-ROOT = Path(__file__).resolve().parent.parent
-ENVIRONMENTS_DIR = ROOT / "environments"
+#: The shipped environments of this repository.
+ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 
 
 def build(app: App, config: EnvironmentConfig, source: SourceMap) -> tuple[InfraStack, PlatformStack]:
@@ -25,7 +25,7 @@ def build(app: App, config: EnvironmentConfig, source: SourceMap) -> tuple[Infra
 
 
 def synth(
-    environments_dir: Path = ENVIRONMENTS_DIR, outdir: Path | None = None, names: list[str] | None = None
+    environments_dir: Path = Path("environments"), outdir: Path | None = None, names: list[str] | None = None
 ) -> list[str]:
     """Load, build and synthesize; returns the stack names.
 
