@@ -43,9 +43,7 @@ def backend_of(config: EnvironmentConfig) -> StateBackend:
 
 def addon_enabled(config: EnvironmentConfig, name: str) -> bool:
     settings = config.addon.get(name)
-    if settings is None or settings.enabled is None:
-        return CATALOG[name].enabled_by_default if name in CATALOG else False
-    return settings.enabled
+    return CATALOG[name].is_enabled(settings.enabled if settings else None)
 
 
 class InfraStack(TerraformStack):

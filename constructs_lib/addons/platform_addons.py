@@ -110,7 +110,7 @@ class PlatformAddons(Construct):
                     name,
                     "a catalog addon (" + ", ".join(CATALOG) + "); add other charts as extra charts",
                 )
-        enabled = [spec for spec in CATALOG.values() if _is_enabled(spec, addons.get(spec.name))]
+        enabled = [spec for spec in CATALOG.values() if spec.is_enabled(addons.get(spec.name, AddonSettings()).enabled)]
         enabled_names = {spec.name for spec in enabled}
         extra_names: set[str] = set()
         for extra in extra_charts:
@@ -187,12 +187,6 @@ class PlatformAddons(Construct):
                 sensitive_values=sensitive,
                 depends_on=depends_on,
             )
-
-
-def _is_enabled(spec: AddonSpec, settings: AddonSettings | None) -> bool:
-    if settings is None or settings.enabled is None:
-        return spec.enabled_by_default
-    return settings.enabled
 
 
 def catalog_values(

@@ -49,3 +49,7 @@ class AddonSpec:
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
         object.__setattr__(self, "ha_replicas", MappingProxyType(dict(self.ha_replicas)))
         object.__setattr__(self, "images", MappingProxyType(dict(self.images)))
+
+    def is_enabled(self, choice: bool | None) -> bool:
+        """Whether to install it, given an environment's ``enabled`` (``None``: not said)."""
+        return self.enabled_by_default if choice is None else choice
