@@ -153,7 +153,8 @@ def test_extra_chart_after_its_dependency() -> None:
             },
             "depends_on",
         ),
-        ({"addons": {"cert-manager": AddonSettings(version="^1.21")}}, "version"),
+        ({"addons": {"cert-manager": AddonSettings(version="^1.21")}}, "addons['cert-manager'].version"),
+        ({"extra_charts": [ExtraChart("Bad_Name", "https://c", "x", "1.0.0", "x")]}, "extra_charts['Bad_Name'].name"),
     ],
 )
 def test_bad_addon_declarations(kwargs, argument) -> None:

@@ -20,6 +20,15 @@ CASES = {
         (("master_count       = 1", "master_cont = 1"),),
         "simple.hcl:49: cluster.master_cont: unknown key; allowed keys: kubernetes_version",
     ),
+    "unpinned chart version": (
+        (
+            (
+                "# The catalog",
+                'helm_release "app" {\n  repository = "https://c"\n  chart = "app"\n  version = "1.x"\n  namespace = "apps"\n}\n# The catalog',
+            ),
+        ),
+        "simple.hcl:56: helm_release.app.version: '1.x' is not allowed: an exact chart version",
+    ),
     "unknown key in a labeled block": (
         (("# The catalog", 'node_group "w" {\n  rol = "worker"\n  flavor = "x"\n  count = 1\n}\n# The catalog'),),
         "simple.hcl:54: node_group.w.rol: unknown key; allowed keys: role, flavor, count, min_count",

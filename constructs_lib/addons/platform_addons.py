@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,17 +153,18 @@ class PlatformAddons(Construct):
             deps, item = plans[name]
             depends_on = [self.releases[d] for d in deps]
             if isinstance(item, ExtraChart):
-                self.releases[name] = HelmAddon(
-                    self,
-                    name,
-                    repository=item.repository,
-                    chart=item.chart,
-                    version=item.version,
-                    namespace=item.namespace,
-                    values=item.values,
-                    sensitive_values=item.sensitive_values,
-                    depends_on=depends_on,
-                )
+                with _argument_of(f"extra_charts[{name!r}]"):
+                    self.releases[name] = HelmAddon(
+                        self,
+                        name,
+                        repository=item.repository,
+                        chart=item.chart,
+                        version=item.version,
+                        namespace=item.namespace,
+                        values=item.values,
+                        sensitive_values=item.sensitive_values,
+                        depends_on=depends_on,
+                    )
                 continue
             spec, settings = item
             sensitive = dict(settings.sensitive_values)
@@ -176,17 +178,27 @@ class PlatformAddons(Construct):
                 sensitive.setdefault(
                     "cloudConfig.global.application-credential-secret", cloud.application_credential_secret
                 )
-            self.releases[name] = HelmAddon(
-                self,
-                name,
-                repository=settings.repository or spec.repository,
-                chart=spec.chart,
-                version=settings.version or spec.version,
-                namespace=spec.namespace,
-                values=deep_merge(values, settings.values),
-                sensitive_values=sensitive,
-                depends_on=depends_on,
-            )
+            with _argument_of(f"addons[{name!r}]"):
+                self.releases[name] = HelmAddon(
+                    self,
+                    name,
+                    repository=settings.repository or spec.repository,
+                    chart=spec.chart,
+                    version=settings.version or spec.version,
+                    namespace=spec.namespace,
+                    values=deep_merge(values, settings.values),
+                    sensitive_values=sensitive,
+                    depends_on=depends_on,
+                )
+
+
+@contextmanager
+def _argument_of(prefix: str) -> Iterator[None]:
+    """Name a release's bad argument after the addon it came from: ``addons['x'].version``."""
+    try:
+        yield
+    except ConstructArgumentError as err:
+        raise ConstructArgumentError(err.construct_path, f"{prefix}.{err.argument}", err.value, err.allowed) from None
 
 
 def catalog_values(
