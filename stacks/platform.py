@@ -20,6 +20,7 @@ from constructs_lib import (
     AddonSettings,
     ExtraChart,
     KubernetesAccess,
+    Network,
     NodeRoleTaints,
     OpenStackCloud,
     PlatformAddons,
@@ -30,10 +31,19 @@ from .infra import addon_enabled, backend_of
 
 
 class PlatformStack(TerraformStack):
-    """Addons and node roles for one environment's cluster."""
+    """Addons and node roles for one environment's cluster.
+
+    ``access`` and ``network`` come from the infra stack; cdktf turns each use into an output
+    there and a remote-state read here.
+    """
 
     def __init__(
-        self, scope: Construct, config: EnvironmentConfig, source: SourceMap, access: KubernetesAccess
+        self,
+        scope: Construct,
+        config: EnvironmentConfig,
+        source: SourceMap,
+        access: KubernetesAccess,
+        network: Network,
     ) -> None:
         stack_name = f"{config.name}-platform"
         super().__init__(scope, stack_name)
@@ -67,6 +77,8 @@ class PlatformStack(TerraformStack):
                     "openstack_application_credential_secret",
                     "OpenStack application credential secret for the cloud-controller-manager",
                 ),
+                subnet_id=network.primary_subnet_id,
+                floating_network_id=network.external_network_id,
             )
         addons = {
             name: AddonSettings(

@@ -204,3 +204,26 @@ def test_simple_environment_addons_run_anywhere(shipped_stacks) -> None:
     for release in resources(shipped_stacks["simple-platform"], "helm_release").values():
         assert "magnum.openstack.org/role" not in "".join(release.get("values", [])), release["name"]
     assert resources(shipped_stacks["simple-platform"], "kubernetes_node_taint") == {}
+
+
+def test_ha_adds_disruption_budgets() -> None:
+    values = catalog_values(CATALOG["traefik"], ha=True, image_registry=None, node_roles=ROLES)
+    assert values["podDisruptionBudget"] == {"enabled": True, "minAvailable": 1}
+    assert "podDisruptionBudget" not in catalog_values(
+        CATALOG["traefik"], ha=False, image_registry=None, node_roles=ROLES
+    )
+
+
+def test_every_pod_running_addon_waits_for_the_cloud_controller() -> None:
+    for spec in CATALOG.values():
+        if spec.name != "openstack-cloud-controller-manager" and spec.name != "kube-prometheus-stack":
+            assert "openstack-cloud-controller-manager" in spec.depends_on, spec.name
+
+
+def test_load_balancers_use_the_infra_network(shipped_stacks) -> None:
+    for env in ("simple", "ha"):
+        releases = _releases(shipped_stacks[f"{env}-platform"])
+        load_balancer = _values(releases["openstack-cloud-controller-manager"])["cloudConfig"]["loadBalancer"]
+        prefix = f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-infra.outputs."
+        assert load_balancer["subnet-id"].startswith(prefix) and "subnet" in load_balancer["subnet-id"]
+        assert load_balancer["floating-network-id"].startswith(prefix)

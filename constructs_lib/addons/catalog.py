@@ -21,6 +21,11 @@ from .spec import AddonSpec
 
 CLOUD_PROVIDER_REPO = "https://kubernetes.github.io/cloud-provider-openstack"
 
+#: Nodes of a cluster whose kubelets run with an external cloud provider carry the
+#: ``node.cloudprovider.kubernetes.io/uninitialized`` taint until the cloud-controller-manager
+#: initializes them, so every addon that schedules pods waits for it when it is installed.
+_AFTER_CLOUD_CONTROLLER = ("openstack-cloud-controller-manager",)
+
 #: Secret written by the cloud-controller-manager chart and reused by Cinder CSI.
 CLOUD_CONFIG_SECRET = "cloud-config"
 
@@ -69,7 +74,7 @@ OPENSTACK_CINDER_CSI = AddonSpec(
         "csi.livenessprobe.image.repository": "{registry}/sig-storage/livenessprobe",
         "csi.nodeDriverRegistrar.image.repository": "{registry}/sig-storage/csi-node-driver-registrar",
     },
-    depends_on=("openstack-cloud-controller-manager",),
+    depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
 CERT_MANAGER = AddonSpec(
@@ -83,7 +88,13 @@ CERT_MANAGER = AddonSpec(
     placement_paths=("", "webhook", "cainjector", "startupapicheck"),
     values={"crds": {"enabled": True, "keep": True}},
     ha_replicas={"replicaCount": 2, "webhook.replicaCount": 2, "cainjector.replicaCount": 2},
+    ha_values={
+        "podDisruptionBudget": {"enabled": True, "minAvailable": 1},
+        "webhook": {"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
+        "cainjector": {"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
+    },
     images={"imageRegistry": "{registry}"},
+    depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
 METRICS_SERVER = AddonSpec(
@@ -95,7 +106,9 @@ METRICS_SERVER = AddonSpec(
     description="Resource metrics for kubectl top and the HorizontalPodAutoscaler",
     role=SYSTEM,
     ha_replicas={"replicas": 2},
+    ha_values={"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
     images={"image.repository": "{registry}/metrics-server/metrics-server"},
+    depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
 TRAEFIK = AddonSpec(
@@ -117,8 +130,9 @@ TRAEFIK = AddonSpec(
         "ingressClass": {"enabled": True, "isDefaultClass": True},
     },
     ha_replicas={"deployment.replicas": 2},
+    ha_values={"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
     images={"image.registry": "{registry}"},
-    depends_on=("openstack-cloud-controller-manager",),
+    depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
 KUBE_PROMETHEUS_STACK = AddonSpec(

@@ -26,12 +26,18 @@ class OpenStackCloud:
     :param region: region name.
     :param application_credential_id: a Terraform reference (sensitive variable), never a literal.
     :param application_credential_secret: a Terraform reference (sensitive variable), never a literal.
+    :param subnet_id: subnet for the VIPs of Octavia load balancers of Services. Default: the
+        controller's choice (the nodes' subnet).
+    :param floating_network_id: network floating IPs of public load balancers come from.
+        Default: the controller's choice.
     """
 
     auth_url: str
     region: str
     application_credential_id: str
     application_credential_secret: str
+    subnet_id: str | None = None
+    floating_network_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -171,8 +177,15 @@ class PlatformAddons(Construct):
             values = catalog_values(spec, ha=ha, image_registry=image_registry, node_roles=node_roles)
             if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
                 assert cloud is not None
+                load_balancer = {"subnet-id": cloud.subnet_id, "floating-network-id": cloud.floating_network_id}
                 values = deep_merge(
-                    values, {"cloudConfig": {"global": {"auth-url": cloud.auth_url, "region": cloud.region}}}
+                    values,
+                    {
+                        "cloudConfig": {
+                            "global": {"auth-url": cloud.auth_url, "region": cloud.region},
+                            "loadBalancer": {k: v for k, v in load_balancer.items() if v is not None},
+                        }
+                    },
                 )
                 sensitive.setdefault("cloudConfig.global.application-credential-id", cloud.application_credential_id)
                 sensitive.setdefault(
@@ -217,6 +230,7 @@ def catalog_values(
     if ha:
         for key, replicas in spec.ha_replicas.items():
             values = deep_merge(values, at_path(key, replicas))
+        values = deep_merge(values, spec.ha_values)
     if image_registry:
         for key, template in spec.images.items():
             values = deep_merge(values, at_path(key, template.format(registry=image_registry.rstrip("/"))))

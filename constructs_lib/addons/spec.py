@@ -24,6 +24,7 @@ class AddonSpec:
     :param placement_paths: the value paths, one per pod-running component, that take
         ``nodeSelector`` and ``tolerations`` (``""`` is the top level).
     :param ha_replicas: value path -> replica count used when the environment is HA.
+    :param ha_values: further values merged when the environment is HA (disruption budgets).
     :param images: value path -> image reference with ``{registry}`` in it, set when the
         environment gives an image registry mirror (closed contours).
     :param depends_on: addons that must be installed first when they are enabled.
@@ -40,6 +41,7 @@ class AddonSpec:
     role: str | None = None
     placement_paths: tuple[str, ...] = ("",)
     ha_replicas: Mapping[str, int] = field(default_factory=dict)
+    ha_values: Mapping[str, Any] = field(default_factory=dict)
     images: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     enabled_by_default: bool = True
@@ -48,6 +50,7 @@ class AddonSpec:
         # Catalog entries are shared module-level data: make them read-only.
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
         object.__setattr__(self, "ha_replicas", MappingProxyType(dict(self.ha_replicas)))
+        object.__setattr__(self, "ha_values", MappingProxyType(dict(self.ha_values)))
         object.__setattr__(self, "images", MappingProxyType(dict(self.images)))
 
     def is_enabled(self, choice: bool | None) -> bool:
