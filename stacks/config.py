@@ -168,10 +168,6 @@ class EnvironmentConfig(_Model):
     def has_bastion(self) -> bool:
         return self.bastion is not None and self.bastion.enabled
 
-    @property
-    def runner_count(self) -> int:
-        return self.runners.count if self.runners else 0
-
 
 #: Blocks that carry a label: ``node_group "system" { ... }``.
 _LABELED_BLOCKS = frozenset({"node_group", "addon", "helm_release", "subnet"})

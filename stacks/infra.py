@@ -80,8 +80,9 @@ class InfraStack(TerraformStack):
             )
 
         self.bastion: Bastion | None = None
-        if config.bastion is not None and config.bastion.enabled:
+        if config.has_bastion:
             b = config.bastion
+            assert b is not None
             with source.origin("bastion"):
                 self.bastion = Bastion(
                     self,

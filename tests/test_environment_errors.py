@@ -29,6 +29,10 @@ CASES = {
         ),
         "simple.hcl:56: helm_release.app.version: '1.x' is not allowed: an exact chart version",
     ),
+    "block without its label": (
+        (("# The catalog", 'node_group {\n  role = "worker"\n}\n# The catalog'),),
+        'simple.hcl:53: node_group: needs a label, as in node_group "name" { ... }',
+    ),
     "unknown key in a labeled block": (
         (("# The catalog", 'node_group "w" {\n  rol = "worker"\n  flavor = "x"\n  count = 1\n}\n# The catalog'),),
         "simple.hcl:54: node_group.w.rol: unknown key; allowed keys: role, flavor, count, min_count",
