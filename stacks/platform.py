@@ -55,7 +55,14 @@ class PlatformStack(TerraformStack):
             "client_key": access.client_key,
         }
         HelmProvider(self, "helm", kubernetes=connection)
-        KubernetesProvider(self, "kubernetes", **connection)
+        KubernetesProvider(
+            self,
+            "kubernetes",
+            host=access.host,
+            cluster_ca_certificate=access.cluster_ca_certificate,
+            client_certificate=access.client_certificate,
+            client_key=access.client_key,
+        )
         self._variables: dict[str, TerraformVariable] = {}
 
         # Magnum's default-worker group always exists, with role "worker".

@@ -42,6 +42,8 @@ class HelmAddon(Construct):
     :param provider: the helm provider to use. Default: the stack's default one.
     """
 
+    release: Release
+
     def __init__(
         self,
         scope: Construct,
