@@ -92,7 +92,7 @@ node_group "workers" {
   max_count = 6
 }
 
-# Addons run replicated, one replica per node where the chart allows it.
+# Addons run with two replicas and a PodDisruptionBudget where the chart allows it.
 platform {
   ha = true
 }
