@@ -7,6 +7,7 @@ planned in this same stack (terraform-provider-helm#668, terraform-provider-kube
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from cdktf import TerraformStack, TerraformVariable
@@ -48,21 +49,10 @@ class PlatformStack(TerraformStack):
         stack_name = f"{config.name}-platform"
         super().__init__(scope, stack_name)
         backend_of(config).apply(self, stack_name)
-        connection = {
-            "host": access.host,
-            "cluster_ca_certificate": access.cluster_ca_certificate,
-            "client_certificate": access.client_certificate,
-            "client_key": access.client_key,
-        }
+        # KubernetesAccess's fields are named as both providers' connection arguments.
+        connection = dataclasses.asdict(access)
         HelmProvider(self, "helm", kubernetes=connection)
-        KubernetesProvider(
-            self,
-            "kubernetes",
-            host=access.host,
-            cluster_ca_certificate=access.cluster_ca_certificate,
-            client_certificate=access.client_certificate,
-            client_key=access.client_key,
-        )
+        KubernetesProvider(self, "kubernetes", **connection)
         self._variables: dict[str, TerraformVariable] = {}
 
         # Magnum's default-worker group always exists, with role "worker".

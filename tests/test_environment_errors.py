@@ -125,6 +125,17 @@ def test_bad_environment(case: str, env_dir, tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".cdktf.out")] == []
 
 
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m stacks ARGS`` in a fresh interpreter, from the project root."""
+    return subprocess.run(
+        [sys.executable, "-m", "stacks", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+
+
 def test_unknown_environment_name(tmp_path: Path) -> None:
     with pytest.raises(EnvironmentConfigError, match="no environment nope; known: ha, simple"):
         synth(ROOT / "environments", tmp_path / "out", ["nope"])
@@ -135,13 +146,7 @@ def test_cli_reports_one_error_without_traceback_and_keeps_previous_output(env_d
     synth(ROOT / "environments", good, ["simple"])
     before = {p: p.read_bytes() for p in good.rglob("*") if p.is_file()}
     directory = env_dir("simple", (("master_count       = 1", "master_count       = 4"),))
-    result = subprocess.run(
-        [sys.executable, "-m", "stacks", "--environments-dir", str(directory), "--out", str(good)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_cli("--environments-dir", str(directory), "--out", str(good))
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
@@ -152,13 +157,7 @@ def test_cli_reports_one_error_without_traceback_and_keeps_previous_output(env_d
 
 def test_cli_synthesizes_every_environment(tmp_path: Path) -> None:
     out = tmp_path / "cdktf.out"
-    result = subprocess.run(
-        [sys.executable, "-m", "stacks", "--out", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_cli("--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "synthesized 4 stacks" in result.stdout
     assert "end-of-life" not in result.stderr
@@ -202,13 +201,7 @@ def test_closed_contour_environment(env_dir, tmp_path: Path) -> None:
 
 def test_empty_ssh_cidrs_warn_on_the_command_line(env_dir, tmp_path: Path) -> None:
     directory = env_dir("ha", (('ssh_allowed_cidrs = ["203.0.113.0/24"]', "ssh_allowed_cidrs = []"),))
-    result = subprocess.run(
-        [sys.executable, "-m", "stacks", "--environments-dir", str(directory), "--out", str(tmp_path / "out")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = _run_cli("--environments-dir", str(directory), "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert "warning: ha-infra/bastion: ssh_allowed_cidrs is empty, so no SSH rule was written" in result.stderr
     rules = _stack(tmp_path / "out", "ha-infra")["resource"]["openstack_networking_secgroup_rule_v2"]
