@@ -1,0 +1,58 @@
+"""What a resource type is, in words, and which of its arguments force a new resource.
+
+Previews and diffs use this to make dangerous changes loud. It is knowledge of the providers,
+kept in one table so it can be reviewed against their docs:
+
+- terraform-provider-openstack 3.0: a Magnum cluster updates only ``node_count`` and
+  ``cluster_template_id`` in place (changing labels replaces the whole cluster, provider issue
+  #1625); a node group updates only its three counts. Security group rules cannot be updated
+  at all.
+- For types not listed, nothing is claimed: a plan's ``replace_paths`` is the authority.
+"""
+
+from __future__ import annotations
+
+#: Resource type -> what it is, as a reviewer should read it.
+DESCRIPTIONS: dict[str, str] = {
+    "openstack_containerinfra_cluster_v1": "a whole Kubernetes cluster (Magnum)",
+    "openstack_containerinfra_nodegroup_v1": "a node group of the cluster",
+    "openstack_containerinfra_clustertemplate_v1": "a cluster template",
+    "openstack_networking_floatingip_v2": "a floating IP (the public address changes)",
+    "openstack_networking_floatingip_associate_v2": "a floating IP association",
+    "openstack_networking_network_v2": "a private network",
+    "openstack_networking_subnet_v2": "a subnet",
+    "openstack_networking_router_v2": "a router",
+    "openstack_networking_router_interface_v2": "a router interface",
+    "openstack_networking_port_v2": "a network port (the VM's private address)",
+    "openstack_networking_secgroup_v2": "a security group",
+    "openstack_networking_secgroup_rule_v2": "a security group rule",
+    "openstack_compute_instance_v2": "a virtual machine",
+    "openstack_compute_servergroup_v2": "a server group",
+    "openstack_compute_keypair_v2": "an SSH key pair",
+    "gitlab_user_runner": "a GitLab runner registration",
+    "helm_release": "a Helm release",
+    "kubernetes_node_taint": "a node taint",
+    "kubernetes_labels": "node labels",
+    "terraform_data": "a terraform_data value",
+}
+
+#: Resource type -> the arguments that update in place. Every other argument of these types
+#: forces a new resource.
+IN_PLACE_ARGUMENTS: dict[str, frozenset[str]] = {
+    "openstack_containerinfra_cluster_v1": frozenset({"node_count", "cluster_template_id", "timeouts"}),
+    "openstack_containerinfra_nodegroup_v1": frozenset({"node_count", "min_node_count", "max_node_count", "timeouts"}),
+    "openstack_networking_secgroup_rule_v2": frozenset({"timeouts"}),
+}
+
+
+def describe(resource_type: str) -> str | None:
+    """``a whole Kubernetes cluster (Magnum)`` for a cluster; None for types not described."""
+    return DESCRIPTIONS.get(resource_type)
+
+
+def forces_replacement(resource_type: str, argument: str) -> bool | None:
+    """Whether changing ``argument`` (top-level name) replaces the resource; None when not known."""
+    in_place = IN_PLACE_ARGUMENTS.get(resource_type)
+    if in_place is None:
+        return None
+    return argument not in in_place

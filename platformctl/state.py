@@ -1,0 +1,16 @@
+"""``platformctl bootstrap-state``: being written."""
+
+from __future__ import annotations
+
+import argparse
+
+from .errors import CommandError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("bootstrap-state", help="(not available yet)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise CommandError("bootstrap-state is not available yet")

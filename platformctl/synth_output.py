@@ -1,0 +1,125 @@
+"""Read a synth directory (``cdktf.out``): per stack, each Terraform address and its construct.
+
+Terraform plans name resources by address (``openstack_containerinfra_cluster_v1.cluster_A1B2C3``);
+engineers think in construct paths (``ha-infra/cluster``). cdktf writes the path into each
+block's ``"//"`` metadata in ``cdk.tf.json``; terraform drops it from the plan, so the two
+are joined here by address.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CommandError
+
+# `type.name`, `data.type.name`, optionally behind `module.x.` prefixes and with an instance
+# key: `[0]` or `["key"]`.
+_INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
+
+
+@dataclass(frozen=True)
+class SynthResource:
+    """One resource or data source block of a synthesized stack."""
+
+    address: str  #: ``type.name`` or ``data.type.name``
+    type: str
+    mode: str  #: ``managed`` or ``data``
+    construct_path: str | None  #: ``ha-infra/cluster``; None for blocks cdktf adds itself
+    body: dict[str, Any]  #: the block's arguments, without the ``"//"`` metadata
+
+
+@dataclass(frozen=True)
+class SynthStack:
+    name: str
+    directory: Path
+    resources: dict[str, SynthResource] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def construct_path(self, address: str) -> str | None:
+        """The construct path of a plan address, or None when the synth does not know it.
+
+        Instance keys (``count``/``for_each``) and module prefixes are ignored: every instance
+        belongs to the construct that declared the block.
+        """
+        resource = self.resources.get(config_address(address))
+        return resource.construct_path if resource else None
+
+
+def config_address(address: str) -> str:
+    """``module.m.aws_x.name["k"]`` -> ``aws_x.name``; ``data.t.n[0]`` -> ``data.t.n``."""
+    while True:
+        stripped = _INSTANCE_KEY.sub("", address)
+        if stripped == address:
+            break
+        address = stripped
+    parts = _split_address(address)
+    while len(parts) >= 2 and parts[0] == "module":
+        parts = parts[2:]
+    return ".".join(parts)
+
+
+def _split_address(address: str) -> list[str]:
+    # Instance keys of modules may hold dots inside quotes: split outside brackets only.
+    parts, depth, current = [], 0, ""
+    for char in address:
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+        if char == "." and depth == 0:
+            parts.append(_INSTANCE_KEY.sub("", current))
+            current = ""
+        else:
+            current += char
+    parts.append(_INSTANCE_KEY.sub("", current))
+    return parts
+
+
+def read_stack(name: str, path: Path) -> SynthStack:
+    """Read one ``cdk.tf.json``."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise CommandError(f"{path}: cannot be read: {err.strerror}") from None
+    except json.JSONDecodeError as err:
+        raise CommandError(f"{path}: not JSON ({err.msg} at line {err.lineno})") from None
+    if not isinstance(document, dict):
+        raise CommandError(f"{path}: not a cdktf stack (expected a JSON object)")
+    stack = SynthStack(name=name, directory=path.parent, outputs=dict(document.get("output") or {}))
+    for mode, section in (("managed", "resource"), ("data", "data")):
+        for type_, blocks in (document.get(section) or {}).items():
+            for block_name, block in blocks.items():
+                address = f"{type_}.{block_name}" if mode == "managed" else f"data.{type_}.{block_name}"
+                meta = block.get("//", {}).get("metadata", {}) if isinstance(block, dict) else {}
+                body = {k: v for k, v in block.items() if k != "//"} if isinstance(block, dict) else {}
+                stack.resources[address] = SynthResource(address, type_, mode, meta.get("path"), body)
+    return stack
+
+
+def read_synth_dir(directory: Path) -> dict[str, SynthStack]:
+    """Every stack of a synth directory, by stack name.
+
+    Uses cdktf's ``manifest.json`` when present, else every ``stacks/*/cdk.tf.json``.
+    """
+    manifest = directory / "manifest.json"
+    stacks: dict[str, SynthStack] = {}
+    if manifest.is_file():
+        try:
+            entries = json.loads(manifest.read_text(encoding="utf-8")).get("stacks", {})
+        except (OSError, json.JSONDecodeError, AttributeError) as err:
+            raise CommandError(f"{manifest}: not a cdktf manifest ({err})") from None
+        for name, entry in sorted(entries.items()):
+            stacks[name] = read_stack(name, directory / entry["synthesizedStackPath"])
+    else:
+        for path in sorted(directory.glob("stacks/*/cdk.tf.json")):
+            stacks[path.parent.name] = read_stack(path.parent.name, path)
+    if not stacks:
+        raise CommandError(
+            f"{directory}: no synthesized stacks (expected manifest.json or stacks/*/cdk.tf.json); "
+            "run `scripts/synth` or `cdktf synth` first"
+        )
+    return stacks
