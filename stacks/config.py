@@ -19,7 +19,8 @@ from typing import Annotated, Any, Literal
 
 import hcl2
 from lark.exceptions import UnexpectedInput
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 
@@ -45,12 +46,30 @@ class OpenStackConfig(_Model):
     external_network: Str | None = None
 
 
+#: Allowed range of ``backend.noncurrent_version_days``: a week to undo a bad apply, ten years at most.
+NONCURRENT_VERSION_DAYS_RANGE = (7, 3650)
+
+
 class BackendConfig(_Model):
     kind: Literal["s3", "local"] = "s3"
     bucket: Str | None = None
     endpoint: Str | None = None
     region: Str = "us-east-1"
     local_dir: Str = "terraform-state"
+    #: Days the state bucket keeps a replaced state version (``platformctl bootstrap-state``
+    #: sets the bucket's lifecycle rule from it). Not part of the synthesized backend block.
+    noncurrent_version_days: Int = 90
+
+    @field_validator("noncurrent_version_days")
+    @classmethod
+    def _days_in_range(cls, days: int) -> int:
+        low, high = NONCURRENT_VERSION_DAYS_RANGE
+        if not low <= days <= high:
+            raise PydanticCustomError(
+                "noncurrent_version_days",
+                f"a whole number of days from {low} to {high} (how long replaced state versions are kept)",
+            )
+        return days
 
 
 class AccessConfig(_Model):
