@@ -1,16 +1,210 @@
-"""``platformctl preview``: being written."""
+"""``platformctl preview``: a Markdown report of ``terraform show -json`` plans for a merge request.
+
+One plan per stack. The report names resources by construct path (joined through the synth
+directory's ``cdk.tf.json``), puts destroys and replacements first with the arguments that
+force them, never prints a sensitive value, and stays under a comment size limit. With
+``--format gitlab-report`` it writes GitLab's terraform report instead.
+
+Imports only the standard library and platformctl's own light modules: no cdktf.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from .errors import CommandError
+from .plan import Plan, config_addresses, parse_plan, read_plan_document, stack_from_file_name
+from .report import DEFAULT_MAX_CHARS, StackPlan, render_gitlab_report, render_markdown
+from .synth_output import SynthStack, read_synth_dir
+
+DEFAULT_SYNTH_DIR = Path("cdktf.out")
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("preview", help="(not available yet)")
+    parser = subparsers.add_parser(
+        "preview",
+        help="a Markdown report of terraform plans (JSON) for a merge request",
+        description=(
+            "Read `terraform show -json` plans, one per stack, and write a Markdown report: a summary per stack, "
+            "destroys and replacements first (with the arguments that force them), changed attributes by construct "
+            "path, output changes and drift. Sensitive values are never printed."
+        ),
+    )
+    parser.add_argument(
+        "--plan",
+        dest="plans",
+        metavar="[STACK=]PATH",
+        action="extend",
+        nargs="+",
+        required=True,
+        help="a plan JSON file; the stack is STACK, else the file name (ha-infra.plan.json), "
+        "else the stack of the synth dir whose resources the plan declares",
+    )
+    parser.add_argument(
+        "--synth-dir",
+        type=Path,
+        default=None,
+        help="the cdktf output the plans were made from "
+        f"(default: {DEFAULT_SYNTH_DIR}, left out with a note if missing)",
+    )
+    parser.add_argument("--format", choices=("markdown", "gitlab-report"), default="markdown")
+    parser.add_argument("--out", type=Path, help="write here instead of standard output")
+    parser.add_argument(
+        "--max-chars",
+        type=int,
+        default=DEFAULT_MAX_CHARS,
+        help=f"keep the Markdown under this many characters (default {DEFAULT_MAX_CHARS:,}; 0: no limit)",
+    )
     parser.set_defaults(run=run)
 
 
+@dataclass(frozen=True)
+class PlanSpec:
+    path: Path
+    stack: str | None  #: given as STACK=PATH
+
+
+def parse_spec(value: str) -> PlanSpec:
+    """``ha-infra=plans/a.json`` or ``plans/ha-infra.plan.json``."""
+    name, sep, rest = value.partition("=")
+    if sep and rest and _STACK_NAME.match(name) and not Path(value).exists():
+        return PlanSpec(Path(rest), name)
+    return PlanSpec(Path(value), None)
+
+
+def _stack_list(synth: dict[str, SynthStack], synth_dir: Path) -> str:
+    return f"the stacks of {synth_dir} are: {', '.join(sorted(synth))}"
+
+
+def assign_stack(spec: PlanSpec, document: dict[str, Any], synth: dict[str, SynthStack] | None, synth_dir: Path) -> str:
+    """The stack a plan belongs to: given, named by the file, or found by its resource addresses."""
+    if synth is None:
+        return spec.stack or stack_from_file_name(spec.path)
+    if spec.stack is not None:
+        if spec.stack not in synth:
+            raise CommandError(f"{spec.path}: unknown stack {spec.stack!r}; {_stack_list(synth, synth_dir)}")
+        return spec.stack
+    for candidate in (stack_from_file_name(spec.path), spec.path.resolve().parent.name):
+        if candidate in synth:
+            return candidate
+    declared = config_addresses(document)
+    if declared:
+        exact = [name for name, stack in synth.items() if set(stack.resources) == declared]
+        if len(exact) == 1:
+            return exact[0]
+        scores = {name: _similarity(declared, set(stack.resources)) for name, stack in synth.items()}
+        best = max(scores.values())
+        matches = exact or [name for name, score in scores.items() if score == best and score >= 0.5]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise CommandError(
+                f"{spec.path}: cannot tell which stack this plan is for: its resources match "
+                f"{', '.join(sorted(matches))} equally; name it with --plan STACK={spec.path}"
+            )
+    raise CommandError(
+        f"{spec.path}: cannot tell which stack this plan is for: the file name names no stack and its resources "
+        f"match none; name it with --plan STACK={spec.path} ({_stack_list(synth, synth_dir)})"
+    )
+
+
+def _similarity(a: frozenset[str] | set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _load_synth(explicit: Path | None) -> tuple[dict[str, SynthStack] | None, Path, list[str]]:
+    if explicit is not None:
+        if not explicit.is_dir():
+            raise CommandError(f"{explicit}: no such synth directory; run `scripts/synth` or `cdktf synth` first")
+        return read_synth_dir(explicit), explicit, []
+    if not DEFAULT_SYNTH_DIR.is_dir():
+        return None, DEFAULT_SYNTH_DIR, [_no_synth_note(f"`{DEFAULT_SYNTH_DIR}` not found")]
+    try:
+        return read_synth_dir(DEFAULT_SYNTH_DIR), DEFAULT_SYNTH_DIR, []
+    except CommandError as err:
+        return None, DEFAULT_SYNTH_DIR, [_no_synth_note(str(err))]
+
+
+def _no_synth_note(reason: str) -> str:
+    return (
+        f"**Note:** no synth directory ({reason}): resources are shown by Terraform address only, "
+        "without construct paths. Pass `--synth-dir cdktf.out` after `cdktf synth`."
+    )
+
+
+def load(plan_args: list[str], synth_dir: Path | None) -> tuple[list[StackPlan], list[str]]:
+    """Read and check every plan, and find its stack; raise on the first bad input."""
+    synth, synth_path, notes = _load_synth(synth_dir)
+    stacks: list[StackPlan] = []
+    seen: dict[str, Path] = {}
+    for value in plan_args:
+        spec = parse_spec(value)
+        document = read_plan_document(spec.path)
+        name = assign_stack(spec, document, synth, synth_path)
+        if name in seen:
+            raise CommandError(f"{spec.path}: a second plan for stack {name!r} (the first is {seen[name]})")
+        seen[name] = spec.path
+        plan = parse_plan(document, spec.path, name)
+        stacks.append(StackPlan(plan, synth.get(name) if synth else None))
+    for stack in stacks:
+        notes.extend(_plan_notes(stack))
+    return stacks, notes
+
+
+def _plan_notes(stack: StackPlan) -> list[str]:
+    notes = []
+    plan: Plan = stack.plan
+    if plan.errored:
+        notes.append(f"**Warning:** the plan of `{plan.stack}` errored: it is incomplete.")
+    if stack.synth is not None:
+        unknown = [
+            c.address
+            for c in plan.changes
+            if c.listed and c.action not in ("delete", "forget") and stack.construct_path(c.address) is None
+        ]
+        if unknown:
+            notes.append(
+                f"**Note:** {len(unknown)} changed address(es) of `{plan.stack}` are not in its synthesized stack "
+                "(was the plan made from other code?); they are shown by address."
+            )
+    return notes
+
+
+def write_output(text: str, out: Path | None) -> None:
+    """Write ``text`` to ``out`` whole (a temporary file renamed into place), or to stdout."""
+    if out is None:
+        sys.stdout.write(text)
+        return
+    directory = out.parent if str(out.parent) else Path(".")
+    if not directory.is_dir():
+        raise CommandError(f"{out}: cannot write: directory {directory} does not exist")
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{out.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, out)
+    except OSError as err:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise CommandError(f"{out}: cannot write: {err.strerror}") from None
+
+
 def run(args: argparse.Namespace) -> int:
-    raise CommandError("preview is not available yet")
+    if args.max_chars < 0:
+        raise CommandError(f"--max-chars {args.max_chars}: must be 0 (no limit) or more")
+    stacks, notes = load(args.plans, args.synth_dir)
+    if args.format == "gitlab-report":
+        text = render_gitlab_report([s.plan for s in stacks])
+    else:
+        text = render_markdown(stacks, notes=notes, max_chars=args.max_chars or None)
+    write_output(text, args.out)
+    return 0

@@ -1,0 +1,410 @@
+"""The Markdown report of ``platformctl preview``, kept under a size limit.
+
+Layout: a verdict line and a summary table per stack (never shortened), then destroys and
+replacements (under a warning), then per stack the other resource changes, output changes
+and drift. Every listed item has a short form (one line) and a full form (with its changed
+attributes). Under a size limit, short forms are kept in priority order (destroys and
+replacements first), then as many as fit are upgraded to their full form; what does not fit
+is counted in an "and N more" line.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from . import resource_kinds
+from .errors import CommandError
+from .plan import ACTION_REASONS, OutputChange, Plan, ResourceChange, instance_suffix
+from .synth_output import SynthStack
+from .values import AttributeChange
+
+#: GitHub refuses comments over 65,536 characters; this leaves room for a wrapper.
+DEFAULT_MAX_CHARS = 65_000
+
+#: Attribute tables longer than this are folded.
+FOLD_ROWS = 8
+#: A stack's list of other changes longer than this is folded.
+FOLD_ITEMS = 10
+
+_ICONS = {
+    "create": "➕",
+    "update": "🔧",
+    "replace": "🔁",
+    "delete": "🗑️",
+    "forget": "👋",
+    "move": "🚚",
+    "import": "📥",
+}
+_WORDS = {
+    "create": "add",
+    "update": "change",
+    "replace": "replace",
+    "delete": "destroy",
+    "forget": "forget",
+    "move": "move",
+    "import": "import",
+}
+_OTHER_ORDER = {"forget": 0, "update": 1, "create": 2, "import": 3, "move": 4}
+
+# Priorities: lower is kept first. Short forms of destroys/replacements come before anything.
+_P_DANGER, _P_OTHER, _P_DANGER_FULL, _P_OTHER_FULL, _P_OUTPUT, _P_DRIFT, _P_DRIFT_FULL = range(7)
+#: Room kept per group for its "and N more" line, and for the closing note.
+_NOTE_RESERVE = 160
+#: Upgrades tried in a row that do not fit before giving up (bounds the work on huge plans).
+_MAX_MISSES = 40
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """A plan with the synthesized stack it belongs to (None when there is no synth dir)."""
+
+    plan: Plan
+    synth: SynthStack | None
+
+    @property
+    def name(self) -> str:
+        return self.plan.stack
+
+    def construct_path(self, address: str) -> str | None:
+        if self.synth is None:
+            return None
+        path = self.synth.construct_path(address)
+        return f"{path}{instance_suffix(address)}" if path else None
+
+
+# --- Markdown helpers --------------------------------------------------------------------
+
+
+def code(text: str) -> str:
+    """``text`` as an inline code span that is safe inside a table cell."""
+    text = text.replace("|", "\\|")
+    if "`" in text:
+        return f"`` {text} ``"
+    return f"`{text}`"
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _attribute_table(changes: Sequence[AttributeChange], forced: Callable[[AttributeChange], bool], indent: str) -> str:
+    rows = [
+        f"{indent}| {code(c.path)}{' ⚠️ forces replacement' if forced(c) else ''} | {code(c.before)} | {code(c.after)} |"
+        for c in changes
+    ]
+    table = "\n".join([f"{indent}| attribute | before | after |", f"{indent}|---|---|---|", *rows]) + "\n"
+    if len(changes) > FOLD_ROWS:
+        summary = html.escape(f"{len(changes)} changed attributes")
+        return f"\n{indent}<details><summary>{summary}</summary>\n\n{table}\n{indent}</details>\n"
+    return f"\n{table}"
+
+
+# --- units and groups --------------------------------------------------------------------
+
+
+@dataclass
+class _Unit:
+    order: int
+    priority: int
+    short: str
+    full_priority: int | None = None
+    full: Callable[[], str] | None = None
+    chosen: str | None = None
+
+
+@dataclass
+class _Group:
+    head: str
+    tail: str
+    noun: str  #: what the "and N more" line counts
+    units: list[_Unit] = field(default_factory=list)
+
+
+class _Report:
+    def __init__(self, stacks: Sequence[StackPlan]) -> None:
+        self.stacks = stacks
+        self.groups: list[_Group] = []
+        self._order = 0
+
+    def unit(self, group: _Group, priority: int, short: str, full_priority: int | None = None, full=None) -> None:
+        self._order += 1
+        group.units.append(_Unit(self._order, priority, short, full_priority, full))
+
+
+def _label(stack: StackPlan, change: ResourceChange) -> str:
+    """``demo/cluster/cluster`` (``terraform_data.cluster_A4C38409``): kind."""
+    path = stack.construct_path(change.address)
+    kind = resource_kinds.describe(change.type) or f"a {change.type}"
+    if change.mode == "data":
+        kind = f"data source {change.type}"
+    deposed = f" (deposed object {change.deposed})" if change.deposed else ""
+    if path:
+        return f"{code(path)}: {kind} ({code(change.address)}{deposed})"
+    where = f" in {code(stack.name)}" if len(stack.name) else ""
+    return f"{code(change.address)}{deposed}{where}: {kind}"
+
+
+def _forced_checker(change: ResourceChange) -> Callable[[AttributeChange], bool]:
+    """Whether an attribute is one of those that force the replacement."""
+    if change.action != "replace":
+        return lambda _c: False
+    paths = change.replace_paths()
+    if paths:
+
+        def forced(c: AttributeChange) -> bool:
+            return any(c.path == p or c.path.startswith((p + ".", p + "[")) for p in paths)
+
+        return forced
+    return lambda c: bool(resource_kinds.forces_replacement(change.type, c.top_level))
+
+
+def _danger_short(stack: StackPlan, change: ResourceChange) -> str:
+    icon, word = _ICONS[change.action], _WORDS[change.action]
+    lines = [f"- {icon} **{word}** {_label(stack, change)}"]
+    if change.action == "replace":
+        paths = change.replace_paths()
+        if paths:
+            lines.append(f"  - forced by: {', '.join(code(p) for p in paths)}")
+        else:
+            tops = {c.top_level for c in change.attribute_changes()}
+            known = sorted(t for t in tops if resource_kinds.forces_replacement(change.type, t))
+            if known:
+                lines.append(f"  - forced by (per the provider's docs): {', '.join(code(p) for p in known)}")
+        order = "new one created first" if change.actions[:1] == ("create",) else "destroyed first, then created"
+        lines.append(f"  - order: {order}")
+    if change.action_reason:
+        lines.append(f"  - why: {ACTION_REASONS.get(change.action_reason, change.action_reason)}")
+    if change.moved:
+        lines.append(f"  - moved from {code(change.previous_address or '')}")
+    return "\n".join(lines) + "\n"
+
+
+def _resource_full(short: str, change: ResourceChange, indent: str = "  ") -> Callable[[], str]:
+    def full() -> str:
+        if change.action == "delete":
+            return short
+        changes = change.attribute_changes()
+        if not changes:
+            return short
+        return short + _attribute_table(changes, _forced_checker(change), indent)
+
+    return full
+
+
+def _other_short(stack: StackPlan, change: ResourceChange) -> str:
+    kind = change.kind
+    text = f"- {_ICONS[kind]} **{_WORDS[kind]}** {_label(stack, change)}"
+    if change.moved:
+        text += f", moved from {code(change.previous_address or '')}"
+    if change.importing and kind != "import":
+        text += ", imported"
+    if kind == "forget":
+        text += ": leaves the state, the object itself is kept"
+    return text + "\n"
+
+
+def _drift_short(stack: StackPlan, change: ResourceChange) -> str:
+    what = "deleted outside Terraform" if change.action == "delete" else "changed outside Terraform"
+    return f"- 🌀 {_label(stack, change)}: {what}\n"
+
+
+def _output_rows(output: OutputChange) -> str:
+    changes = output.attribute_changes()
+    if not changes:
+        return f"| {code(output.name)} | {output.action} | | |\n"
+    if len(changes) > FOLD_ROWS:
+        return f"| {code(output.name)} | {output.action} | {len(changes)} changed values | |\n"
+    return "".join(f"| {code(c.path)} | {output.action} | {code(c.before)} | {code(c.after)} |\n" for c in changes)
+
+
+# --- summary -----------------------------------------------------------------------------
+
+
+def _totals(stacks: Sequence[StackPlan]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for stack in stacks:
+        for key, value in stack.plan.counts().items():
+            total[key] = total.get(key, 0) + value
+    total["outputs"] = sum(len(s.plan.outputs) for s in stacks)
+    return total
+
+
+def verdict(stacks: Sequence[StackPlan]) -> str:
+    """One line: what the plans do, destroys and replacements first."""
+    t = _totals(stacks)
+    danger = []
+    if t["replace"] and t["destroy"]:
+        danger.append(f"{_plural(t['replace'], 'resource')} will be replaced, {t['destroy']} destroyed")
+    elif t["replace"]:
+        danger.append(f"{_plural(t['replace'], 'resource')} will be replaced")
+    elif t["destroy"]:
+        danger.append(f"{_plural(t['destroy'], 'resource')} will be destroyed")
+    other = [
+        text
+        for count, text in (
+            (t["add"], f"{t['add']} to add"),
+            (t["change"], f"{t['change']} to change"),
+            (t["move"], f"{t['move']} moved"),
+            (t["import"], f"{t['import']} imported"),
+            (t["forget"], f"{t['forget']} removed from state"),
+            (t["outputs"], _plural(t["outputs"], "output") + " changed"),
+            (t["drift"], f"{t['drift']} changed outside Terraform"),
+        )
+        if count
+    ]
+    if danger:
+        return f"⚠️ **{danger[0]}**" + (f" · {', '.join(other)}" if other else "")
+    if other:
+        return f"✅ {', '.join(other)}; nothing destroyed or replaced"
+    return "✅ No changes"
+
+
+def _summary(stacks: Sequence[StackPlan], notes: Sequence[str]) -> str:
+    columns = ["add", "change", "replace", "destroy", "drift"]
+    totals = _totals(stacks)
+    columns += [c for c in ("move", "import", "forget") if totals[c]]
+    lines = ["## Plan preview", "", verdict(stacks), ""]
+    lines.append("| stack | " + " | ".join(columns) + " |")
+    lines.append("|---|" + "---:|" * len(columns))
+    for stack in stacks:
+        counts = stack.plan.counts()
+        cells = [_count_cell(c, counts[c]) for c in columns]
+        lines.append(f"| {code(stack.name)} | " + " | ".join(cells) + " |")
+    if len(stacks) > 1:
+        cells = [_count_cell(c, totals[c]) for c in columns]
+        lines.append("| **total** | " + " | ".join(cells) + " |")
+    lines.append("")
+    for note in notes:
+        lines += [f"> {note}", ""]
+    return "\n".join(lines) + "\n"
+
+
+def _count_cell(column: str, count: int) -> str:
+    if count and column in ("replace", "destroy"):
+        return f"**{count}** ⚠️"
+    return str(count)
+
+
+# --- assembly ----------------------------------------------------------------------------
+
+
+def _build(stacks: Sequence[StackPlan]) -> _Report:
+    report = _Report(stacks)
+    danger = [(s, c) for s in stacks for c in s.plan.changes if c.dangerous]
+    if danger:
+        group = _Group("### ⚠️ Destroyed or replaced\n\n", "\n", "destroys and replacements")
+        report.groups.append(group)
+        danger.sort(key=lambda sc: (stacks.index(sc[0]), 0 if sc[1].action == "replace" else 1))
+        for stack, change in danger:
+            short = _danger_short(stack, change)
+            report.unit(group, _P_DANGER, short, _P_DANGER_FULL, _resource_full(short, change))
+    for stack in stacks:
+        others = [c for c in stack.plan.changes if c.listed and not c.dangerous]
+        outputs, drift = stack.plan.outputs, stack.plan.drift
+        if not (others or outputs or drift):
+            continue
+        title = f"### {code(stack.name)}\n\n"
+        if others:
+            others.sort(key=lambda c: _OTHER_ORDER.get(c.kind, 9))
+            noun = "resource changes"
+            if len(others) > FOLD_ITEMS:
+                summary = html.escape(_plural(len(others), "other resource change"))
+                head = f"{title}<details><summary>{summary}</summary>\n\n"
+                group = _Group(head, "\n</details>\n\n", noun)
+            else:
+                group = _Group(f"{title}Other resource changes:\n\n", "\n", noun)
+            title = ""
+            report.groups.append(group)
+            for change in others:
+                short = _other_short(stack, change)
+                report.unit(group, _P_OTHER, short, _P_OTHER_FULL, _resource_full(short, change))
+        if outputs:
+            head = f"{title}Output changes:\n\n| output | action | before | after |\n|---|---|---|---|\n"
+            title = ""
+            group = _Group(head, "\n", "output changes")
+            report.groups.append(group)
+            for output in outputs:
+                report.unit(group, _P_OUTPUT, _output_rows(output))
+        if drift:
+            summary = html.escape(f"🌀 {_plural(len(drift), 'resource')} changed outside Terraform (drift)")
+            group = _Group(f"{title}<details><summary>{summary}</summary>\n\n", "\n</details>\n\n", "drifted resources")
+            title = ""
+            report.groups.append(group)
+            for change in drift:
+                short = _drift_short(stack, change)
+                report.unit(group, _P_DRIFT, short, _P_DRIFT_FULL, _resource_full(short, change))
+    return report
+
+
+def _fit(report: _Report, budget: float) -> bool:
+    """Choose each unit's form within ``budget`` characters; True when everything is in full."""
+    units = [u for g in report.groups for u in g.units]
+    remaining = budget
+    complete = True
+    for unit in sorted(units, key=lambda u: (u.priority, u.order)):
+        if len(unit.short) > remaining:
+            complete = False
+            break
+        unit.chosen = unit.short
+        remaining -= len(unit.short)
+    misses = 0
+    for unit in sorted((u for u in units if u.chosen and u.full), key=lambda u: (u.full_priority, u.order)):
+        assert unit.full is not None
+        text = unit.full()
+        extra = len(text) - len(unit.short)
+        if extra <= remaining:
+            unit.chosen = text
+            remaining -= extra
+            misses = 0
+        else:
+            complete = False
+            misses += 1
+            if misses >= _MAX_MISSES:
+                break
+    return complete
+
+
+def render_markdown(
+    stacks: Sequence[StackPlan], *, notes: Sequence[str] = (), max_chars: int | None = DEFAULT_MAX_CHARS
+) -> str:
+    """The report; at most ``max_chars`` characters (None or 0: no limit).
+
+    The verdict and the summary table are always whole; if they alone exceed the limit, they
+    are returned anyway (the caller decides whether that is an error).
+    """
+    report = _build(stacks)
+    header = _summary(stacks, notes)
+    limit = float(max_chars) if max_chars else float("inf")
+    fixed = len(header) + sum(len(g.head) + len(g.tail) + _NOTE_RESERVE for g in report.groups) + _NOTE_RESERVE
+    if fixed > limit:
+        raise CommandError(f"--max-chars {max_chars} is too small: the summary alone needs {fixed} characters")
+    complete = _fit(report, limit - fixed)
+    parts = [header]
+    for group in report.groups:
+        shown = [u.chosen for u in group.units if u.chosen is not None]
+        missing = len(group.units) - len(shown)
+        if not shown and not missing:
+            continue
+        parts.append(group.head)
+        parts.extend(shown)
+        if missing:
+            parts.append(f"- … and {missing} more {group.noun} not shown (size limit); see the plan in the job log\n")
+        parts.append(group.tail)
+    if not complete:
+        parts.append(
+            f"_Details were shortened to keep this report under {int(limit):,} characters; "
+            "`terraform show <planfile>` has all of them._\n"
+        )
+    return "".join(parts).rstrip("\n") + "\n"
+
+
+def render_gitlab_report(plans: Sequence[Plan]) -> str:
+    """GitLab's terraform report (``artifacts:reports:terraform``), summed over ``plans``."""
+    total = {"create": 0, "update": 0, "delete": 0}
+    for plan in plans:
+        for key, value in plan.gitlab_counts().items():
+            total[key] += value
+    return json.dumps(total) + "\n"
