@@ -1,16 +1,678 @@
-"""``platformctl diff``: being written."""
+"""``platformctl diff``: what a change to the code or the environment files does to the stacks.
+
+No cloud, no state, no plan: the base git ref and the working tree are each synthesized with
+their own code (``python -m stacks`` run inside each tree) and the two ``cdk.tf.json`` sets
+are compared, per stack and construct path, attribute by attribute. Arguments that force a
+new resource are known only for the types in :mod:`platformctl.resource_kinds` (Magnum
+clusters and node groups); those replacements come first, loudly. For every other type a
+real plan (``platformctl preview``) is the authority.
+
+The base is extracted with ``git archive`` into a temporary directory and run from there with
+``PYTHONPATH`` set to that directory, so neither the working tree nor an editable install of
+this project can shadow the base's own code. Both synths run at the same time.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
 
+from . import resource_kinds
 from .errors import CommandError
+from .synth_output import SynthResource, SynthStack, read_synth_dir
+from .values import AttributeChange, attribute_changes, flatten
+
+log = logging.getLogger(__name__)
+
+#: Attribute tables and resource lists longer than this are folded into ``<details>``.
+FOLD_AFTER = 8
+#: A removed and an added resource of one type whose leaves agree at least this much look
+#: like one resource whose construct id was renamed.
+RENAME_SIMILARITY = 0.5
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("diff", help="(not available yet)")
+    parser = subparsers.add_parser(
+        "diff",
+        help="compare the stacks synthesized from a git ref with the working tree (no cloud, no plan)",
+        description=(
+            "Synthesize the base git ref (with its own code) and the working tree (as on disk, uncommitted "
+            "changes included), and report in Markdown, per stack and construct path, the resources added, "
+            "removed and changed, attribute by attribute. Changes that force a new Magnum cluster or node group "
+            "come first. Replacement is known only for the resource types platformctl knows; a real plan "
+            "(platformctl preview) is the authority for the others."
+        ),
+    )
+    parser.add_argument(
+        "--base",
+        required=True,
+        metavar="REF",
+        help="the git ref to compare with: a branch, tag or commit "
+        "(e.g. main, origin/main, $CI_MERGE_REQUEST_DIFF_BASE_SHA)",
+    )
+    parser.add_argument(
+        "environments",
+        nargs="*",
+        metavar="ENV",
+        help="environment names (default: every *.hcl in the environments directory, on each side)",
+    )
+    parser.add_argument(
+        "--environments-dir",
+        type=Path,
+        default=Path("environments"),
+        metavar="DIR",
+        help="where the *.hcl files are, inside the repository; the same path is used at the base ref "
+        "(default: environments)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, metavar="FILE", help="write the Markdown report here (default: stdout)"
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise CommandError("diff is not available yet")
+    started = time.perf_counter()
+    repo = _git_toplevel(Path.cwd())
+    commit = _resolve_commit(repo, args.base)
+    env_dir = _repo_relative(repo, args.environments_dir)
+    with tempfile.TemporaryDirectory(prefix="platformctl-diff-") as tmp_name:
+        tmp = Path(tmp_name)
+        base_tree = tmp / "base"
+        _extract(repo, commit, base_tree)
+        base_names, work_names = _environment_names(
+            base_tree / env_dir, repo / env_dir, args.environments, env_dir, args.base
+        )
+        base_stacks, work_stacks = _synth_both(
+            base=(base_tree, base_names, tmp / "base-out", f"base ({args.base})"),
+            work=(repo, work_names, tmp / "work-out", "working tree"),
+            env_dir=env_dir,
+            explicit=bool(args.environments),
+        )
+        result = compare(base_stacks, work_stacks)  # reads the stacks' files: inside the temporary directory
+    report = render_markdown(result, base_label=f"{args.base} ({commit[:8]})")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    print(f"diff: {result.summary_line()} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+    return 0
+
+
+# --- git and synthesis -------------------------------------------------------------------
+
+
+def _git(repo: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(["git", "-C", str(repo), *argv], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        raise CommandError("git is not installed (or not on PATH); diff needs it to read the base ref") from None
+
+
+def _git_toplevel(cwd: Path) -> Path:
+    result = _git(cwd, "rev-parse", "--show-toplevel")
+    if result.returncode != 0:
+        raise CommandError(f"{cwd}: not inside a git repository; run diff from a clone of the project")
+    return Path(result.stdout.strip())
+
+
+def _resolve_commit(repo: Path, ref: str) -> str:
+    result = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    if result.returncode != 0 or not result.stdout.strip():
+        raise CommandError(
+            f"--base {ref}: not a branch, tag or commit of {repo} "
+            "(fetch it first, e.g. `git fetch origin main`, or give a commit SHA)"
+        )
+    return result.stdout.strip()
+
+
+def _repo_relative(repo: Path, path: Path) -> Path:
+    absolute = (Path.cwd() / path).resolve()
+    try:
+        return absolute.relative_to(repo.resolve())
+    except ValueError:
+        raise CommandError(
+            f"--environments-dir {path}: must be inside the repository {repo} (the same path is read at the base ref)"
+        ) from None
+
+
+def _extract(repo: Path, commit: str, dest: Path) -> None:
+    """The committed tree of ``commit`` into ``dest`` (no git metadata, no untracked files)."""
+    dest.mkdir(parents=True)
+    proc = subprocess.Popen(
+        ["git", "-C", str(repo), "archive", "--format=tar", commit], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        with tarfile.open(fileobj=proc.stdout, mode="r|") as archive:
+            if hasattr(tarfile, "data_filter"):
+                archive.extractall(dest, filter="data")
+            else:  # Python < 3.11.4
+                archive.extractall(dest)
+    except tarfile.TarError as err:
+        proc.kill()
+        raise CommandError(f"cannot extract {commit[:8]} with git archive: {err}") from None
+    finally:
+        stderr = proc.stderr.read().decode(errors="replace")
+        proc.stdout.close()
+        proc.stderr.close()
+        proc.wait()
+    if proc.returncode != 0:
+        raise CommandError(f"git archive {commit[:8]} failed: {stderr.strip()}")
+
+
+def _hcl_names(directory: Path) -> list[str]:
+    return sorted(p.stem for p in directory.glob("*.hcl")) if directory.is_dir() else []
+
+
+def _environment_names(
+    base_dir: Path, work_dir: Path, requested: list[str], env_dir: Path, ref: str
+) -> tuple[list[str], list[str]]:
+    """The environments to synthesize on each side. A requested one may exist on one side only."""
+    if not base_dir.is_dir() and not work_dir.is_dir():
+        raise CommandError(f"{env_dir}: no such directory in the working tree nor at {ref}")
+    base_all, work_all = _hcl_names(base_dir), _hcl_names(work_dir)
+    if not requested:
+        return base_all, work_all
+    unknown = [name for name in requested if name not in base_all and name not in work_all]
+    if unknown:
+        known = ", ".join(sorted(set(base_all) | set(work_all))) or "none"
+        raise CommandError(
+            f"no environment {', '.join(unknown)} in {env_dir}/ of the working tree nor at {ref}; known: {known}"
+        )
+    return [n for n in requested if n in base_all], [n for n in requested if n in work_all]
+
+
+@dataclass
+class _Synth:
+    label: str
+    process: subprocess.Popen[bytes]
+    stderr: IO[bytes]
+    out: Path
+
+
+def _start_synth(tree: Path, names: list[str], out: Path, label: str, env_dir: Path, explicit: bool) -> _Synth:
+    env = dict(os.environ)
+    # The tree's own packages first, and only them: neither the working tree nor an editable
+    # install (a meta path finder placed after the path-based one) can shadow them.
+    env["PYTHONPATH"] = str(tree)
+    env.pop("CDKTF_OUTDIR", None)
+    env.pop("PYTHONSAFEPATH", None)
+    argv = [sys.executable, "-m", "stacks", "--environments-dir", str(env_dir), "--out", str(out)]
+    if explicit:
+        argv += names
+    stderr = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        argv, cwd=tree, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+    )
+    return _Synth(label, process, stderr, out)
+
+
+def _finish_synth(synth: _Synth) -> dict[str, SynthStack]:
+    code = synth.process.wait()
+    synth.stderr.seek(0)
+    text = synth.stderr.read().decode(errors="replace")
+    synth.stderr.close()
+    if code != 0:
+        raise CommandError(f"{synth.label} synth failed: {_synth_error(text, code)}")
+    return read_synth_dir(synth.out)
+
+
+def _synth_error(stderr: str, code: int) -> str:
+    """The synth's own ``error: ...`` line, else the last line it wrote (a traceback's last)."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error:")]
+    if errors:
+        return errors[-1].removeprefix("error:").strip()
+    return lines[-1] if lines else f"python -m stacks exited with {code} and wrote nothing"
+
+
+def _synth_both(
+    base: tuple[Path, list[str], Path, str],
+    work: tuple[Path, list[str], Path, str],
+    env_dir: Path,
+    explicit: bool,
+) -> tuple[dict[str, SynthStack], dict[str, SynthStack]]:
+    """Run both synths at once; a side without environments has no stacks."""
+    jobs: list[_Synth | None] = []
+    try:
+        for tree, names, out, label in (base, work):
+            jobs.append(_start_synth(tree, names, out, label, env_dir, explicit) if names else None)
+        # The base's failure is reported first: it is the side the user did not just edit.
+        return tuple(_finish_synth(job) if job else {} for job in jobs)  # type: ignore[return-value]
+    finally:
+        for job in jobs:
+            if job and job.process.poll() is None:
+                job.process.kill()
+                job.process.wait()
+            if job and not job.stderr.closed:
+                job.stderr.close()
+
+
+# --- comparison --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttributeDiff:
+    change: AttributeChange
+    forces_replacement: bool | None  #: None: not known for this type
+
+
+@dataclass
+class ResourceDiff:
+    stack: str
+    address: str
+    type: str
+    construct_path: str | None
+    status: str  #: ``added``, ``removed`` or ``changed``
+    attributes: list[AttributeDiff] = field(default_factory=list)
+
+    @property
+    def replaced(self) -> bool:
+        return any(a.forces_replacement for a in self.attributes)
+
+    @property
+    def replacement_unknown(self) -> bool:
+        return not self.replaced and any(a.forces_replacement is None for a in self.attributes)
+
+    @property
+    def label(self) -> str:
+        return self.construct_path or self.address
+
+
+@dataclass(frozen=True)
+class Rename:
+    removed: ResourceDiff
+    added: ResourceDiff
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Dependent:
+    """A resource that refers to a replaced one (``cluster_id = ${...cluster.id}``)."""
+
+    replaced: ResourceDiff
+    address: str
+    construct_path: str | None
+    arguments: tuple[str, ...]
+    verdict: bool | None  #: True: replaced as well; False: updated in place; None: not known
+
+
+@dataclass
+class StackDiff:
+    name: str
+    status: str  #: ``added``, ``removed``, ``changed`` or ``unchanged``
+    resources: list[ResourceDiff] = field(default_factory=list)
+    settings: list[AttributeChange] = field(default_factory=list)
+    renames: list[Rename] = field(default_factory=list)
+    dependents: list[Dependent] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.resources if r.status == status)
+
+    @property
+    def replaced(self) -> list[ResourceDiff]:
+        return [r for r in self.resources if r.status == "changed" and r.replaced]
+
+
+@dataclass
+class DiffResult:
+    stacks: list[StackDiff]
+
+    @property
+    def changed(self) -> list[StackDiff]:
+        return [s for s in self.stacks if s.status != "unchanged"]
+
+    @property
+    def replaced(self) -> list[ResourceDiff]:
+        return [r for s in self.stacks for r in s.replaced]
+
+    def summary_line(self) -> str:
+        if not self.changed:
+            return "no changes"
+        parts = [f"{len(self.changed)} of {len(self.stacks)} stacks differ"]
+        for status in ("added", "removed", "changed"):
+            parts.append(f"{sum(s.count(status) for s in self.stacks)} resources {status}")
+        parts.append(f"{len(self.replaced)} replaced")
+        return ", ".join(parts)
+
+
+def compare(base: dict[str, SynthStack], work: dict[str, SynthStack]) -> DiffResult:
+    stacks = []
+    for name in sorted(base.keys() | work.keys()):
+        old, new = base.get(name), work.get(name)
+        if old is None and new is not None:
+            stack = StackDiff(name, "added", [_whole(name, r, "added") for r in new.resources.values()])
+        elif new is None and old is not None:
+            stack = StackDiff(name, "removed", [_whole(name, r, "removed") for r in old.resources.values()])
+        else:
+            assert old is not None and new is not None
+            stack = _compare_stack(name, old, new)
+        stack.resources.sort(key=lambda r: (r.label, r.address))
+        stacks.append(stack)
+    return DiffResult(stacks)
+
+
+def _whole(stack: str, resource: SynthResource, status: str) -> ResourceDiff:
+    return ResourceDiff(stack, resource.address, resource.type, resource.construct_path, status)
+
+
+def _compare_stack(name: str, old: SynthStack, new: SynthStack) -> StackDiff:
+    stack = StackDiff(name, "unchanged")
+    for address in sorted(old.resources.keys() | new.resources.keys()):
+        before, after = old.resources.get(address), new.resources.get(address)
+        if before is None and after is not None:
+            stack.resources.append(_whole(name, after, "added"))
+        elif after is None and before is not None:
+            stack.resources.append(_whole(name, before, "removed"))
+        elif before is not None and after is not None and before.body != after.body:
+            changes = attribute_changes(before.body, after.body)
+            attributes = [AttributeDiff(c, resource_kinds.forces_replacement(after.type, c.top_level)) for c in changes]
+            attributes.sort(key=lambda a: (a.forces_replacement is not True, a.change.path))
+            path = after.construct_path or before.construct_path
+            stack.resources.append(ResourceDiff(name, address, after.type, path, "changed", attributes))
+    stack.settings = attribute_changes(_settings(old), _settings(new))
+    stack.renames = _renames(stack.resources, old, new)
+    stack.dependents = _dependents(stack.resources, new)
+    if stack.resources or stack.settings:
+        stack.status = "changed"
+    return stack
+
+
+def _settings(stack: SynthStack) -> dict[str, Any]:
+    """Everything of a stack but its resources: backend, providers, variables, outputs."""
+    path = stack.directory / "cdk.tf.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return _without_metadata({k: v for k, v in document.items() if k not in ("//", "resource", "data")})
+
+
+def _without_metadata(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_metadata(v) for k, v in value.items() if k != "//"}
+    if isinstance(value, list):
+        return [_without_metadata(v) for v in value]
+    return value
+
+
+def _renames(resources: list[ResourceDiff], old: SynthStack, new: SynthStack) -> list[Rename]:
+    """Removed/added pairs of one type whose bodies mostly agree: likely a renamed construct id."""
+    removed = [r for r in resources if r.status == "removed"]
+    added = [r for r in resources if r.status == "added"]
+    candidates = []
+    for gone in removed:
+        for came in added:
+            if gone.type == came.type:
+                score = _similarity(old.resources[gone.address].body, new.resources[came.address].body)
+                if score >= RENAME_SIMILARITY:
+                    candidates.append(Rename(gone, came, score))
+    candidates.sort(key=lambda c: (-c.similarity, c.removed.address, c.added.address))
+    paired: set[str] = set()
+    found = []
+    for candidate in candidates:
+        if candidate.removed.address not in paired and candidate.added.address not in paired:
+            paired |= {candidate.removed.address, candidate.added.address}
+            found.append(candidate)
+    return sorted(found, key=lambda c: c.removed.label)
+
+
+def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
+    left, right = flatten(a), flatten(b)
+    keys = left.keys() | right.keys()
+    if not keys:
+        return 1.0
+    return sum(1 for k in keys if k in left and k in right and left[k] == right[k]) / len(keys)
+
+
+def _dependents(resources: list[ResourceDiff], new: SynthStack) -> list[Dependent]:
+    found = []
+    added = {r.address for r in resources if r.status == "added"}
+    for replaced in (r for r in resources if r.status == "changed" and r.replaced):
+        reference = re.compile(r"\b" + re.escape(replaced.address) + r"\b")
+        for address, resource in sorted(new.resources.items()):
+            if address == replaced.address or address in added:
+                continue
+            arguments = tuple(
+                sorted({_top(path) for path, value in flatten(resource.body).items() if _refers(value, reference)})
+            )
+            if not arguments:
+                continue
+            verdicts = {resource_kinds.forces_replacement(resource.type, a) for a in arguments}
+            verdict = True if True in verdicts else (False if verdicts == {False} else None)
+            found.append(Dependent(replaced, address, resource.construct_path, arguments, verdict))
+    return found
+
+
+def _refers(value: Any, reference: re.Pattern[str]) -> bool:
+    return isinstance(value, str) and "${" in value and reference.search(value) is not None
+
+
+def _top(path: str) -> str:
+    return re.split(r"[.\[]", path, maxsplit=1)[0]
+
+
+# --- Markdown ----------------------------------------------------------------------------
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives a Markdown table cell."""
+    text = text.replace("|", "\\|")
+    if "`" in text:
+        return f"`` {text} ``"
+    return f"`{text}`"
+
+
+def _details(summary: str, lines: list[str]) -> list[str]:
+    return ["<details>", f"<summary>{summary}</summary>", "", *lines, "", "</details>", ""]
+
+
+def _fold(summary: str, lines: list[str], items: int) -> list[str]:
+    return _details(summary, lines) if items > FOLD_AFTER else [*lines, ""]
+
+
+def _kind(resource_type: str, address: str = "") -> str:
+    if address.startswith("data."):
+        return " (data source: read only)"
+    description = resource_kinds.describe(resource_type)
+    return f" ({description})" if description else ""
+
+
+def _html_code(text: str) -> str:
+    """Code inside HTML (``<summary>``), where Markdown is not rendered."""
+    return "<code>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</code>"
+
+
+def _names(resource: ResourceDiff) -> str:
+    """The construct path and the address, or the address alone for blocks cdktf adds itself."""
+    if resource.construct_path:
+        return f"{_code(resource.construct_path)} {_code(resource.address)}{_kind(resource.type, resource.address)}"
+    return f"{_code(resource.address)}{_kind(resource.type, resource.address)}"
+
+
+def _attribute_table(attributes: Iterable[AttributeDiff], with_effect: bool) -> list[str]:
+    header = (
+        ["| attribute | before | after | effect |", "|---|---|---|---|"]
+        if with_effect
+        else [
+            "| attribute | before | after |",
+            "|---|---|---|",
+        ]
+    )
+    rows = []
+    for item in attributes:
+        cells = [_code(item.change.path), _code(item.change.before), _code(item.change.after)]
+        if with_effect:
+            cells.append(
+                {True: "**forces replacement**", False: "in place", None: "not known"}[item.forces_replacement]
+            )
+        rows.append("| " + " | ".join(cells) + " |")
+    return header + rows
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def render_markdown(result: DiffResult, base_label: str) -> str:
+    lines = [f"## Synth diff: `{base_label}` → working tree", ""]
+    if not result.changed:
+        lines += [
+            f"**No changes**: the working tree synthesizes the same {_plural(len(result.stacks), 'stack')} "
+            "as the base (every resource, backend, provider, variable and output).",
+            "",
+        ]
+        return "\n".join(lines) + "\n"
+    lines += _summary(result)
+    lines += _replacements(result)
+    lines += _rename_hints(result)
+    lines += _stack_changes(result)
+    lines += _stacks_added_removed(result)
+    lines += [
+        "---",
+        "_From the code and environment files alone: no state, no plan. Replacement is known only for "
+        f"{', '.join(f'`{t}`' for t in sorted(resource_kinds.IN_PLACE_ARGUMENTS))}; for every other type "
+        "a real plan (`platformctl preview`) is the authority._",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _summary(result: DiffResult) -> list[str]:
+    lines = ["| stack | stack status | added | removed | changed | replaced |", "|---|---|---|---|---|---|"]
+    for stack in result.changed:
+        replaced = len(stack.replaced)
+        status = stack.status if not stack.settings or stack.status != "changed" else "changed (incl. settings)"
+        lines.append(
+            f"| {_code(stack.name)} | {status} | {stack.count('added')} | {stack.count('removed')} | "
+            f"{stack.count('changed')} | {f'**{replaced}** ⚠️' if replaced else 0} |"
+        )
+    unchanged = [s.name for s in result.stacks if s.status == "unchanged"]
+    lines.append("")
+    if unchanged:
+        lines += [f"Unchanged: {', '.join(_code(n) for n in unchanged)}.", ""]
+    return lines
+
+
+def _replacements(result: DiffResult) -> list[str]:
+    replaced = result.replaced
+    if not replaced:
+        return []
+    lines = [
+        f"> [!WARNING]\n> **⚠️ {_plural(len(replaced), 'resource')} would be destroyed and created again.** "
+        "A replaced cluster loses every workload and volume on it; a replaced node group loses its nodes.",
+        "",
+        "### ⚠️ Replacements",
+        "",
+    ]
+    stacks = {s.name: s for s in result.stacks}
+    for resource in replaced:
+        lines += [
+            f"#### {_code(resource.stack)} · {_code(resource.label)}{_kind(resource.type)}",
+            "",
+            f"Address {_code(resource.address)}; forced by "
+            + ", ".join(_code(a.change.path) for a in resource.attributes if a.forces_replacement)
+            + ".",
+            "",
+        ]
+        lines += _attribute_table(resource.attributes, with_effect=True)
+        lines.append("")
+        dependents = [d for d in stacks[resource.stack].dependents if d.replaced is resource]
+        if dependents:
+            lines.append("Resources that refer to it:")
+            lines.append("")
+            for dep in dependents:
+                verdict = {
+                    True: "**replaced as well**",
+                    False: "updated in place",
+                    None: "may change (not known without a plan)",
+                }[dep.verdict]
+                arguments = ", ".join(_code(a) for a in dep.arguments)
+                lines.append(f"- {_code(dep.construct_path or dep.address)}: {verdict} (through {arguments})")
+            lines.append("")
+    return lines
+
+
+def _rename_hints(result: DiffResult) -> list[str]:
+    renames = [r for s in result.stacks for r in s.renames]
+    if not renames:
+        return []
+    lines = [
+        "### Renamed construct ids?",
+        "",
+        "These look like one resource whose construct id was renamed. The id is part of the Terraform "
+        "address, so a rename **destroys the old resource and creates a new one**. Keep the old id, or move "
+        "the state to the new address (`terraform state mv` or a `moved` block) before applying.",
+        "",
+    ]
+    for rename in renames:
+        lines.append(
+            f"- {_code(rename.removed.stack)}: {_code(rename.removed.label)} → {_code(rename.added.label)}"
+            f"{_kind(rename.added.type)}, {round(rename.similarity * 100)}% of the arguments equal"
+        )
+    return [*lines, ""]
+
+
+def _resource_list(resources: list[ResourceDiff]) -> list[str]:
+    return [f"- {_names(r)}" for r in resources]
+
+
+def _stack_changes(result: DiffResult) -> list[str]:
+    lines: list[str] = []
+    for stack in (s for s in result.stacks if s.status == "changed"):
+        lines += [f"### {_code(stack.name)}", ""]
+        in_place = [r for r in stack.resources if r.status == "changed" and not r.replaced]
+        if stack.replaced:
+            lines += [f"{_plural(len(stack.replaced), 'replaced resource')}: see Replacements above.", ""]
+        for resource in in_place:
+            effect = (
+                "in place or replaced: not known without a plan" if resource.replacement_unknown else "updated in place"
+            )
+            table = _attribute_table(resource.attributes, with_effect=False)
+            if len(resource.attributes) > FOLD_AFTER:
+                summary = (
+                    f"Changed {_html_code(resource.label)}{_kind(resource.type, resource.address)}: {effect}, "
+                    f"{_plural(len(resource.attributes), 'attribute')}"
+                )
+                lines += _details(summary, [f"Address {_code(resource.address)}", "", *table])
+            else:
+                lines += [f"**Changed** {_names(resource)}: {effect}", "", *table, ""]
+        for status in ("added", "removed"):
+            items = [r for r in stack.resources if r.status == status]
+            if items:
+                summary = f"{status.capitalize()}: {_plural(len(items), 'resource')}"
+                lines += _fold(summary, [f"**{summary}**", "", *_resource_list(items)], len(items))
+        if stack.settings:
+            table = ["| setting | before | after |", "|---|---|---|"] + [
+                f"| {_code(c.path)} | {_code(c.before)} | {_code(c.after)} |" for c in stack.settings
+            ]
+            summary = "Stack settings (backend, providers, variables, outputs)"
+            lines += _fold(summary, [f"**{summary}**", "", *table], len(stack.settings))
+    return lines
+
+
+def _stacks_added_removed(result: DiffResult) -> list[str]:
+    lines: list[str] = []
+    for status, heading in (("added", "Stacks added"), ("removed", "Stacks removed")):
+        stacks = [s for s in result.stacks if s.status == status]
+        if not stacks:
+            continue
+        lines += [f"### {heading}", ""]
+        for stack in stacks:
+            verb = "created" if status == "added" else "destroyed"
+            summary = f"{_html_code(stack.name)}: {_plural(len(stack.resources), 'resource')} {verb}"
+            lines += _details(summary, _resource_list(stack.resources))
+    return lines

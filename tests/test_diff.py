@@ -1,0 +1,284 @@
+"""``platformctl diff``: a throwaway git repository holding a copy of the app, edited in its working tree.
+
+Each diff runs ``python -m stacks`` twice (base and working tree, at the same time), so the
+repository and the main report are built once per module.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from platformctl import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+SIMPLE = (ROOT / "environments" / "simple.hcl").read_text()
+
+NODE_GROUPS = """
+node_group "system" {
+  role   = "system"
+  flavor = "SL1.2-4096"
+  count  = 1
+}
+
+node_group "batch" {
+  role   = "worker"
+  flavor = "SL1.4-16384"
+  count  = 1
+}
+"""
+
+# The working tree's dev: a cluster label (replaces the cluster), the system group's count
+# (in place), "batch" renamed to "jobs" (a destroy and create that looks like a rename), a new
+# group "extra" (added), metrics-server switched off (removed from dev-platform).
+DEV_EDITED = (
+    SIMPLE.replace(
+        '  worker_count       = 2 # Magnum\'s default-worker group (role "worker")\n',
+        '  worker_count = 2\n  labels = {\n    auto_healing_enabled = "true"\n  }\n',
+    )
+    + NODE_GROUPS.replace('count  = 1\n}\n\nnode_group "batch"', 'count  = 2\n}\n\nnode_group "jobs"')
+    + """
+node_group "extra" {
+  role   = "worker"
+  flavor = "SL1.2-4096"
+  count  = 3
+}
+
+addon "metrics-server" {
+  enabled = false
+}
+"""
+)
+
+BROKEN = SIMPLE.replace("master_count       = 1", "master_count       = 2")
+
+
+def _git(repo: Path, *argv: str) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false", *argv],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def _copy_app(repo: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("constructs_lib", "stacks"):
+        shutil.copytree(ROOT / name, repo / name, ignore=ignore, dirs_exist_ok=True)
+    for name in ("cdktf.json", "pyproject.toml"):
+        shutil.copy2(ROOT / name, repo / name)
+
+
+def _commit(repo: Path, message: str) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """History: ``broken-base`` (stable.hcl invalid), ``old-code`` (the network is named
+    ``<env>-network`` by the code), then HEAD (the project's code). Working tree: dev edited,
+    an untracked new environment ``extra``."""
+    repo = tmp_path_factory.mktemp("diff-repo")
+    _git(repo, "init", "-q", "-b", "main")
+    _copy_app(repo)
+    environments = repo / "environments"
+    environments.mkdir()
+    (environments / "dev.hcl").write_text(SIMPLE + NODE_GROUPS)
+    (environments / "stable.hcl").write_text(BROKEN)
+    _commit(repo, "broken stable")
+    _git(repo, "tag", "broken-base")
+
+    (environments / "stable.hcl").write_text(SIMPLE)
+    network = repo / "constructs_lib" / "network.py"
+    original = network.read_text()
+    assert 'name=f"{name}-net"' in original, "test setup: network name literal moved"
+    network.write_text(original.replace('name=f"{name}-net"', 'name=f"{name}-network"'))
+    _commit(repo, "old network name")
+    _git(repo, "tag", "old-code")
+
+    network.write_text(original)
+    _commit(repo, "current code")
+
+    (environments / "dev.hcl").write_text(DEV_EDITED)
+    (environments / "extra.hcl").write_text(SIMPLE)  # untracked: the working tree counts as on disk
+    return repo
+
+
+@contextlib.contextmanager
+def _inside(directory: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(directory)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def run_diff(cwd: Path, *argv: str) -> tuple[int, str, str]:
+    """``platformctl diff ARGV`` in ``cwd``: exit code, report (stdout) and stderr."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with _inside(cwd), contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = cli.main(["diff", *argv])
+    return code, stdout.getvalue(), stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def report(repo: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    out = tmp_path_factory.mktemp("diff-report") / "diff.md"
+    scratch = tmp_path_factory.mktemp("diff-tmp")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(tempfile, "tempdir", str(scratch))
+        code, stdout, stderr = run_diff(repo, "--base", "old-code", "--out", str(out))
+    assert code == 0, stderr
+    assert stdout == ""
+    assert "resources added" in stderr
+    assert list(scratch.iterdir()) == [], "temporary trees left behind"
+    return out.read_text()
+
+
+def _section(report: str, heading: str) -> str:
+    """The text under a ``###`` heading, up to the next one."""
+    match = re.search(rf"^### {re.escape(heading)}\n(.*?)(?=^### |\Z)", report, re.M | re.S)
+    assert match, f"no section {heading!r} in:\n{report}"
+    return match.group(1)
+
+
+def test_summary_table_comes_first_and_counts_each_stack(report: str) -> None:
+    assert report.startswith("## Synth diff: `old-code (")
+    first_table = report.split("\n\n")[1]
+    rows = {line.split(" | ")[0].strip("| `"): line for line in first_table.splitlines()[2:]}
+    assert set(rows) == {"dev-infra", "dev-platform", "extra-infra", "extra-platform", "stable-infra"}
+    assert "| added |" in rows["extra-infra"]
+    assert "**1** ⚠️" in rows["dev-infra"]
+
+
+def test_a_cluster_label_forces_replacement_first_and_loudly(report: str) -> None:
+    warning = report.index("[!WARNING]")
+    assert warning < report.index("### `dev-infra`")
+    assert "1 resource would be destroyed and created again" in report
+    replacements = _section(report, "⚠️ Replacements")
+    assert "`dev-infra/cluster/cluster` (a whole Kubernetes cluster (Magnum))" in replacements
+    assert '| `labels.auto_healing_enabled` | `(none)` | `"true"` | **forces replacement** |' in replacements
+    # The node groups refer to the cluster by cluster_id, which forces a new node group.
+    assert re.search(
+        r"- `dev-infra/node-group-system/\S+`: \*\*replaced as well\*\* \(through `cluster_id`\)", replacements
+    )
+
+
+def test_a_node_group_count_changes_in_place(report: str) -> None:
+    dev = _section(report, "`dev-infra`")
+    assert re.search(r"\*\*Changed\*\* `dev-infra/node-group-system/\S+` .*: updated in place", dev)
+    assert "| `node_count` | `1` | `2` |" in dev
+    assert "1 replaced resource: see Replacements above." in dev
+
+
+def test_added_and_removed_resources_and_a_rename_hint(report: str) -> None:
+    dev = _section(report, "`dev-infra`")
+    added = dev.split("**Added: ")[1].split("**Removed")[0]
+    assert "node-group-jobs" in added and "node-group-extra" in added
+    assert "node-group-batch" in dev.split("**Removed: ")[1]
+    hints = _section(report, "Renamed construct ids?")
+    assert re.search(r"`dev-infra/node-group-batch/\S+` → `dev-infra/node-group-jobs/\S+`", hints)
+    assert "node-group-extra" not in hints
+    # An added resource is not "replaced with" the cluster it refers to.
+    assert "node-group-jobs" not in _section(report, "⚠️ Replacements")
+    # Blocks cdktf adds itself have no construct path: the address alone, read-only data sources said so.
+    assert "- `data.terraform_remote_state.cross-stack-reference-input-extra-infra` (data source: read only)" in report
+    platform = _section(report, "`dev-platform`")
+    assert "metrics-server" in platform.split("**Removed: ")[1]
+
+
+def test_the_base_is_synthesized_with_its_own_code(report: str) -> None:
+    # stable.hcl is the same on both sides; only the base's code named the network differently.
+    # Had the working tree's code (or the editable install) run for the base, stable would be unchanged.
+    stable = _section(report, "`stable-infra`")
+    assert '| `name` | `"stable-network"` | `"stable-net"` |' in stable
+    assert "in place or replaced: not known without a plan" in stable
+
+
+def test_stacks_added_from_an_untracked_environment_are_folded(report: str) -> None:
+    added = _section(report, "Stacks added")
+    assert "<summary><code>extra-infra</code>: 8 resources created</summary>" in added
+    assert "<summary><code>extra-platform</code>: " in added
+    assert "<details>" in added
+    assert "Stacks removed" not in report
+
+
+def test_the_footer_names_the_limits(report: str) -> None:
+    assert "Replacement is known only for" in report
+    assert "`openstack_containerinfra_cluster_v1`" in report.split("---")[-1]
+    assert "a real plan (`platformctl preview`) is the authority" in report
+
+
+def test_no_changes(repo: Path) -> None:
+    code, stdout, stderr = run_diff(repo, "--base", "HEAD", "stable")
+    assert code == 0, stderr
+    assert "**No changes**" in stdout
+    assert "diff: no changes" in stderr
+
+
+def test_working_tree_synth_failure_names_the_side_and_the_synth_error(repo: Path, tmp_path: Path) -> None:
+    broken = repo / "environments" / "broken.hcl"
+    broken.write_text(BROKEN)
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(tempfile, "tempdir", str(tmp_path))
+            code, stdout, stderr = run_diff(repo, "--base", "HEAD", "broken")
+    finally:
+        broken.unlink()
+    assert code == 1 and stdout == ""
+    assert re.fullmatch(
+        r"error: working tree synth failed: environments/broken\.hcl:\d+: cluster\.master_count: 2 is not allowed.*\n",
+        stderr,
+    ), stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_base_synth_failure_names_the_side(repo: Path) -> None:
+    code, _, stderr = run_diff(repo, "--base", "broken-base", "stable")
+    assert code == 1
+    assert re.fullmatch(
+        r"error: base \(broken-base\) synth failed: environments/stable\.hcl:\d+: cluster\.master_count: .*\n", stderr
+    ), stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--base", "no-such-branch"], "error: --base no-such-branch: not a branch, tag or commit of "),
+        (
+            ["--base", "HEAD", "nope"],
+            "error: no environment nope in environments/ of the working tree nor at HEAD; known: dev, extra, stable",
+        ),
+        (["--base", "HEAD", "--environments-dir", "/"], "error: --environments-dir /: must be inside the repository"),
+    ],
+)
+def test_user_mistakes_are_one_line(repo: Path, argv: list[str], message: str) -> None:
+    code, stdout, stderr = run_diff(repo, *argv)
+    assert code == 1 and stdout == ""
+    assert stderr.startswith(message) and stderr.count("\n") == 1, stderr
+
+
+def test_outside_a_git_repository(tmp_path: Path) -> None:
+    code, _, stderr = run_diff(tmp_path, "--base", "main")
+    assert code == 1
+    assert stderr == f"error: {tmp_path}: not inside a git repository; run diff from a clone of the project\n"
+
+
+def test_help_names_every_option() -> None:
+    help_text = cli.build_parser()._subparsers._group_actions[0].choices["diff"].format_help()  # type: ignore[union-attr]
+    for option in ("--base", "--environments-dir", "--out", "ENV"):
+        assert option in help_text
