@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stacks.config import load_environments
-
 from .errors import CommandError
 
 #: ID of the lifecycle rule this command owns; other rules in the bucket are kept as they are.
@@ -96,6 +94,8 @@ class StateBucket:
 
 def state_bucket_of(environment: str, environments_dir: Path) -> StateBucket:
     """The environment's backend settings, checked: an s3 backend with a bucket and an endpoint."""
+    from stacks.config import load_environments
+
     [(config, source)] = load_environments(environments_dir, [environment])
     backend = config.backend
     if backend.kind != "s3":
@@ -138,13 +138,13 @@ def s3_client(target: StateBucket) -> Any:
     import botocore.session
     from botocore.config import Config
 
-    core = botocore.session.Session()
-    # Non-AWS stores: never wait for an EC2 or container metadata service to answer.
-    resolver = core.get_component("credential_provider")
-    for provider in ("iam-role", "container-role"):
-        if resolver.get_provider(provider) is not None:
-            resolver.remove(provider)
     try:
+        core = botocore.session.Session()
+        # Non-AWS stores: never wait for an EC2 or container metadata service to answer.
+        resolver = core.get_component("credential_provider")
+        for provider in ("iam-role", "container-role"):
+            if resolver.get_provider(provider) is not None:
+                resolver.remove(provider)
         session = boto3.session.Session(botocore_session=core)
         credentials = session.get_credentials()
     except botocore.exceptions.BotoCoreError as err:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import shutil
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -60,3 +64,94 @@ def env_dir(tmp_path: Path) -> Callable[..., Path]:
 def _no_stray_output(tmp_path: Path):
     yield
     shutil.rmtree(tmp_path / "cdktf.out", ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class S3Store:
+    """An S3 server on 127.0.0.1 that checks signatures and IAM policies.
+
+    ``access_key`` / ``secret_key`` belong to a user allowed ``s3:*``; ``other_access_key`` /
+    ``other_secret_key`` to a user of another account, whose buckets the first user may not use.
+    """
+
+    endpoint: str
+    region: str
+    access_key: str
+    secret_key: str
+    other_access_key: str
+    other_secret_key: str
+
+    def client(self, access_key: str | None = None, secret_key: str | None = None) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name=self.region,
+            aws_access_key_id=access_key or self.access_key,
+            aws_secret_access_key=secret_key or self.secret_key,
+            config=Config(s3={"addressing_style": "path"}),
+        )
+
+    def credentials_env(self) -> dict[str, str]:
+        return {"AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
+
+
+@pytest.fixture(scope="session")
+def s3_store() -> Iterator[S3Store]:
+    """moto's S3 server on a free port, with IAM authentication on; stopped at the end."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    saved_cross_account = os.environ.get("MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS")
+    # Another account's bucket answers 403, as on a real store.
+    os.environ["MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS"] = "false"
+    werkzeug = logging.getLogger("werkzeug")
+    saved_level = werkzeug.level
+    werkzeug.setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+
+    def user(name: str, account: str | None) -> tuple[str, str]:
+        iam = boto3.client(
+            "iam",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="setup",
+            aws_secret_access_key="setup",
+        )
+        if account:
+            iam.meta.events.register(
+                "before-sign.iam.*", lambda request, **_: request.headers.__setitem__("x-moto-account-id", account)
+            )
+        iam.create_user(UserName=name)
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+        iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        return key["AccessKeyId"], key["SecretAccessKey"]
+
+    def require_authentication(after_requests: str) -> None:
+        request = urllib.request.Request(
+            f"{endpoint}/moto-api/reset-auth",
+            data=after_requests.encode(),
+            headers={"Content-Type": "text/plain"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
+    try:
+        access_key, secret_key = user("platform", None)
+        other_access_key, other_secret_key = user("someone-else", "222222222222")
+        require_authentication("0")
+        yield S3Store(endpoint, "ru-1", access_key, secret_key, other_access_key, other_secret_key)
+    finally:
+        require_authentication("inf")
+        server.stop()
+        werkzeug.setLevel(saved_level)
+        if saved_cross_account is None:
+            os.environ.pop("MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS", None)
+        else:
+            os.environ["MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS"] = saved_cross_account
