@@ -148,11 +148,12 @@ def load(plan_args: list[str], synth_dir: Path | None) -> tuple[list[StackPlan],
     for value in plan_args:
         spec = parse_spec(value)
         document = read_plan_document(spec.path)
+        plan = parse_plan(document, spec.path, stack="")
         name = assign_stack(spec, document, synth, synth_path)
         if name in seen:
             raise CommandError(f"{spec.path}: a second plan for stack {name!r} (the first is {seen[name]})")
         seen[name] = spec.path
-        plan = parse_plan(document, spec.path, name)
+        plan.stack = name
         stacks.append(StackPlan(plan, synth.get(name) if synth else None))
     for stack in stacks:
         notes.extend(_plan_notes(stack))

@@ -202,7 +202,7 @@ def _other_short(stack: StackPlan, change: ResourceChange) -> str:
     if change.importing and kind != "import":
         text += ", imported"
     if kind == "forget":
-        text += ": leaves the state, the object itself is kept"
+        text += " — leaves the state; the object itself is kept"
     return text + "\n"
 
 
