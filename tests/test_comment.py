@@ -1,0 +1,389 @@
+"""``platformctl comment`` against a local HTTP server standing in for the GitLab and GitHub APIs."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platformctl import cli
+from platformctl.comment import compose, marker
+
+TOKEN = "glpat-s3cr3t-t0k3n-value"
+GITLAB_NOTES = "/api/v4/projects/42/merge_requests/7/notes"
+GITHUB_COMMENTS = "/repos/team/platform/issues/5/comments"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]  #: lower-case names
+    body: Any
+
+
+@dataclass
+class FakeApi:
+    """Notes in memory; records every request. ``page_size`` forces pagination."""
+
+    url: str = ""
+    notes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    requests: list[Recorded] = field(default_factory=list)
+    page_size: int = 100
+    fail: tuple[int, dict[str, Any]] | None = None
+    delay: float = 0.0
+    next_id: int = 1000
+
+    def add(self, body: str, author: str = "someone") -> int:
+        self.next_id += 1
+        self.notes[self.next_id] = {"id": self.next_id, "body": body, "author": {"username": author}}
+        return self.next_id
+
+    def writes(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method != "GET"]
+
+
+def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _reply(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _handle(self) -> None:
+            parts = urllib.parse.urlsplit(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            api.requests.append(
+                Recorded(
+                    self.command,
+                    parts.path,
+                    urllib.parse.parse_qs(parts.query),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
+            )
+            if api.delay:
+                time.sleep(api.delay)
+            if api.fail:
+                self._reply(*api.fail)
+                return
+            if parts.path in (GITLAB_NOTES, GITHUB_COMMENTS) and self.command == "GET":
+                page = int(urllib.parse.parse_qs(parts.query).get("page", ["1"])[0])
+                items = sorted(api.notes.values(), key=lambda n: n["id"])
+                chunk = items[(page - 1) * api.page_size : page * api.page_size]
+                more = page * api.page_size < len(items)
+                headers = {}
+                if parts.path == GITLAB_NOTES:
+                    headers["X-Next-Page"] = str(page + 1) if more else ""
+                elif more:
+                    headers["Link"] = f'<{api.url}{parts.path}?per_page=100&page={page + 1}>; rel="next"'
+                self._reply(200, chunk, headers)
+            elif parts.path in (GITLAB_NOTES, GITHUB_COMMENTS) and self.command == "POST":
+                note_id = api.add(body["body"], author="platformctl")
+                self._reply(201, api.notes[note_id])
+            elif (
+                re.fullmatch(rf"{GITLAB_NOTES}/\d+", parts.path)
+                and self.command == "PUT"
+                or re.fullmatch(r"/repos/team/platform/issues/comments/\d+", parts.path)
+                and self.command == "PATCH"
+            ):
+                note_id = int(parts.path.rsplit("/", 1)[1])
+                if note_id not in api.notes:
+                    self._reply(404, {"message": "404 Not found"})
+                    return
+                api.notes[note_id]["body"] = body["body"]
+                self._reply(200, api.notes[note_id])
+            else:
+                self._reply(404, {"message": f"404 {self.command} {parts.path} not found"})
+
+        do_GET = do_POST = do_PUT = do_PATCH = _handle
+
+    return Handler
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    fake = FakeApi()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server.daemon_threads = True
+    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def gitlab_env(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("GITLAB_TOKEN", "PLATFORMCTL_GITLAB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CI_API_V4_URL", f"{api.url}/api/v4")
+    monkeypatch.setenv("CI_PROJECT_ID", "42")
+    monkeypatch.setenv("CI_MERGE_REQUEST_IID", "7")
+    monkeypatch.setenv("PLATFORMCTL_GITLAB_TOKEN", TOKEN)
+
+
+@pytest.fixture
+def github_env(api: FakeApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"action": "synchronize", "pull_request": {"number": 5}}))
+    for name in ("GITHUB_TOKEN", "PLATFORMCTL_GITHUB_TOKEN", "GITHUB_REF"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GITHUB_API_URL", api.url)
+    monkeypatch.setenv("GITHUB_REPOSITORY", "team/platform")
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(event))
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+
+
+def comment(capsys: pytest.CaptureFixture[str], tmp_path: Path, report: str, *argv: str) -> tuple[int, str, str]:
+    path = tmp_path / "report.md"
+    path.write_text(report)
+    code = cli.main(["comment", *argv, "--file", str(path)])
+    out, err = capsys.readouterr()
+    assert TOKEN not in out + err
+    return code, out, err
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_creates_once_then_updates_the_same_note(api: FakeApi, capsys, tmp_path: Path) -> None:
+    code, out, err = comment(capsys, tmp_path, "# Plan\n\nfirst\n", "--gitlab")
+    assert code == 0, err
+    assert re.fullmatch(r"comment: created note \d+ on merge request !7\n", out)
+    code, out, err = comment(capsys, tmp_path, "# Plan\n\nsecond\n", "--gitlab")
+    assert code == 0, err
+    assert re.fullmatch(r"comment: updated note \d+ on merge request !7\n", out)
+
+    assert len(api.notes) == 1
+    (note,) = api.notes.values()
+    assert note["body"] == "<!-- platformctl:preview -->\n# Plan\n\nsecond\n"
+    assert [(r.method, r.path) for r in api.writes()] == [
+        ("POST", GITLAB_NOTES),
+        ("PUT", f"{GITLAB_NOTES}/{note['id']}"),
+    ]
+    for request in api.requests:
+        assert request.headers["private-token"] == TOKEN
+        assert "authorization" not in request.headers
+    listing = api.requests[0]
+    assert listing.query["per_page"] == ["100"] and listing.query["page"] == ["1"]
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_a_rerun_with_the_same_report_writes_nothing(api: FakeApi, capsys, tmp_path: Path) -> None:
+    comment(capsys, tmp_path, "same\n", "--gitlab")
+    code, out, _ = comment(capsys, tmp_path, "same\n", "--gitlab")
+    assert code == 0 and "already up to date" in out
+    assert len(api.writes()) == 1
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_finds_its_note_on_a_later_page(api: FakeApi, capsys, tmp_path: Path) -> None:
+    api.page_size = 2
+    for text in ("LGTM", "please check the node groups", "nice"):
+        api.add(text)
+    mine = api.add(f"{marker('preview')}\nold report\n", author="platformctl")
+    code, out, err = comment(capsys, tmp_path, "new report\n", "--gitlab")
+    assert code == 0, err
+    assert out == f"comment: updated note {mine} on merge request !7\n"
+    assert [r.query["page"] for r in api.requests if r.method == "GET"] == [["1"], ["2"]]
+    assert api.notes[mine]["body"].endswith("new report\n")
+    assert len(api.notes) == 4
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_leaves_other_notes_and_other_markers_alone(api: FakeApi, capsys, tmp_path: Path) -> None:
+    theirs = api.add("A plan preview of my own, without the marker", author="colleague")
+    diff_note = api.add(f"{marker('diff')}\nthe diff\n", author="platformctl")
+    code, out, _ = comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert code == 0 and "created note" in out
+    assert api.notes[theirs]["body"] == "A plan preview of my own, without the marker"
+    assert api.notes[diff_note]["body"] == f"{marker('diff')}\nthe diff\n"
+    assert len(api.notes) == 3
+    # --marker diff updates the diff note, not the new preview note.
+    code, out, _ = comment(capsys, tmp_path, "new diff\n", "--gitlab", "--marker", "diff")
+    assert out == f"comment: updated note {diff_note} on merge request !7\n"
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_token_falls_back_to_gitlab_token(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("PLATFORMCTL_GITLAB_TOKEN")
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    code, _, _ = comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert code == 0
+    assert api.requests[0].headers["private-token"] == TOKEN
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_403_is_one_line_with_the_status_and_the_api_message(api: FakeApi, capsys, tmp_path: Path) -> None:
+    api.fail = (403, {"message": f"403 Forbidden - token {TOKEN} has insufficient_scope"})
+    code, out, err = comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert code == 1 and out == ""
+    assert err == (
+        f"error: GitLab API: GET {GITLAB_NOTES} failed: HTTP 403: 403 Forbidden - token *** has insufficient_scope "
+        "(the token needs the api scope and access to this project; CI_JOB_TOKEN cannot write notes)\n"
+    )
+
+
+@pytest.mark.usefixtures("gitlab_env")
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, "HTTP 401: 401 Unauthorized (the token is wrong, expired or revoked)"),
+        (404, "HTTP 404: 404 Project Not Found (not found, or not visible to the token)"),
+    ],
+)
+def test_gitlab_401_and_404(api: FakeApi, capsys, tmp_path: Path, status: int, expected: str) -> None:
+    api.fail = (status, {"message": expected.split(": ")[1].split(" (")[0]})
+    code, _, err = comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert code == 1
+    assert err == f"error: GitLab API: GET {GITLAB_NOTES} failed: {expected}\n"
+
+
+@pytest.mark.parametrize("missing", ["CI_API_V4_URL", "CI_PROJECT_ID", "CI_MERGE_REQUEST_IID", "tokens"])
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_missing_variables_are_named(api: FakeApi, capsys, tmp_path: Path, monkeypatch, missing: str) -> None:
+    for name in ["PLATFORMCTL_GITLAB_TOKEN", "GITLAB_TOKEN"] if missing == "tokens" else [missing]:
+        monkeypatch.delenv(name, raising=False)
+    code, _, err = comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert code == 1 and err.count("\n") == 1
+    expected = (
+        "PLATFORMCTL_GITLAB_TOKEN (or GITLAB_TOKEN) is not set" if missing == "tokens" else f"{missing} is not set"
+    )
+    assert err.startswith(f"error: {expected}: ")
+    if missing == "tokens":
+        assert "CI_JOB_TOKEN cannot write merge request notes" in err
+    assert api.requests == []
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_connection_failure_and_timeout(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    api.delay = 1.0
+    code, _, err = comment(capsys, tmp_path, "report\n", "--gitlab", "--timeout", "0.2")
+    assert code == 1
+    assert err == f"error: GitLab API: GET {GITLAB_NOTES}: no answer within 0.2s\n"
+
+    monkeypatch.setenv("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")  # discard port: nothing listens
+    code, _, err = comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert code == 1
+    assert err.startswith(f"error: GitLab API: GET {GITLAB_NOTES}: cannot connect to http://127.0.0.1:9/api/v4: ")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.usefixtures("github_env")
+def test_github_creates_then_updates_with_its_headers(api: FakeApi, capsys, tmp_path: Path) -> None:
+    api.page_size = 1
+    other = api.add("first!")
+    code, out, err = comment(capsys, tmp_path, "one\n", "--github", "--marker", "diff")
+    assert code == 0, err
+    assert re.fullmatch(r"comment: created comment \d+ on pull request #5\n", out)
+    code, out, err = comment(capsys, tmp_path, "two\n", "--github", "--marker", "diff")
+    assert code == 0, err
+    assert "updated comment" in out
+
+    assert len(api.notes) == 2 and api.notes[other]["body"] == "first!"
+    mine = next(n for n in api.notes.values() if n["id"] != other)
+    assert mine["body"] == "<!-- platformctl:diff -->\ntwo\n"
+    assert [(r.method, r.path) for r in api.writes()] == [
+        ("POST", GITHUB_COMMENTS),
+        ("PATCH", f"/repos/team/platform/issues/comments/{mine['id']}"),
+    ]
+    # The second run followed the Link header to page 2, where its comment was.
+    second_run = [r for r in api.requests if r.method == "GET"][1:]
+    assert [r.query.get("page") for r in second_run] == [None, ["2"]]
+    for request in api.requests:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        assert request.headers["accept"] == "application/vnd.github+json"
+        assert request.headers["x-github-api-version"] == "2022-11-28"
+
+
+@pytest.mark.usefixtures("github_env")
+def test_github_number_from_github_ref(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GITHUB_EVENT_PATH")
+    monkeypatch.setenv("GITHUB_REF", "refs/pull/5/merge")
+    code, out, _ = comment(capsys, tmp_path, "report\n", "--github")
+    assert code == 0 and "#5" in out
+
+
+@pytest.mark.usefixtures("github_env")
+def test_github_without_a_pull_request(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "push.json").write_text(json.dumps({"ref": "refs/heads/main"}))
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(tmp_path / "push.json"))
+    monkeypatch.setenv("GITHUB_REF", "refs/heads/main")
+    code, _, err = comment(capsys, tmp_path, "report\n", "--github")
+    assert code == 1 and err.startswith("error: no pull request number: ")
+
+
+@pytest.mark.usefixtures("github_env")
+def test_github_missing_repository_and_token(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GITHUB_TOKEN")
+    code, _, err = comment(capsys, tmp_path, "report\n", "--github")
+    assert code == 1 and err.startswith("error: GITHUB_TOKEN is not set: ")
+    monkeypatch.delenv("GITHUB_REPOSITORY")
+    code, _, err = comment(capsys, tmp_path, "report\n", "--github")
+    assert code == 1 and err.startswith("error: GITHUB_REPOSITORY is not set: ")
+
+
+@pytest.mark.usefixtures("github_env")
+def test_github_body_over_the_limit_is_cut_with_a_notice(api: FakeApi, capsys, tmp_path: Path) -> None:
+    rows = "\n".join(f"| `resource_{i}` | changed |" for i in range(5000))
+    report = f"# Plan\n\n<details>\n<summary>all</summary>\n\n{rows}\n\n</details>\n"
+    assert len(report) > 65_536
+    code, _, err = comment(capsys, tmp_path, report, "--github")
+    assert code == 0, err
+    (note,) = api.notes.values()
+    body = note["body"]
+    assert len(body) <= 65_536
+    assert body.startswith("<!-- platformctl:preview -->\n# Plan")
+    assert "**This report was cut**" in body and "over GitHub's limit of 65,536" in body
+    assert body.count("<details>") == body.count("</details>")
+
+
+def test_compose_keeps_a_report_under_the_limit_whole() -> None:
+    assert compose("hello\n", "preview", 100, "GitLab") == "<!-- platformctl:preview -->\nhello\n"
+    cut = compose("```\n" + "x\n" * 100, "p", 120, "GitLab")
+    assert len(cut) <= 120 or "was cut" in cut  # the notice itself is longer than a tiny limit
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_report_from_stdin_and_user_mistakes(api: FakeApi, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("from stdin\n"))
+    assert cli.main(["comment", "--gitlab"]) == 0
+    assert next(iter(api.notes.values()))["body"].endswith("from stdin\n")
+    capsys.readouterr()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("  \n"))
+    assert cli.main(["comment", "--gitlab"]) == 1
+    assert capsys.readouterr().err == "error: the report (stdin) is empty: nothing to post\n"
+
+    assert cli.main(["comment", "--gitlab", "--file", "/nonexistent/report.md"]) == 1
+    assert (
+        capsys.readouterr().err == "error: --file /nonexistent/report.md: cannot be read: No such file or directory\n"
+    )
+
+    assert cli.main(["comment", "--gitlab", "--marker", "a--b"]) == 1
+    assert capsys.readouterr().err.startswith("error: --marker 'a--b': letters and digits")
+    with pytest.raises(SystemExit):
+        cli.main(["comment", "--file", "x.md"])  # neither --gitlab nor --github: argparse's usage error
