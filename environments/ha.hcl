@@ -13,12 +13,12 @@ openstack {
   auth_url         = "https://cloud.api.selcloud.ru/identity/v3"
   external_network = "external-network"
 }
-
+# State bucket, set up once with `platformctl bootstrap-state ha` (versioning, no public access).
 backend {
   kind     = "s3"
   bucket   = "platform-terraform-state"
   endpoint = "https://s3.ru-1.storage.selcloud.ru"
-  region   = "ru-1"
+  region   = "ru-1" # noncurrent_version_days = 90 (default; 7-3650): days replaced state versions are kept
 }
 
 access {

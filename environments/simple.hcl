@@ -16,13 +16,13 @@ openstack {
   external_network = "external-network" # omit in a closed contour: no router, no floating IPs
 }
 
-# Remote state in S3-compatible object storage; key = "<env>/<stack>.tfstate".
-# kind = "local" keeps state in files instead (only for experiments).
+# Remote state in S3-compatible storage, key "<env>/<stack>.tfstate"; set the bucket up (versioned,
+# private) with `platformctl bootstrap-state simple`. kind = "local": state files (experiments only).
 backend {
   kind     = "s3"
   bucket   = "platform-terraform-state"
   endpoint = "https://s3.ru-1.storage.selcloud.ru"
-  region   = "ru-1"
+  region   = "ru-1" # optional: noncurrent_version_days = 90 (7-3650), days old state versions are kept
 }
 
 # The public key allowed on every VM and node. Only the public half is ever handled.

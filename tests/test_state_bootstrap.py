@@ -23,7 +23,7 @@ from stacks.config import load_environment
 
 BUCKET_LINE = 'bucket   = "platform-terraform-state"'
 ENDPOINT_LINE = 'endpoint = "https://s3.ru-1.storage.selcloud.ru"'
-BACKEND_END = '  region   = "ru-1"\n}'
+BACKEND_END = "\n}\n\n# The public key"
 ALL_FOUR = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 
 
@@ -61,7 +61,7 @@ def environment(env_dir: Callable[..., Path], s3_store: S3Store, bucket_name: st
         ours = (
             (BUCKET_LINE, f'bucket   = "{bucket_name}"'),
             (ENDPOINT_LINE, f'endpoint = "{endpoint or s3_store.endpoint}"'),
-            (BACKEND_END, f'  region   = "ru-1"\n{backend_extra}\n}}'),
+            (BACKEND_END, f"\n{backend_extra}\n}}\n\n# The public key"),
         )
         replaced = {old for old, _ in replace}
         return env_dir("simple", replace=(*replace, *(edit for edit in ours if edit[0] not in replaced)))
