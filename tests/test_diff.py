@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -19,6 +20,8 @@ from pathlib import Path
 import pytest
 
 from platformctl import cli
+from platformctl.diff import compare, render_markdown
+from platformctl.synth_output import read_synth_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 SIMPLE = (ROOT / "environments" / "simple.hcl").read_text()
@@ -282,3 +285,57 @@ def test_help_names_every_option() -> None:
     help_text = cli.build_parser()._subparsers._group_actions[0].choices["diff"].format_help()  # type: ignore[union-attr]
     for option in ("--base", "--environments-dir", "--out", "ENV"):
         assert option in help_text
+
+
+# --- compare and render on hand-written stacks (no synth) ------------------------------------
+
+
+def _write_stack(root: Path, name: str, resources: dict[str, dict[str, dict]], **settings: object) -> None:
+    directory = root / "stacks" / name
+    directory.mkdir(parents=True)
+    document = {"//": {"metadata": {"stackName": name}}, "resource": resources, **settings}
+    (directory / "cdk.tf.json").write_text(json.dumps(document))
+
+
+def _block(path: str, **body: object) -> dict:
+    return {"//": {"metadata": {"path": path}}, **body}
+
+
+def test_settings_removed_stacks_and_long_tables_fold(tmp_path: Path) -> None:
+    base, work = tmp_path / "base", tmp_path / "work"
+    labels = {f"label_{i}": "a" for i in range(12)}
+    _write_stack(
+        base,
+        "app",
+        {"terraform_data": {"x": _block("app/x", input=labels)}},
+        terraform={"backend": {"s3": {"key": "app/app.tfstate"}}},
+    )
+    _write_stack(base, "gone", {"terraform_data": {"y": _block("gone/y", input=1)}})
+    _write_stack(
+        work,
+        "app",
+        {"terraform_data": {"x": _block("app/x", input={k: "b" for k in labels})}},
+        terraform={"backend": {"s3": {"key": "moved/app.tfstate"}}},
+    )
+    result = compare(read_synth_dir(base), read_synth_dir(work))
+    report = render_markdown(result, base_label="main (0123abcd)")
+    assert [(s.name, s.status) for s in result.stacks] == [("app", "changed"), ("gone", "removed")]
+    assert '| `terraform.backend.s3.key` | `"app/app.tfstate"` | `"moved/app.tfstate"` |' in report
+    assert (
+        "<summary>Changed <code>app/x</code> (a terraform_data value): in place or replaced: not known without a plan, 12 attributes</summary>"
+        in report
+    )
+    assert "### Stacks removed" in report and "<summary><code>gone</code>: 1 resource destroyed</summary>" in report
+    assert "[!WARNING]" not in report and "Renamed" not in report
+
+
+def test_a_removed_and_added_resource_that_differ_much_are_no_rename(tmp_path: Path) -> None:
+    base, work = tmp_path / "base", tmp_path / "work"
+    _write_stack(base, "s", {"terraform_data": {"a": _block("s/a", input={"x": 1, "y": 2, "z": 3})}})
+    _write_stack(work, "s", {"terraform_data": {"b": _block("s/b", input={"x": 9, "y": 8, "z": 3})}})
+    result = compare(read_synth_dir(base), read_synth_dir(work))
+    assert result.stacks[0].renames == []
+    assert (
+        result.summary_line()
+        == "1 of 1 stacks differ, 1 resources added, 1 resources removed, 0 resources changed, 0 replaced"
+    )
