@@ -154,16 +154,20 @@ def s3_client(target: StateBucket) -> Any:
             "no credentials for the state bucket: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
             f"to the S3 keys of the store at {target.endpoint} ({target.file} backend.endpoint), or AWS_PROFILE"
         )
-    config = Config(
-        region_name=target.region,
-        s3={"addressing_style": "path"},
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
-        retries={"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+    options: dict[str, Any] = {
+        "region_name": target.region,
+        "s3": {"addressing_style": "path"},
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "read_timeout": READ_TIMEOUT_SECONDS,
+        "retries": {"total_max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+    }
+    try:
         # Checksums only where S3 requires them: many S3-compatible stores reject the newer ones.
-        request_checksum_calculation="when_required",
-        response_checksum_validation="when_required",
-    )
+        config = Config(
+            **options, request_checksum_calculation="when_required", response_checksum_validation="when_required"
+        )
+    except TypeError:  # botocore < 1.36 sends none of them anyway
+        config = Config(**options)
     return session.client("s3", endpoint_url=target.endpoint, config=config)
 
 
