@@ -335,7 +335,6 @@ class GitHub(_Api):
             token,
             timeout,
         )
-        self.headers["Accept"] = "application/vnd.github+json"
         self.repo_url = f"{self.base_url}/repos/{repository}"
         self.number = number
 
