@@ -14,6 +14,7 @@ checked before the first request.
 from __future__ import annotations
 
 import argparse
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,6 +139,8 @@ def s3_client(target: StateBucket) -> Any:
     import botocore.session
     from botocore.config import Config
 
+    # botocore says at INFO level where it found credentials; the command's output is its own lines.
+    logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
         core = botocore.session.Session()
         # Non-AWS stores: never wait for an EC2 or container metadata service to answer.

@@ -158,11 +158,14 @@ def test_existing_bucket_keeps_other_rules_and_gets_what_differs_fixed(
     assert rules[LIFECYCLE_RULE_ID]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
 
 
-def test_console_script_bootstraps_the_bucket(s3_store, environment, bucket_name, tmp_path):
+@pytest.mark.parametrize("secret", ["right", "wrong"])
+def test_console_script(s3_store, environment, bucket_name, tmp_path, secret):
     script = Path(sys.executable).parent / "platformctl"
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(s3_store.credentials_env(), AWS_CONFIG_FILE=str(tmp_path / "none"))
     env["AWS_SHARED_CREDENTIALS_FILE"] = str(tmp_path / "none")
+    if secret == "wrong":
+        env["AWS_SECRET_ACCESS_KEY"] = "wrong-secret-5e1f0a7c"
     directory = environment()
 
     result = subprocess.run(
@@ -173,10 +176,16 @@ def test_console_script_bootstraps_the_bucket(s3_store, environment, bucket_name
         timeout=60,
     )
 
-    assert result.returncode == 0, result.stderr
-    assert f"bucket {bucket_name!r} at {s3_store.endpoint}: created (region ru-1)" in result.stdout.splitlines()
-    assert s3_store.client().get_bucket_versioning(Bucket=bucket_name)["Status"] == "Enabled"
-    assert "Traceback" not in result.stderr
+    if secret == "right":
+        assert (result.returncode, result.stderr) == (0, "")
+        assert f"bucket {bucket_name!r} at {s3_store.endpoint}: created (region ru-1)" in result.stdout.splitlines()
+        assert s3_store.client().get_bucket_versioning(Bucket=bucket_name)["Status"] == "Enabled"
+    else:
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.startswith("error: the store at ") and result.stderr.count("\n") == 1, result.stderr
+        assert "rejected the credentials (SignatureDoesNotMatch)" in result.stderr
+        assert "wrong-secret" not in result.stderr
+        assert bucket_name not in bucket_names(s3_store)
 
 
 @pytest.mark.parametrize(
