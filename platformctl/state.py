@@ -198,14 +198,6 @@ class _Store:
         self.client_error = botocore.exceptions.ClientError
         self.botocore_error = botocore.exceptions.BotoCoreError
 
-    def call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
-        try:
-            return dict(getattr(self.s3, operation)(Bucket=self.target.bucket, **kwargs))
-        except self.client_error as err:
-            raise self.failure(operation, err) from None
-        except self.botocore_error as err:
-            raise self.unreachable(err) from None
-
     def attempt(self, operation: str, **kwargs: Any) -> dict[str, Any] | Refused:
         """The answer, or the store's refusal (credential and network errors raise)."""
         try:
