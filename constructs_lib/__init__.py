@@ -12,24 +12,63 @@ import os as _os
 _os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
 _os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
-from .addons import AddonSettings, ExtraChart, HelmAddon, OpenStackCloud, PlatformAddons  # noqa: E402
-from .backend import StateBackend  # noqa: E402
-from .bastion import Bastion  # noqa: E402
-from .cluster import KubernetesAccess, ManagedCluster  # noqa: E402
-from .errors import ConstructArgumentError, PlatformError  # noqa: E402
-from .keypair import SshKeyPair  # noqa: E402
-from .network import Network, SubnetSpec  # noqa: E402
-from .node_groups import (  # noqa: E402
-    DEDICATED_ROLES,
-    FRONTEND,
-    STANDARD_ROLES,
-    SYSTEM,
-    WORKER,
-    NodeGroup,
-)
-from .node_taints import NodeRoleTaints  # noqa: E402
-from .runners import RunnerFleet  # noqa: E402
-from .security_group import Connections, Port, SecurityGroup  # noqa: E402
+from typing import TYPE_CHECKING, Any
+
+# Names are loaded on first use (PEP 562), so that ``constructs_lib.errors`` and the other
+# light modules can be imported without loading cdktf and the provider bindings (seconds):
+# the ``platformctl`` commands need that. ``from constructs_lib import Network`` works as usual.
+_EXPORTS = {
+    "AddonSettings": "addons",
+    "ExtraChart": "addons",
+    "HelmAddon": "addons",
+    "OpenStackCloud": "addons",
+    "PlatformAddons": "addons",
+    "StateBackend": "backend",
+    "Bastion": "bastion",
+    "KubernetesAccess": "cluster",
+    "ManagedCluster": "cluster",
+    "ConstructArgumentError": "errors",
+    "PlatformError": "errors",
+    "SshKeyPair": "keypair",
+    "Network": "network",
+    "SubnetSpec": "network",
+    "DEDICATED_ROLES": "node_groups",
+    "FRONTEND": "node_groups",
+    "STANDARD_ROLES": "node_groups",
+    "SYSTEM": "node_groups",
+    "WORKER": "node_groups",
+    "NodeGroup": "node_groups",
+    "NodeRoleTaints": "node_taints",
+    "RunnerFleet": "runners",
+    "Connections": "security_group",
+    "Port": "security_group",
+    "SecurityGroup": "security_group",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'constructs_lib' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .addons import AddonSettings, ExtraChart, HelmAddon, OpenStackCloud, PlatformAddons
+    from .backend import StateBackend
+    from .bastion import Bastion
+    from .cluster import KubernetesAccess, ManagedCluster
+    from .errors import ConstructArgumentError, PlatformError
+    from .keypair import SshKeyPair
+    from .network import Network, SubnetSpec
+    from .node_groups import DEDICATED_ROLES, FRONTEND, STANDARD_ROLES, SYSTEM, WORKER, NodeGroup
+    from .node_taints import NodeRoleTaints
+    from .runners import RunnerFleet
+    from .security_group import Connections, Port, SecurityGroup
 
 __all__ = [
     "DEDICATED_ROLES",
