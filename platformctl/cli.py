@@ -8,7 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .errors import CommandError
+from constructs_lib.errors import PlatformError
 
 #: Modules that provide subcommands. Each has ``register(subparsers)``, which adds its parser
 #: and sets ``run`` (a function taking the parsed arguments and returning an exit code).
@@ -31,24 +31,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def is_user_error(err: BaseException) -> bool:
-    """A :class:`CommandError`, or the library's ``PlatformError`` (raised only once a command has
-    imported ``constructs_lib``, which this module does not do itself: it would load cdktf)."""
-    if isinstance(err, CommandError):
-        return True
-    library = sys.modules.get("constructs_lib.errors")
-    return library is not None and isinstance(err, library.PlatformError)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         return int(args.run(args))
-    except Exception as err:
-        if not is_user_error(err):
-            raise
+    except PlatformError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
