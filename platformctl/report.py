@@ -391,7 +391,7 @@ def render_markdown(
         parts.append(group.head)
         parts.extend(shown)
         if missing:
-            parts.append(f"- … and {missing} more {group.noun} not shown (size limit); see the plan in the job log\n")
+            parts.append(f"- … and {missing:,} more {group.noun} not shown (size limit); see the plan in the job log\n")
         parts.append(group.tail)
     if not complete:
         parts.append(

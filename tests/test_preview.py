@@ -398,7 +398,7 @@ def test_huge_plan_stays_under_the_limit_and_keeps_the_summary(tmp_path: Path, c
     assert "⚠️ **200 resources will be replaced** · 3000 to change" in out
     # Every replacement is still listed; the in-place changes are cut and counted.
     assert all(f"`openstack_compute_instance_v2.vm[{i}]`" in out for i in range(200))
-    assert re.search(r"- … and \d+ more resource changes not shown", out)
+    assert re.search(r"- … and [\d,]+ more resource changes not shown", out)
     assert "Details were shortened to keep this report under 65,000 characters" in out
     assert "PLANTED" not in out
 
