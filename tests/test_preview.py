@@ -514,3 +514,34 @@ def test_preview_imports_nothing_heavy() -> None:
     code = "import sys, platformctl.cli, platformctl.preview; print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'boto3', 'constructs')))"
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_imports_and_sensitive_replace_paths(tmp_path: Path, capsys, monkeypatch) -> None:
+    """An import is listed and counted; a replace path into a sensitive map stops at the map."""
+    monkeypatch.chdir(tmp_path)
+    plan = _plan(
+        [
+            _change("openstack_compute_keypair_v2.k", ["no-op"], {"name": "k"}, {"name": "k"}, importing={"id": "k"}),
+            _change(
+                "helm_release.app",
+                ["delete", "create"],
+                {"set_sensitive": {"PLANTED-KEY-NAME-bbbb": "1"}},
+                {"set_sensitive": {"PLANTED-KEY-NAME-bbbb": "2"}},
+                before_sensitive={"set_sensitive": True},
+                after_sensitive={"set_sensitive": True},
+                replace_paths=[["set_sensitive", "PLANTED-KEY-NAME-bbbb"]],
+                action_reason="replace_because_cannot_update",
+            ),
+        ]
+    )
+    for entry in plan["resource_changes"]:
+        if "importing" in entry:
+            entry["change"]["importing"] = entry.pop("importing")
+    path = tmp_path / "imports.plan.json"
+    path.write_text(json.dumps(plan))
+    code, out, _ = preview(capsys, "--plan", str(path))
+    assert code == 0
+    assert summary_rows(out)["imports"]["import"] == 1
+    assert "📥 **import** `openstack_compute_keypair_v2.k` in `imports`" in out
+    assert "forced by: `set_sensitive`" in out
+    assert "PLANTED" not in out
