@@ -135,8 +135,8 @@ def _load_synth(explicit: Path | None) -> tuple[dict[str, SynthStack] | None, Pa
 
 def _no_synth_note(reason: str) -> str:
     return (
-        f"**Note:** no synth directory ({reason}): resources are shown by Terraform address only, "
-        "without construct paths. Pass `--synth-dir cdktf.out` after `cdktf synth`."
+        f"**Note:** no synth directory ({reason}): construct paths are read from cdktf's resource names "
+        "where they can be, stacks are named after the plan files. Pass `--synth-dir cdktf.out` after `cdktf synth`."
     )
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from . import resource_kinds
 from .errors import CommandError
 from .plan import ACTION_REASONS, OutputChange, Plan, ResourceChange, instance_suffix
-from .synth_output import SynthStack
+from .synth_output import SynthStack, recover_construct_path
 from .values import AttributeChange
 
 #: GitHub refuses comments over 65,536 characters; this leaves room for a wrapper.
@@ -137,12 +137,19 @@ class _Report:
 def _label(stack: StackPlan, change: ResourceChange) -> str:
     """``demo/cluster/cluster`` (``terraform_data.cluster_A4C38409``): kind."""
     path = stack.construct_path(change.address)
+    gone = ""
+    if path is None:
+        # Not in the synth (removed from the code, or no synth dir): cdktf's name tells it.
+        recovered = recover_construct_path(stack.name, change.address)
+        if recovered:
+            path = f"{recovered}{instance_suffix(change.address)}"
+            gone = " (no longer in the code)" if stack.synth is not None else ""
     kind = resource_kinds.describe(change.type) or f"a {change.type}"
     if change.mode == "data":
         kind = f"data source {change.type}"
     deposed = f" (deposed object {change.deposed})" if change.deposed else ""
     if path:
-        return f"{code(path)}: {kind} ({code(change.address)}{deposed})"
+        return f"{code(path)}{gone}: {kind} ({code(change.address)}{deposed})"
     where = f" in {code(stack.name)}" if len(stack.name) else ""
     return f"{code(change.address)}{deposed}{where}: {kind}"
 

@@ -8,6 +8,8 @@ are joined here by address.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -47,6 +49,56 @@ class SynthStack:
         """
         resource = self.resources.get(config_address(address))
         return resource.construct_path if resource else None
+
+
+_LOGICAL_ID = re.compile(r"^(?P<human>.+)_(?P<hash>[0-9A-F]{8})$")
+#: Limits of the search when recovering a path (the candidates grow exponentially).
+_MAX_RECOVERED_COMPONENTS = 6
+_MAX_CANDIDATES = 20_000
+
+
+def recover_construct_path(stack: str, address: str) -> str | None:
+    """The construct path of a resource that is no longer in the code, read from its address.
+
+    cdktf names a block ``<components joined by "_">_<HASH>``, where HASH is the first 8 hex
+    digits of the MD5 of the path below the stack and a component equal to the end of the one
+    before it is left out of the name (``cluster/cluster`` -> ``cluster_A4C38409``). Candidate
+    paths are rebuilt from the name (each ``_`` a separator or part of an id, each component
+    possibly followed by a left-out one) and only one whose hash matches is returned, so the answer is exact or
+    None. A block directly below the stack is named by its id alone, which cannot be told
+    from a name written by hand: None.
+    """
+    name = config_address(address).split(".")[-1]
+    match = _LOGICAL_ID.match(name)
+    if match is None:
+        return None
+    parts = match["human"].split("_")
+    if len(parts) > _MAX_RECOVERED_COMPONENTS:
+        return None
+    budget = _MAX_CANDIDATES
+    for joins in itertools.product(("/", "_"), repeat=len(parts) - 1):
+        components = [parts[0]]
+        for join, part in zip(joins, parts[1:], strict=True):
+            if join == "/":
+                components.append(part)
+            else:
+                components[-1] += "_" + part
+        # After each component, a left-out one may follow: its whole text or an ending of it.
+        options = [[(c,), *((c, e) for e in _endings(c))] for c in components]
+        for choice in itertools.product(*options):
+            budget -= 1
+            if budget < 0:
+                return None
+            path = "/".join(itertools.chain.from_iterable(choice))
+            if hashlib.md5(path.encode(), usedforsecurity=False).hexdigest()[:8].upper() == match["hash"]:
+                return f"{stack}/{path}"
+    return None
+
+
+def _endings(component: str) -> list[str]:
+    """``security-group`` -> ``security-group``, ``group``: ids that end the component."""
+    pieces = component.split("-")
+    return ["-".join(pieces[i:]) for i in range(len(pieces))]
 
 
 def config_address(address: str) -> str:

@@ -12,7 +12,7 @@ import pytest
 
 from platformctl import cli, resource_kinds
 from platformctl.errors import CommandError
-from platformctl.synth_output import config_address, read_synth_dir
+from platformctl.synth_output import config_address, read_synth_dir, recover_construct_path
 from platformctl.values import KNOWN_AFTER_APPLY, SENSITIVE, attribute_changes, flatten, format_path
 
 COMMANDS = ("bootstrap-state", "preview", "diff", "comment")
@@ -134,3 +134,23 @@ def test_replacement_knowledge_for_magnum() -> None:
     assert resource_kinds.forces_replacement("openstack_containerinfra_nodegroup_v1", "max_node_count") is False
     assert resource_kinds.forces_replacement("helm_release", "values") is None
     assert "Kubernetes cluster" in (resource_kinds.describe(cluster) or "")
+
+
+def test_construct_paths_are_recovered_from_cdktf_names(shipped_out: Path) -> None:
+    recovered = 0
+    for name, stack in read_synth_dir(shipped_out).items():
+        for address, resource in stack.resources.items():
+            if resource.construct_path and resource.construct_path.count("/") > 1:
+                assert recover_construct_path(name, address) == resource.construct_path, address
+                recovered += 1
+    assert recovered > 40
+    # `security-group/group` is named `security-group_<hash>`: the left-out id is found too.
+    assert recover_construct_path("ha-infra", "openstack_networking_secgroup_v2.bastion_security-group_5D23A879") == (
+        "ha-infra/bastion/security-group/group"
+    )
+    # A wrong hash, a hand-written name and an instance key.
+    assert (
+        recover_construct_path("ha-infra", "openstack_networking_secgroup_v2.bastion_security-group_5D23A870") is None
+    )
+    assert recover_construct_path("ha-infra", "openstack_networking_network_v2.main") is None
+    assert recover_construct_path("x", 'terraform_data.cluster_A4C38409["a"]') == "x/cluster/cluster"
