@@ -546,9 +546,8 @@ def render_markdown(result: DiffResult, base_label: str) -> str:
         "_From the code and environment files alone: no state, no plan. Replacement is known only for "
         f"{', '.join(f'`{t}`' for t in sorted(resource_kinds.IN_PLACE_ARGUMENTS))}; for every other type "
         "a real plan (`platformctl preview`) is the authority._",
-        "",
     ]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
 
 
 def _summary(result: DiffResult) -> list[str]:
@@ -573,7 +572,7 @@ def _replacements(result: DiffResult) -> list[str]:
         return []
     lines = [
         f"> [!WARNING]\n> **⚠️ {_plural(len(replaced), 'resource')} would be destroyed and created again.** "
-        "A replaced cluster loses every workload and volume on it; a replaced node group loses its nodes.",
+        "A replaced cluster loses every workload running on it; a replaced node group loses its nodes.",
         "",
         "### ⚠️ Replacements",
         "",
