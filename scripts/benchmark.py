@@ -52,11 +52,11 @@ app.synth()
 """
 
 
-def _timed(cmd: list[str], runs: int, cwd: Path = ROOT) -> float:
+def _timed(cmd: list[str], runs: int, cwd: Path = ROOT, env: dict[str, str] | None = None) -> float:
     samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -125,9 +125,17 @@ def _preview_state(state: Path) -> None:
     state.write_text(json.dumps(document))
 
 
+def _terraform_env() -> dict[str, str]:
+    env = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    # A CLI configuration variable naming a missing file makes terraform warn on every run.
+    if not Path(env.get("TF_CLI_CONFIG_FILE", "") or "/").is_file():
+        env.pop("TF_CLI_CONFIG_FILE", None)
+    return env
+
+
 def _preview_plan(tmp: Path) -> tuple[Path, Path, Path]:
     """Version 1's state, then a plan of version 2: (plan JSON, binary plan, synth dir)."""
-    env = dict(os.environ, TF_IN_AUTOMATION="1", CHECKPOINT_DISABLE="1")
+    env = _terraform_env()
     state = tmp / "bench.tfstate"
     _preview_state(state)
     synth = tmp / "cdktf.out"
@@ -164,7 +172,8 @@ def _preview_benchmark(runs: int) -> dict[str, Any]:
         preview = _timed(
             [platformctl, "preview", "--plan", str(plan_json), "--synth-dir", str(synth), "--out", str(out)], runs
         )
-        show = _timed(["terraform", "show", "-no-color", plan_bin.name], runs, cwd=plan_bin.parent)
+        show_cmd = ["terraform", "show", "-no-color", plan_bin.name]
+        show = _timed(show_cmd, runs, cwd=plan_bin.parent, env=_terraform_env())
         report_chars = len(out.read_text())
     return {
         "changes": changes,
