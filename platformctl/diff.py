@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from . import resource_kinds
 from .errors import CommandError
+from .markdown import code, plural, write_output
 from .synth_output import SynthResource, SynthStack, read_synth_dir
 from .values import AttributeChange, attribute_changes, flatten
 
@@ -104,9 +105,7 @@ def run(args: argparse.Namespace) -> int:
     report = render_markdown(result, base_label=f"{args.base} ({commit[:8]})")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(report, encoding="utf-8")
-    else:
-        sys.stdout.write(report)
+    write_output(report, args.out)
     print(f"diff: {result.summary_line()} ({time.perf_counter() - started:.1f}s)", file=sys.stderr)
     return 0
 
@@ -468,14 +467,6 @@ def _top(path: str) -> str:
 # --- Markdown ----------------------------------------------------------------------------
 
 
-def _code(text: str) -> str:
-    """An inline code span that survives a Markdown table cell."""
-    text = text.replace("|", "\\|")
-    if "`" in text:
-        return f"`` {text} ``"
-    return f"`{text}`"
-
-
 def _details(summary: str, lines: list[str]) -> list[str]:
     return ["<details>", f"<summary>{summary}</summary>", "", *lines, "", "</details>", ""]
 
@@ -499,8 +490,8 @@ def _html_code(text: str) -> str:
 def _names(resource: ResourceDiff) -> str:
     """The construct path and the address, or the address alone for blocks cdktf adds itself."""
     if resource.construct_path:
-        return f"{_code(resource.construct_path)} {_code(resource.address)}{_kind(resource.type, resource.address)}"
-    return f"{_code(resource.address)}{_kind(resource.type, resource.address)}"
+        return f"{code(resource.construct_path)} {code(resource.address)}{_kind(resource.type, resource.address)}"
+    return f"{code(resource.address)}{_kind(resource.type, resource.address)}"
 
 
 def _attribute_table(attributes: Iterable[AttributeDiff], with_effect: bool) -> list[str]:
@@ -514,7 +505,7 @@ def _attribute_table(attributes: Iterable[AttributeDiff], with_effect: bool) -> 
     )
     rows = []
     for item in attributes:
-        cells = [_code(item.change.path), _code(item.change.before), _code(item.change.after)]
+        cells = [code(item.change.path), code(item.change.before), code(item.change.after)]
         if with_effect:
             cells.append(
                 {True: "**forces replacement**", False: "in place", None: "not known"}[item.forces_replacement]
@@ -523,15 +514,11 @@ def _attribute_table(attributes: Iterable[AttributeDiff], with_effect: bool) -> 
     return header + rows
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def render_markdown(result: DiffResult, base_label: str) -> str:
     lines = [f"## Synth diff: `{base_label}` → working tree", ""]
     if not result.changed:
         lines += [
-            f"**No changes**: the working tree synthesizes the same {_plural(len(result.stacks), 'stack')} "
+            f"**No changes**: the working tree synthesizes the same {plural(len(result.stacks), 'stack')} "
             "as the base (every resource, backend, provider, variable and output).",
             "",
         ]
@@ -556,13 +543,13 @@ def _summary(result: DiffResult) -> list[str]:
         replaced = len(stack.replaced)
         status = stack.status if not stack.settings or stack.status != "changed" else "changed (incl. settings)"
         lines.append(
-            f"| {_code(stack.name)} | {status} | {stack.count('added')} | {stack.count('removed')} | "
+            f"| {code(stack.name)} | {status} | {stack.count('added')} | {stack.count('removed')} | "
             f"{stack.count('changed')} | {f'**{replaced}** ⚠️' if replaced else 0} |"
         )
     unchanged = [s.name for s in result.stacks if s.status == "unchanged"]
     lines.append("")
     if unchanged:
-        lines += [f"Unchanged: {', '.join(_code(n) for n in unchanged)}.", ""]
+        lines += [f"Unchanged: {', '.join(code(n) for n in unchanged)}.", ""]
     return lines
 
 
@@ -571,7 +558,7 @@ def _replacements(result: DiffResult) -> list[str]:
     if not replaced:
         return []
     lines = [
-        f"> [!WARNING]\n> **⚠️ {_plural(len(replaced), 'resource')} would be destroyed and created again.** "
+        f"> [!WARNING]\n> **⚠️ {plural(len(replaced), 'resource')} would be destroyed and created again.** "
         "A replaced cluster loses every workload running on it; a replaced node group loses its nodes.",
         "",
         "### ⚠️ Replacements",
@@ -580,10 +567,10 @@ def _replacements(result: DiffResult) -> list[str]:
     stacks = {s.name: s for s in result.stacks}
     for resource in replaced:
         lines += [
-            f"#### {_code(resource.stack)} · {_code(resource.label)}{_kind(resource.type)}",
+            f"#### {code(resource.stack)} · {code(resource.label)}{_kind(resource.type)}",
             "",
-            f"Address {_code(resource.address)}; forced by "
-            + ", ".join(_code(a.change.path) for a in resource.attributes if a.forces_replacement)
+            f"Address {code(resource.address)}; forced by "
+            + ", ".join(code(a.change.path) for a in resource.attributes if a.forces_replacement)
             + ".",
             "",
         ]
@@ -599,8 +586,8 @@ def _replacements(result: DiffResult) -> list[str]:
                     False: "updated in place",
                     None: "may change (not known without a plan)",
                 }[dep.verdict]
-                arguments = ", ".join(_code(a) for a in dep.arguments)
-                lines.append(f"- {_code(dep.construct_path or dep.address)}: {verdict} (through {arguments})")
+                arguments = ", ".join(code(a) for a in dep.arguments)
+                lines.append(f"- {code(dep.construct_path or dep.address)}: {verdict} (through {arguments})")
             lines.append("")
     return lines
 
@@ -619,7 +606,7 @@ def _rename_hints(result: DiffResult) -> list[str]:
     ]
     for rename in renames:
         lines.append(
-            f"- {_code(rename.removed.stack)}: {_code(rename.removed.label)} → {_code(rename.added.label)}"
+            f"- {code(rename.removed.stack)}: {code(rename.removed.label)} → {code(rename.added.label)}"
             f"{_kind(rename.added.type)}, {round(rename.similarity * 100)}% of the arguments equal"
         )
     return [*lines, ""]
@@ -632,10 +619,10 @@ def _resource_list(resources: list[ResourceDiff]) -> list[str]:
 def _stack_changes(result: DiffResult) -> list[str]:
     lines: list[str] = []
     for stack in (s for s in result.stacks if s.status == "changed"):
-        lines += [f"### {_code(stack.name)}", ""]
+        lines += [f"### {code(stack.name)}", ""]
         in_place = [r for r in stack.resources if r.status == "changed" and not r.replaced]
         if stack.replaced:
-            lines += [f"{_plural(len(stack.replaced), 'replaced resource')}: see Replacements above.", ""]
+            lines += [f"{plural(len(stack.replaced), 'replaced resource')}: see Replacements above.", ""]
         for resource in in_place:
             effect = (
                 "in place or replaced: not known without a plan" if resource.replacement_unknown else "updated in place"
@@ -644,19 +631,19 @@ def _stack_changes(result: DiffResult) -> list[str]:
             if len(resource.attributes) > FOLD_AFTER:
                 summary = (
                     f"Changed {_html_code(resource.label)}{_kind(resource.type, resource.address)}: {effect}, "
-                    f"{_plural(len(resource.attributes), 'attribute')}"
+                    f"{plural(len(resource.attributes), 'attribute')}"
                 )
-                lines += _details(summary, [f"Address {_code(resource.address)}", "", *table])
+                lines += _details(summary, [f"Address {code(resource.address)}", "", *table])
             else:
                 lines += [f"**Changed** {_names(resource)}: {effect}", "", *table, ""]
         for status in ("added", "removed"):
             items = [r for r in stack.resources if r.status == status]
             if items:
-                summary = f"{status.capitalize()}: {_plural(len(items), 'resource')}"
+                summary = f"{status.capitalize()}: {plural(len(items), 'resource')}"
                 lines += _fold(summary, [f"**{summary}**", "", *_resource_list(items)], len(items))
         if stack.settings:
             table = ["| setting | before | after |", "|---|---|---|"] + [
-                f"| {_code(c.path)} | {_code(c.before)} | {_code(c.after)} |" for c in stack.settings
+                f"| {code(c.path)} | {code(c.before)} | {code(c.after)} |" for c in stack.settings
             ]
             summary = "Stack settings (backend, providers, variables, outputs)"
             lines += _fold(summary, [f"**{summary}**", "", *table], len(stack.settings))
@@ -672,6 +659,6 @@ def _stacks_added_removed(result: DiffResult) -> list[str]:
         lines += [f"### {heading}", ""]
         for stack in stacks:
             verb = "created" if status == "added" else "destroyed"
-            summary = f"{_html_code(stack.name)}: {_plural(len(stack.resources), 'resource')} {verb}"
+            summary = f"{_html_code(stack.name)}: {plural(len(stack.resources), 'resource')} {verb}"
             lines += _details(summary, _resource_list(stack.resources))
     return lines

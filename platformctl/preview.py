@@ -11,15 +11,13 @@ Imports only the standard library and platformctl's own light modules: no cdktf.
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import CommandError
+from .markdown import write_output
 from .plan import Plan, config_addresses, parse_plan, read_plan_document, stack_from_file_name
 from .report import DEFAULT_MAX_CHARS, StackPlan, render_gitlab_report, render_markdown
 from .synth_output import SynthStack, read_synth_dir
@@ -177,26 +175,6 @@ def _plan_notes(stack: StackPlan) -> list[str]:
                 "(was the plan made from other code?); they are shown by address."
             )
     return notes
-
-
-def write_output(text: str, out: Path | None) -> None:
-    """Write ``text`` to ``out`` whole (a temporary file renamed into place), or to stdout."""
-    if out is None:
-        sys.stdout.write(text)
-        return
-    directory = out.parent if str(out.parent) else Path(".")
-    if not directory.is_dir():
-        raise CommandError(f"{out}: cannot write: directory {directory} does not exist")
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{out.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, out)
-    except OSError as err:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
-        raise CommandError(f"{out}: cannot write: {err.strerror}") from None
 
 
 def run(args: argparse.Namespace) -> int:

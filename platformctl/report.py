@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from . import resource_kinds
 from .errors import CommandError
+from .markdown import code, plural
 from .plan import ACTION_REASONS, OutputChange, Plan, ResourceChange, instance_suffix
 from .synth_output import SynthStack, recover_construct_path
 from .values import AttributeChange
@@ -76,18 +77,6 @@ class StackPlan:
 
 
 # --- Markdown helpers --------------------------------------------------------------------
-
-
-def code(text: str) -> str:
-    """``text`` as an inline code span that is safe inside a table cell."""
-    text = text.replace("|", "\\|")
-    if "`" in text:
-        return f"`` {text} ``"
-    return f"`{text}`"
-
-
-def _plural(count: int, word: str, plural: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (plural or word + 's')}"
 
 
 def _attribute_table(changes: Sequence[AttributeChange], forced: Callable[[AttributeChange], bool], indent: str) -> str:
@@ -244,11 +233,11 @@ def verdict(stacks: Sequence[StackPlan]) -> str:
     t = _totals(stacks)
     danger = []
     if t["replace"] and t["destroy"]:
-        danger.append(f"{_plural(t['replace'], 'resource')} will be replaced, {t['destroy']} destroyed")
+        danger.append(f"{plural(t['replace'], 'resource')} will be replaced, {t['destroy']} destroyed")
     elif t["replace"]:
-        danger.append(f"{_plural(t['replace'], 'resource')} will be replaced")
+        danger.append(f"{plural(t['replace'], 'resource')} will be replaced")
     elif t["destroy"]:
-        danger.append(f"{_plural(t['destroy'], 'resource')} will be destroyed")
+        danger.append(f"{plural(t['destroy'], 'resource')} will be destroyed")
     other = [
         text
         for count, text in (
@@ -257,7 +246,7 @@ def verdict(stacks: Sequence[StackPlan]) -> str:
             (t["move"], f"{t['move']} moved"),
             (t["import"], f"{t['import']} imported"),
             (t["forget"], f"{t['forget']} removed from state"),
-            (t["outputs"], _plural(t["outputs"], "output") + " changed"),
+            (t["outputs"], plural(t["outputs"], "output") + " changed"),
             (t["drift"], f"{t['drift']} changed outside Terraform"),
         )
         if count
@@ -318,7 +307,7 @@ def _build(stacks: Sequence[StackPlan]) -> _Report:
             others.sort(key=lambda c: _OTHER_ORDER.get(c.kind, 9))
             noun = "resource changes"
             if len(others) > FOLD_ITEMS:
-                summary = html.escape(_plural(len(others), "other resource change"))
+                summary = html.escape(plural(len(others), "other resource change"))
                 head = f"{title}<details><summary>{summary}</summary>\n\n"
                 group = _Group(head, "\n</details>\n\n", noun)
             else:
@@ -336,7 +325,7 @@ def _build(stacks: Sequence[StackPlan]) -> _Report:
             for output in outputs:
                 report.unit(group, _P_OUTPUT, _output_rows(output))
         if drift:
-            summary = html.escape(f"🌀 {_plural(len(drift), 'resource')} changed outside Terraform (drift)")
+            summary = html.escape(f"🌀 {plural(len(drift), 'resource')} changed outside Terraform (drift)")
             group = _Group(f"{title}<details><summary>{summary}</summary>\n\n", "\n</details>\n\n", "drifted resources")
             title = ""
             report.groups.append(group)
