@@ -1,9 +1,28 @@
-"""Argument checks shared by the constructs. Each raises ConstructArgumentError."""
+"""Argument checks shared by the constructs. Each raises ConstructArgumentError.
+
+Every string a construct hands to Terraform goes through one of these checks, so that what
+reaches ``cdk.tf.json`` is exactly what the caller wrote:
+
+- :func:`literal` refuses Terraform templates (``${...}`` interpolations and ``%{...}``
+  directives): Terraform evaluates them in every JSON string, so a flavor of
+  ``%{ if true }x%{ endif }`` would silently become ``x``. The escapes ``$${`` and ``%%{``
+  are literal text for Terraform and are accepted. cdktf's own token markers are refused too:
+  cdktf would replace them with a reference to some other resource.
+- :func:`text` is a single-line literal with no control characters, no leading or trailing
+  space and a bounded length (flavors, images, descriptions, volume types).
+- :func:`name`, :func:`posix_user`, :func:`url`, :func:`repository`, :func:`bucket_name`,
+  :func:`region` and :func:`availability_zone` give the strings that become names, users,
+  paths or URLs a pattern. Patterns are matched with ``re.fullmatch``: ``$`` in ``re.match``
+  also accepts a trailing newline.
+- :func:`count` checks an integer against one of the ranges below. Every integer has an
+  upper bound: numbers pass through JavaScript (jsii), which loses precision beyond 2**53.
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import urllib.parse
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -11,7 +30,44 @@ from constructs import Construct
 
 from .errors import ConstructArgumentError
 
-_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+#: The largest integer JavaScript (and so jsii, which carries every argument to cdktf) holds exactly.
+MAX_SAFE_INTEGER = 2**53 - 1
+
+# Ranges, (lowest, highest), both included. The upper bounds follow the clouds' own quotas:
+# a bigger value cannot be deployed anyway and is almost certainly a typo.
+#: GitLab runner VMs of one fleet.
+RUNNER_COUNT = (0, 50)
+#: Jobs one runner VM runs at once.
+RUNNER_CONCURRENCY = (1, 100)
+#: Nodes of one node group (count, min_count, max_count) and of Magnum's default worker group.
+NODE_COUNT = (0, 100)
+#: Size of a Cinder volume (boot volume, docker volume, node volume) in GB; Cinder's own
+#: per-volume maximum is 16 TiB on the clouds this library targets.
+VOLUME_SIZE_GB = (1, 16384)
+#: Days the state bucket keeps a replaced state version: a week to undo a bad apply, ten years at most.
+NONCURRENT_VERSION_DAYS = (7, 3650)
+#: GitLab group and project ids.
+GITLAB_ID = (1, MAX_SAFE_INTEGER)
+
+#: Longest free text (flavor, image, volume type, description): OpenStack's name columns are 255.
+TEXT_MAX_LENGTH = 255
+#: Longest URL.
+URL_MAX_LENGTH = 2048
+
+_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# useradd's default NAME_REGEX, without the trailing '$' of machine accounts; 32 characters.
+_POSIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+_REGION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IPV4_FORM = re.compile(r"\d+\.\d+\.\d+\.\d+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_BUT_NEWLINE_AND_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+
+#: cdktf encodes references to resources as strings holding this marker.
+_CDKTF_TOKEN = "TfToken["
+# A maximal run of '$' (or of '%') followed by '{'.
+_TEMPLATE_RUN = re.compile(r"(?<!\$)(\$+)\{|(?<!%)(%+)\{")
 
 
 def child_path(scope: Construct, id_: str) -> str:
@@ -20,8 +76,83 @@ def child_path(scope: Construct, id_: str) -> str:
     return f"{parent}/{id_}" if parent else id_
 
 
-def dns_label(path: str, argument: str, value: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
+def template_start(value: str) -> int | None:
+    """Index of the first Terraform template sequence (``${`` or ``%{``) in ``value``, or ``None``.
+
+    ``$${`` and ``%%{`` are Terraform's escapes for a literal ``${`` / ``%{`` and are skipped.
+    A longer run (``$$${``) is read differently by different scanners, so it counts as a
+    template: refusing it is safe, guessing is not.
+    """
+    for match in _TEMPLATE_RUN.finditer(value):
+        if len(match.group(1) or match.group(2)) != 2:
+            return match.start()
+    return None
+
+
+def literal(path: str, argument: str, value: Any) -> str:
+    """A string Terraform reads as written: no ``${...}`` / ``%{...}`` template (the escapes
+    ``$${`` and ``%%{`` are fine), no cdktf token marker."""
+    if not isinstance(value, str):
+        raise ConstructArgumentError(path, argument, value, "a string")
+    if template_start(value) is not None:
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            "literal text: Terraform templates (${...}, %{...}) are not allowed; write $${ or %%{ for the characters",
+        )
+    if _CDKTF_TOKEN in value:
+        raise ConstructArgumentError(path, argument, value, "literal text, not a cdktf token")
+    return value
+
+
+def literal_tree(path: str, argument: str, value: Any, depth: int = 0) -> Any:
+    """:func:`literal` on every string key and value of nested maps and lists (Helm values, labels)."""
+    if depth > 32:
+        raise ConstructArgumentError(path, argument, "...", "maps and lists nested at most 32 deep")
+    if isinstance(value, str):
+        literal(path, argument, value)
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        if abs(value) > MAX_SAFE_INTEGER:
+            raise ConstructArgumentError(
+                path, argument, value, f"an integer between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}"
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            literal(path, f"{argument}[{key!r}]", key)
+            literal_tree(path, f"{argument}[{key!r}]", item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            literal_tree(path, argument, item, depth + 1)
+    return value
+
+
+def text(path: str, argument: str, value: Any, *, max_length: int = TEXT_MAX_LENGTH, allow_empty: bool = False) -> str:
+    """One line of literal text: no control characters, no leading or trailing space,
+    1 to ``max_length`` characters (or empty when ``allow_empty``)."""
+    literal(path, argument, value)
+    if value == "" and allow_empty:
+        return value
+    if not value or len(value) > max_length or value != value.strip() or _CONTROL.search(value):
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            f"one line of 1 to {max_length} characters, no control characters, no leading or trailing space",
+        )
+    return value
+
+
+def non_empty(path: str, argument: str, value: Any) -> str:
+    """A flavor, image or other free name: see :func:`text`."""
+    return text(path, argument, value)
+
+
+def name(path: str, argument: str, value: Any) -> str:
+    """A DNS label: lowercase letters, digits and '-', 1-63 characters, alphanumeric at both ends."""
+    if not isinstance(value, str) or not _NAME.fullmatch(value):
         raise ConstructArgumentError(
             path,
             argument,
@@ -31,28 +162,129 @@ def dns_label(path: str, argument: str, value: str) -> str:
     return value
 
 
-def non_empty(path: str, argument: str, value: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConstructArgumentError(path, argument, value, "a non-empty string")
+#: Kept for the constructs that call it by its older name.
+dns_label = name
+
+
+def posix_user(path: str, argument: str, value: Any) -> str:
+    """A POSIX login name: a lowercase letter or '_', then lowercase letters, digits, '_' or '-';
+    at most 32 characters."""
+    if not isinstance(value, str) or not _POSIX_USER.fullmatch(value):
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            "a user name: a lowercase letter or '_' then lowercase letters, digits, '_' or '-', at most 32 characters",
+        )
+    return value
+
+
+def region(path: str, argument: str, value: Any) -> str:
+    """A region name (``ru-1``, ``RegionOne``): letters, digits, '.', '_' and '-', 1-64 characters,
+    alphanumeric at both ends."""
+    if not isinstance(value, str) or not _REGION.fullmatch(value):
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            "letters, digits, '.', '_' and '-', 1-64 characters, starting and ending alphanumeric",
+        )
+    return value
+
+
+def availability_zone(path: str, argument: str, value: Any) -> str:
+    """An availability zone (``ru-7a``, ``nova``): the same characters as :func:`region`."""
+    return region(path, argument, value)
+
+
+def url(path: str, argument: str, value: Any, schemes: Sequence[str] = ("https", "http")) -> str:
+    """An absolute URL with one of ``schemes`` and a host; no credentials, whitespace, control
+    characters, query or fragment; at most 2048 characters."""
+    allowed = (
+        "a URL starting with "
+        + " or ".join(f"{s}://" for s in schemes)
+        + " with a host and no credentials, spaces, query or fragment"
+    )
+    if not isinstance(value, str) or len(value) > URL_MAX_LENGTH or re.search(r"[\s\\\"'<>`^{}|]", value):
+        raise ConstructArgumentError(path, argument, value, allowed)
+    literal(path, argument, value)
+    if _CONTROL.search(value):
+        raise ConstructArgumentError(path, argument, value, allowed)
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018  (reading it checks the port: a number from 0 to 65535)
+    except ValueError:
+        raise ConstructArgumentError(path, argument, value, allowed) from None
+    host = parts.netloc.rsplit(":", 1)[0] if not parts.netloc.endswith("]") else parts.netloc
+    if (
+        parts.scheme not in schemes
+        or not value.startswith(f"{parts.scheme}://")
+        or "@" in parts.netloc
+        or not parts.hostname
+        or not _HOST.fullmatch(host)
+        or parts.query
+        or parts.fragment
+        or "?" in value
+        or "#" in value
+    ):
+        raise ConstructArgumentError(path, argument, value, allowed)
+    return value
+
+
+def repository(path: str, argument: str, value: Any) -> str:
+    """A Helm chart repository: an ``https://``, ``http://`` or ``oci://`` URL (see :func:`url`)."""
+    return url(path, argument, value, schemes=("https", "http", "oci"))
+
+
+def bucket_name(path: str, argument: str, value: Any) -> str:
+    """An S3 bucket name: 3-63 characters of lowercase letters, digits, '.' and '-',
+    alphanumeric at both ends, no '..', not in the form of an IPv4 address."""
+    if (
+        not isinstance(value, str)
+        or not _BUCKET.fullmatch(value)
+        or ".." in value
+        or ".-" in value
+        or "-." in value
+        or _IPV4_FORM.fullmatch(value)
+    ):
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-', alphanumeric at both ends, "
+            "not an IP address",
+        )
     return value
 
 
 def choice(path: str, argument: str, value: Any, allowed: Iterable[Any]) -> Any:
     allowed = tuple(allowed)
+    if isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed):
+        raise ConstructArgumentError(path, argument, value, "one of " + ", ".join(repr(a) for a in allowed))
     if value not in allowed:
         raise ConstructArgumentError(path, argument, value, "one of " + ", ".join(repr(a) for a in allowed))
     return value
 
 
 def int_range(path: str, argument: str, value: Any, low: int, high: int | None = None) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise ConstructArgumentError(path, argument, value, f"an integer {bound}")
+    """An integer (not a bool) from ``low`` to ``high``; without ``high``, up to
+    :data:`MAX_SAFE_INTEGER`, the largest one jsii carries exactly."""
+    top = MAX_SAFE_INTEGER if high is None else high
+    if isinstance(value, bool) or not isinstance(value, int) or value < low or value > top:
+        raise ConstructArgumentError(path, argument, value, f"an integer from {low} to {top}")
     return value
 
 
-def network(path: str, argument: str, value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+def count(path: str, argument: str, value: Any, limits: tuple[int, int]) -> int:
+    """An integer within ``limits``, one of the named ranges of this module
+    (:data:`NODE_COUNT`, :data:`RUNNER_COUNT`, :data:`VOLUME_SIZE_GB`, ...)."""
+    return int_range(path, argument, value, limits[0], limits[1])
+
+
+def network(path: str, argument: str, value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     try:
+        if not isinstance(value, str) or value != value.strip():
+            raise ValueError(value)
         return ipaddress.ip_network(value, strict=True)
     except (ValueError, TypeError):
         raise ConstructArgumentError(
@@ -60,15 +292,17 @@ def network(path: str, argument: str, value: str) -> ipaddress.IPv4Network | ipa
         ) from None
 
 
-def address(path: str, argument: str, value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+def address(path: str, argument: str, value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     try:
+        if not isinstance(value, str) or value != value.strip():
+            raise ValueError(value)
         return ipaddress.ip_address(value)
     except (ValueError, TypeError):
         raise ConstructArgumentError(path, argument, value, "an IP address such as 10.0.0.10") from None
 
 
 def cidrs(path: str, argument: str, values: Sequence[str]) -> tuple[str, ...]:
-    if isinstance(values, str):
+    if isinstance(values, str) or not isinstance(values, Sequence):
         raise ConstructArgumentError(path, argument, values, "a list of CIDRs, not a single string")
     for v in values:
         network(path, argument, v)
