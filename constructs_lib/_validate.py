@@ -24,11 +24,12 @@ import ipaddress
 import re
 import urllib.parse
 from collections.abc import Iterable, Sequence
-from typing import Any
-
-from constructs import Construct
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConstructArgumentError
+
+if TYPE_CHECKING:  # importing constructs starts jsii: the environment loader must stay light
+    from constructs import Construct
 
 #: The largest integer JavaScript (and so jsii, which carries every argument to cdktf) holds exactly.
 MAX_SAFE_INTEGER = 2**53 - 1

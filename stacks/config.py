@@ -8,6 +8,7 @@ those back into the file, key and line the operator wrote.
 
 from __future__ import annotations
 
+import math
 import re
 import types
 import typing
@@ -18,10 +19,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import hcl2
-from lark.exceptions import UnexpectedInput
+import hcl2.parser
+import hcl2.transformer
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput, VisitError
 from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
+from constructs_lib import _validate as check
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 
 Str = Annotated[str, Strict()]
@@ -191,6 +196,18 @@ class EnvironmentConfig(_Model):
 #: Blocks that carry a label: ``node_group "system" { ... }``.
 _LABELED_BLOCKS = frozenset({"node_group", "addon", "helm_release", "subnet"})
 _META = ("__start_line__", "__end_line__")
+#: Deepest nesting of blocks, maps and lists an environment file may use.
+MAX_DEPTH = 32
+#: Deepest syntax tree python-hcl2 is given to transform (it recurses once per level).
+_MAX_TREE_DEPTH = 300
+#: Largest environment file read.
+MAX_FILE_BYTES = 1024 * 1024
+_CONTROL_IN_FILE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
+_CONTROL_IN_KEY = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_IN_VALUE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_ENVIRONMENT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?")
+_STRING_ESCAPE = re.compile(r'\\(?:([nrt"\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))')
+_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
 @dataclass
@@ -206,17 +223,23 @@ class SourceMap:
             head = path[:depth]
             if head in self.block_lines:
                 start, end = self.block_lines[head]
-                if depth < len(path):
-                    key = re.escape(path[depth])
-                    pattern = re.compile(rf'^\s*"?{key}"?\s*[={{]')
-                    for number in range(start, end + 1):
-                        if pattern.match(self.lines[number - 1]):
-                            return number
-                return start
+                # Keys below the block are looked for in order, each after the one above it,
+                # so that a key repeated in sibling maps is found under the right parent.
+                line = start
+                for key in path[depth:]:
+                    pattern = re.compile(rf'\s*"?{re.escape(key)}"?\s*[={{]')
+                    found = next(
+                        (n for n in range(line, end + 1) if pattern.match(self.lines[n - 1])),
+                        None,
+                    )
+                    if found is None:
+                        break
+                    line = found
+                return line
         return None
 
-    def error(self, path: tuple[str, ...], message: str) -> EnvironmentConfigError:
-        line = self.line_of(path)
+    def error(self, path: tuple[str, ...], message: str, line: int | None = None) -> EnvironmentConfigError:
+        line = line or self.line_of(path)
         where = f"{self.file}:{line}" if line else self.file
         return EnvironmentConfigError(f"{where}: {'.'.join(path) or '(top level)'}: {message}")
 
@@ -239,6 +262,97 @@ class SourceMap:
                     allowed = re.sub(rf"\b{argument}\b", key, allowed)
             problem = f"is missing: {allowed}" if err.value is None else f"{err.value!r} is not allowed: {allowed}"
             raise self.error(tuple(prefix) + tuple(path), f"{problem} (construct {err.construct_path})") from None
+
+
+def _decode_escapes(value: str) -> str:
+    """HCL's string escapes in one pass (python-hcl2 7.3 replaces them one kind at a time, so
+    ``\\\\n`` became a backslash and a newline, and leaves ``\\u`` escapes undecoded)."""
+
+    def one(match: re.Match[str]) -> str:
+        simple, short, long = match.groups()
+        if simple:
+            return _SIMPLE_ESCAPES[simple]
+        code = int(short or long, 16)
+        # A surrogate or an out-of-range code is no character: keep the text, the value checks refuse it.
+        return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+    return _STRING_ESCAPE.sub(one, value)
+
+
+class _Transformer(hcl2.transformer.DictTransformer):  # type: ignore[misc]
+    """python-hcl2's transformer with its two string quirks fixed."""
+
+    def process_escape_sequences(self, value: str) -> str:
+        return _decode_escapes(value) if isinstance(value, str) else value
+
+    def object_elem(self, args: list[Any]) -> dict[str, Any]:
+        # python-hcl2 keeps the quotes of a key that looks like an interpolation, which would
+        # turn an escaped "$${x}" key into '"$${x}"'; keys are always unquoted here.
+        key = self.strip_quotes(str(args[0].children[0]))
+        return {key: self.to_string_dollar(args[2])}
+
+
+def _tree_key(node: Tree) -> str:
+    """The text of an identifier, label or map key in the syntax tree."""
+    return "".join(str(token) for token in node.scan_values(lambda v: isinstance(v, Token)))
+
+
+def _check_tree(tree: Tree, source: SourceMap) -> None:
+    """Checks python-hcl2 cannot make with line numbers: nesting depth and keys set twice.
+
+    Iterative, so that no depth of input can exhaust the interpreter's stack.
+    """
+    stack: list[tuple[Tree, tuple[str, ...], int, int]] = [(tree, (), 0, 0)]
+    while stack:
+        node, path, depth, tree_depth = stack.pop()
+        line = getattr(node.meta, "line", None)
+        if depth > MAX_DEPTH or tree_depth > _MAX_TREE_DEPTH:
+            raise source.error(
+                path, f"nested too deep: blocks, maps and lists may nest at most {MAX_DEPTH} levels", line
+            )
+        children = [c for c in node.children if isinstance(c, Tree)]
+        if node.data == "body":
+            seen: dict[str, str] = {}
+            for child in children:
+                if child.data == "attribute":
+                    key = _tree_key(child.children[0])
+                    if key in seen:
+                        raise source.error(
+                            path + (key,),
+                            f"{key} is set twice in this block: set it once",
+                            getattr(child.meta, "line", None),
+                        )
+                    seen[key] = "attribute"
+                elif child.data == "block":
+                    key = _tree_key(child.children[0])
+                    if seen.get(key) == "attribute":
+                        raise source.error(
+                            path + (key,),
+                            f"{key} is set as a key and as a block: use one",
+                            getattr(child.meta, "line", None),
+                        )
+                    seen.setdefault(key, "block")
+        elif node.data == "object":
+            keys: set[str] = set()
+            for child in children:
+                if child.data == "object_elem":
+                    key = _tree_key(child.children[0])
+                    if key in keys:
+                        raise source.error(
+                            path + (key,),
+                            f"{key} is set twice in this map: set it once",
+                            getattr(child.meta, "line", None),
+                        )
+                    keys.add(key)
+        nesting = depth + (node.data in ("block", "object", "tuple"))
+        for child in children:
+            child_path = path
+            if child.data in ("attribute", "object_elem"):
+                child_path = path + (_tree_key(child.children[0]),)
+            elif child.data == "block":
+                labels = [_tree_key(c) for c in child.children[:-1] if isinstance(c, Tree)]
+                child_path = path + tuple(labels)
+            stack.append((child, child_path, nesting, tree_depth + 1))
 
 
 def _normalize(
@@ -269,21 +383,61 @@ def _normalize(
                 raise source.error(path + (key,), f"block {key} may appear only once")
             result[key] = _normalize(value[0], path + (key,), block_lines, source)
         else:
-            _reject_expressions(value, path + (key,), source)
             result[key] = value
     return result
 
 
 def _reject_expressions(value: Any, path: tuple[str, ...], source: SourceMap) -> None:
-    """Environment files hold plain values: an interpolation would be pasted into Terraform."""
-    if isinstance(value, str) and "${" in value:
-        raise source.error(path, f"{value!r}: Terraform expressions are not allowed in environment files")
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _reject_expressions(v, path + (str(k),), source)
-    elif isinstance(value, list):
-        for v in value:
-            _reject_expressions(v, path, source)
+    """Every key and value of the file must reach Terraform as written.
+
+    Terraform evaluates ``${...}`` and ``%{...}`` in every string of ``cdk.tf.json`` (map
+    keys included), so none may hold one; the escapes ``$${`` and ``%%{`` stay as written
+    and Terraform reads them as the characters. Numbers must survive JavaScript (jsii)
+    exactly, and text holds no control characters but newlines and tabs in values.
+    """
+    stack: list[tuple[Any, tuple[str, ...]]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                key_text = str(key)
+                _check_string(key_text, where + (key_text,), source, is_key=True)
+                stack.append((child, where + (key_text,)))
+        elif isinstance(item, list):
+            stack.extend((child, where) for child in item)
+        elif isinstance(item, str):
+            _check_string(item, where, source, is_key=False)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if abs(item) > check.MAX_SAFE_INTEGER:
+                raise source.error(
+                    where,
+                    f"{item} is not allowed: numbers from -{check.MAX_SAFE_INTEGER} to {check.MAX_SAFE_INTEGER} "
+                    "(larger ones lose digits on their way to Terraform)",
+                )
+        elif isinstance(item, float):
+            if not math.isfinite(item) or abs(item) > check.MAX_SAFE_INTEGER:
+                raise source.error(where, f"{item} is not allowed: a finite number up to {check.MAX_SAFE_INTEGER}")
+
+
+def _check_string(text: str, where: tuple[str, ...], source: SourceMap, *, is_key: bool) -> None:
+    what = "key" if is_key else "value"
+    if check.template_start(text) is not None:
+        raise source.error(
+            where,
+            f"{text!r}: Terraform expressions are not allowed in environment files (in a {what}: "
+            "${...} and %{...} are evaluated by Terraform; write $${ or %%{ for the characters)",
+        )
+    if "TfToken[" in text:
+        raise source.error(where, f"{text!r} is not allowed: 'TfToken[' is cdktf's reference marker")
+    control = (_CONTROL_IN_KEY if is_key else _CONTROL_IN_VALUE).search(text)
+    if control:
+        raise source.error(
+            where,
+            f"{text!r} is not allowed: control character U+{ord(control.group()):04X} in a {what}"
+            + ("" if is_key else " (only newlines and tabs are allowed)"),
+        )
 
 
 _TYPE_WORDS = {
@@ -338,27 +492,71 @@ def _explain(error: Mapping[str, Any]) -> str:
     return f"{given!r} is not allowed: {error['msg']}"
 
 
+def _read(path: Path, display: str) -> str:
+    """The file's text: UTF-8 (a byte-order mark is dropped), no control characters."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as err:
+        raise EnvironmentConfigError(f"{display}: cannot be read: {err.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise EnvironmentConfigError(f"{display}: larger than {MAX_FILE_BYTES // 1024} KiB: not an environment file")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise EnvironmentConfigError(
+            f"{display}:{line}: not UTF-8 text (byte 0x{data[err.start]:02x}): environment files are UTF-8 HCL"
+        ) from None
+    bad = _CONTROL_IN_FILE.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise EnvironmentConfigError(
+            f"{display}:{line}: control character U+{ord(bad.group()):04X}: environment files are text"
+        )
+    return text
+
+
+def _parse(text: str, source: SourceMap) -> dict[str, Any]:
+    """python-hcl2's parse, checked before its recursive transformer runs; any failure of
+    either is one error naming the file and, where known, the line."""
+    display = source.file
+    try:
+        tree = hcl2.parser.parser().parse(text + "\n")
+    except UnexpectedInput as err:
+        raise EnvironmentConfigError(f"{display}:{err.line}: not valid HCL near column {err.column}") from None
+    except Exception as err:  # noqa: BLE001  python-hcl2 and lark raise bare exceptions too
+        raise EnvironmentConfigError(f"{display}: not valid HCL: {_first_line(err)}") from None
+    _check_tree(tree, source)
+    try:
+        return typing.cast(dict[str, Any], _Transformer(with_meta=True).transform(tree))
+    except VisitError as err:
+        line = getattr(getattr(err.obj, "meta", None), "line", None)
+        where = f"{display}:{line}" if line else display
+        raise EnvironmentConfigError(f"{where}: not valid HCL: {_first_line(err.orig_exc)}") from None
+    except Exception as err:  # noqa: BLE001
+        raise EnvironmentConfigError(f"{display}: not valid HCL: {_first_line(err)}") from None
+
+
+def _first_line(err: BaseException) -> str:
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__
+
+
 def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
     """Parse and check one environment file."""
     display = str(path)
     name = path.stem
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise EnvironmentConfigError(f"{display}: cannot be read: {err.strerror}") from None
-    source = SourceMap(display, text.splitlines(), {})
-    if not re.match(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", name):
+    if not _ENVIRONMENT_NAME.fullmatch(name):
         raise EnvironmentConfigError(
             f"{display}: the file name {name!r} is the environment name and must be lowercase letters, digits and '-'"
         )
-    try:
-        raw = hcl2.loads(text + "\n", with_meta=True)
-    except UnexpectedInput as err:
-        raise EnvironmentConfigError(f"{display}:{err.line}: not valid HCL near column {err.column}") from None
-    except Exception as err:  # python-hcl2 raises bare exceptions for some syntax errors
-        raise EnvironmentConfigError(f"{display}: not valid HCL: {str(err).splitlines()[0]}") from None
+    text = _read(path, display)
+    source = SourceMap(display, text.splitlines(), {})
+    raw = _parse(text, source)
     source.block_lines[()] = (1, len(source.lines))
     data = _normalize(raw, (), source.block_lines, source)
+    _reject_expressions(data, (), source)
     if "name" in data:
         raise source.error(("name",), "unknown key: the environment name is the file name")
     try:
@@ -371,15 +569,25 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
     return config, source
 
 
+def _shown(name: str) -> str:
+    """A name as typed, quoted when it could not be an environment name (spaces, newlines)."""
+    return name if _ENVIRONMENT_NAME.fullmatch(name) else repr(name)
+
+
 def load_environments(directory: Path, names: list[str] | None = None) -> list[tuple[EnvironmentConfig, SourceMap]]:
-    """Every ``*.hcl`` in ``directory`` (sorted), or only ``names``."""
+    """Every ``*.hcl`` in ``directory`` (sorted), or only ``names``, each at most once."""
     files = sorted(directory.glob("*.hcl"))
     if names:
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise EnvironmentConfigError(
+                f"{directory}: environment {', '.join(twice)} is named more than once; name each environment once"
+            )
         known = {f.stem: f for f in files}
         missing = [n for n in names if n not in known]
         if missing:
             raise EnvironmentConfigError(
-                f"{directory}: no environment {', '.join(missing)}; known: {', '.join(known) or 'none'}"
+                f"{directory}: no environment {', '.join(map(_shown, missing))}; known: {', '.join(known) or 'none'}"
             )
         files = [known[n] for n in names]
     if not files:
