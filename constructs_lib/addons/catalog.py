@@ -107,7 +107,10 @@ METRICS_SERVER = AddonSpec(
     role=SYSTEM,
     ha_replicas={"replicas": 2},
     ha_values={"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
-    images={"image.repository": "{registry}/metrics-server/metrics-server"},
+    images={
+        "image.repository": "{registry}/metrics-server/metrics-server",
+        "addonResizer.image.repository": "{registry}/autoscaling/addon-resizer",
+    },
     depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
@@ -131,7 +134,13 @@ TRAEFIK = AddonSpec(
     },
     ha_replicas={"deployment.replicas": 2},
     ha_values={"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
-    images={"image.registry": "{registry}"},
+    images={
+        "image.registry": "{registry}",
+        # Marketplace image layouts, used only when their integration is turned on.
+        "global.azure.images.proxy.registry": "{registry}/library",
+        "global.azure.images.hub.registry": "{registry}/traefik",
+        "oci_meta.repo": "{registry}/traefik",
+    },
     depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
@@ -167,7 +176,34 @@ KUBE_PROMETHEUS_STACK = AddonSpec(
         "prometheusOperator": {"admissionWebhooks": {"certManager": {"enabled": True}}},
     },
     ha_replicas={"prometheus.prometheusSpec.replicas": 2, "alertmanager.alertmanagerSpec.replicas": 2},
-    images={"global.imageRegistry": "{registry}"},
+    # Every template of the chart and of its subcharts honours global.imageRegistry at these
+    # versions; each image's own key is set too so that a subchart bump that stops honouring
+    # it still pulls from the mirror (tests/test_chart_images.py checks the list is whole).
+    images={
+        "global.imageRegistry": "{registry}",
+        "alertmanager.alertmanagerSpec.image.registry": "{registry}",
+        "prometheusOperator.admissionWebhooks.deployment.image.registry": "{registry}",
+        "prometheusOperator.admissionWebhooks.patch.image.registry": "{registry}",
+        "prometheusOperator.image.registry": "{registry}",
+        "prometheusOperator.prometheusConfigReloader.image.registry": "{registry}",
+        "prometheusOperator.thanosImage.registry": "{registry}",
+        "prometheus.prometheusSpec.image.registry": "{registry}",
+        "thanosRuler.thanosRulerSpec.image.registry": "{registry}",
+        "crds.upgradeJob.image.busybox.registry": "{registry}",
+        "crds.upgradeJob.image.kubectl.registry": "{registry}",
+        "kube-state-metrics.image.registry": "{registry}",
+        "kube-state-metrics.kubeRBACProxy.image.registry": "{registry}",
+        "prometheus-node-exporter.image.registry": "{registry}",
+        "prometheus-node-exporter.kubeRBACProxy.image.registry": "{registry}",
+        "prometheus-node-exporter.permissionInitContainer.image.registry": "{registry}",
+        "grafana.image.registry": "{registry}",
+        "grafana.testFramework.image.registry": "{registry}",
+        "grafana.downloadDashboardsImage.registry": "{registry}",
+        "grafana.initChownData.image.registry": "{registry}",
+        "grafana.sidecar.image.registry": "{registry}",
+        "grafana.imageRenderer.image.registry": "{registry}",
+        "prometheus-windows-exporter.image.registry": "{registry}",
+    },
     depends_on=("openstack-cinder-csi", "cert-manager"),
     enabled_by_default=False,
 )
