@@ -14,6 +14,11 @@ _os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 from typing import TYPE_CHECKING, Any
 
+from . import _lazy_bindings
+
+# Before any provider package is imported: they then load only the resource types a stack uses.
+_lazy_bindings.install()
+
 # Names are loaded on first use (PEP 562), so that ``constructs_lib.errors`` and the other
 # light modules can be imported without loading cdktf and the provider bindings (seconds):
 # the ``platformctl`` commands need that. ``from constructs_lib import Network`` works as usual.

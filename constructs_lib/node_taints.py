@@ -22,13 +22,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cdktf import Fn, TerraformIterator, Token
-from cdktf_cdktf_provider_kubernetes.data_kubernetes_nodes import DataKubernetesNodes
-from cdktf_cdktf_provider_kubernetes.labels import Labels
-from cdktf_cdktf_provider_kubernetes.node_taint import NodeTaint
 from constructs import Construct
 
 from . import _validate as check
 from .errors import ConstructArgumentError
+from .kubernetes import DataKubernetesNodes, Labels, NodeTaint
 from .node_groups import MAGNUM_ROLE_LABEL, ROLE_LABEL_PREFIX, TAINT_EFFECT, TAINT_KEY
 
 FIELD_MANAGER = "openstack-platform-node-roles"

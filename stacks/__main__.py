@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
-import argparse
-import logging
-import sys
-import time
-from pathlib import Path
+import atexit
+import gc
+import os
 
-from constructs_lib.errors import PlatformError
+# Importing cdktf and the provider bindings creates about a million objects that live as long
+# as the process: the cyclic collector would walk them again and again while they load
+# (a third of the start-up). Collection resumes after the imports, with them frozen out of it.
+gc.disable()
 
-from .app import synth
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from constructs_lib.errors import PlatformError  # noqa: E402
+
+from .app import synth  # noqa: E402
+
+gc.freeze()
+gc.enable()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,5 +47,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _exit_without_teardown(code: int) -> None:
+    """Exit as ``sys.exit`` would, but skip freeing every object one by one (a quarter of a synth).
+
+    Exit handlers still run (they stop jsii's node process and remove its temporary files),
+    and the standard streams are flushed, so nothing written is lost.
+    """
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    if status == 0:
+        _exit_without_teardown(status)
+    sys.exit(status)

@@ -12,7 +12,6 @@ import re
 
 from cdktf import TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_helm.provider import HelmProvider
-from cdktf_cdktf_provider_kubernetes.provider import KubernetesProvider
 from constructs import Construct
 
 from constructs_lib import (
@@ -26,6 +25,7 @@ from constructs_lib import (
     OpenStackCloud,
     PlatformAddons,
 )
+from constructs_lib.kubernetes import KubernetesProvider
 
 from .config import EnvironmentConfig, SourceMap
 from .infra import addon_enabled, backend_of

@@ -1,0 +1,40 @@
+"""Terraform provider, resource and data source types on cdktf's generic classes.
+
+For providers whose prebuilt binding is too heavy to load for the few types the library uses
+(:mod:`constructs_lib.gitlab`, :mod:`constructs_lib.kubernetes`). The attributes are handed to
+cdktf the way the prebuilt bindings do it, from ``synthesizeAttributes`` (not by overrides,
+which cdktf records in the stack's metadata), so the JSON is the same byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cdktf import TerraformDataSource, TerraformProvider, TerraformResource
+
+
+def present(attributes: Mapping[str, Any]) -> dict[str, Any]:
+    """The attributes that are set: the prebuilt bindings leave out the ones that are None."""
+    return {name: value for name, value in attributes.items() if value is not None}
+
+
+class GenericProvider(TerraformProvider):
+    _attributes: dict[str, Any] = {}
+
+    def _synthesize_attributes(self) -> Mapping[str, Any]:
+        return self._attributes
+
+
+class GenericResource(TerraformResource):
+    _attributes: dict[str, Any] = {}
+
+    def _synthesize_attributes(self) -> Mapping[str, Any]:
+        return self._attributes
+
+
+class GenericDataSource(TerraformDataSource):
+    _attributes: dict[str, Any] = {}
+
+    def _synthesize_attributes(self) -> Mapping[str, Any]:
+        return self._attributes

@@ -1,0 +1,172 @@
+"""Load the prebuilt provider bindings without importing every resource type they hold.
+
+Each prebuilt provider package (``cdktf_cdktf_provider_openstack`` and the like) ends its
+``__init__`` with one ``from . import <submodule>`` per resource and data source of the
+provider: 100 to 170 modules, tens of megabytes of Python, most of a synth's time. A stack
+uses a handful of them. The import hook here executes that ``__init__`` without those trailing
+lines; the skipped submodules are imported on first use, as they would be in any case by
+``from cdktf_cdktf_provider_openstack.networking_network_v2 import ...``.
+
+Why the eager lines are not needed: the jsii runtime needs a binding class only when an object
+of its type crosses from JavaScript into Python. Objects created in Python are found by
+reference, and a binding's getters live in the binding's own submodule, which is loaded by
+then. For an object of a type never imported on the Python side, the jsii runtime (1.1xx)
+imports the module named for the type's namespace in its submodule map before giving up; the
+hook fills that map with the skipped submodules, so such an object still resolves.
+
+The hook is narrow and falls back to the normal import whenever anything differs from what it
+expects: only top-level ``cdktf_cdktf_provider_*`` packages, loaded from a source file whose
+last statements are exactly the ``from . import`` block after jsii-pacmak's comment, with a jsii
+runtime that has the submodule map. ``CONSTRUCTS_LIB_EAGER_BINDINGS=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.machinery
+import os
+import re
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from importlib.abc import Loader
+
+#: Set to ``1`` to import the provider packages as they are written (every submodule).
+DISABLE_VARIABLE = "CONSTRUCTS_LIB_EAGER_BINDINGS"
+
+_PACKAGE = re.compile(r"cdktf_cdktf_provider_[a-z0-9_]+")
+_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library"
+_SUBMODULE_IMPORT = re.compile(r"from \. import ([a-z_][a-z0-9_]*)")
+
+
+def split_eager_imports(source: str) -> tuple[str, tuple[str, ...]] | None:
+    """``source`` without its trailing submodule imports, and their names; None if unexpected.
+
+    Only the block after jsii-pacmak's comment is taken, and only when every line of it is a
+    ``from . import <name>`` (or blank): anything else there means a package layout this hook
+    does not know, and the package is then imported unchanged.
+    """
+    head, marker, tail = source.rpartition(_MARKER)
+    if not marker or "publication.publish()" not in head:
+        return None
+    names: list[str] = []
+    for line in tail.splitlines():
+        if not line.strip():
+            continue
+        match = _SUBMODULE_IMPORT.fullmatch(line.strip())
+        if match is None:
+            return None
+        names.append(match.group(1))
+    if not names:
+        return None
+    return head, tuple(names)
+
+
+def submodule_fqn(assembly: str, submodule: str) -> str:
+    """The jsii name of a submodule: jsii-pacmak names Python submodules in snake case."""
+    first, *rest = submodule.split("_")
+    return f"{assembly}.{first}{''.join(part[:1].upper() + part[1:] for part in rest)}"
+
+
+def _submodule_map() -> Any:
+    """The jsii runtime's map of submodule names to Python modules, or None if it has none."""
+    try:
+        from jsii import _reference_map
+    except ImportError:
+        return None
+    fqn_map = getattr(_reference_map, "_submodule_fqn_map", None)
+    if not isinstance(fqn_map, dict) or not callable(getattr(_reference_map, "_try_import_type_module", None)):
+        return None
+    return fqn_map
+
+
+class _LazyInitLoader:
+    """Runs a provider package's ``__init__`` without the eager submodule imports."""
+
+    def __init__(self, loader: importlib.machinery.SourceFileLoader, path: str, head: str, names: Sequence[str]):
+        self._loader = loader
+        self._path = path
+        self._head = head
+        self._names = frozenset(names)
+
+    def __getattr__(self, name: str) -> Any:
+        # importlib.resources and friends ask the loader for readers: the wrapped loader answers.
+        return getattr(self._loader, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        exec(compile(self._head, self._path, "exec"), module.__dict__)
+        # publication.publish() (at the end of the head) replaced the module in sys.modules by
+        # its public face: that is the module importers get, so the lazy attributes go there.
+        public = sys.modules.get(module.__name__, module)
+        package = module.__name__
+        names = self._names
+
+        def __getattr__(name: str) -> ModuleType:
+            if name in names:
+                return importlib.import_module(f"{package}.{name}")
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+        public.__getattr__ = __getattr__  # type: ignore[method-assign]
+        assembly = getattr(module.__dict__.get("__jsii_assembly__"), "name", None)
+        fqn_map = _submodule_map()
+        if isinstance(assembly, str) and fqn_map is not None:
+            for name in names:
+                fqn_map.setdefault(submodule_fqn(assembly, name), f"{package}.{name}")
+
+
+class LazyBindingsFinder:
+    """Finds top-level provider packages with the next finder and swaps in the lazy loader.
+
+    (Plain classes, not ``importlib.abc`` subclasses: that module alone costs more to import than
+    the rest of the library's start.)"""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if path is not None or not _PACKAGE.fullmatch(fullname):
+            return None
+        try:
+            return self._lazy_spec(fullname, target)
+        except Exception:  # noqa: BLE001 - whatever went wrong, the normal import is the answer
+            return None
+
+    def _lazy_spec(self, fullname: str, target: ModuleType | None) -> importlib.machinery.ModuleSpec | None:
+        if _submodule_map() is None:
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, None, target)
+            if spec is not None:
+                break
+        loader = spec.loader if spec is not None else None
+        if spec is None or spec.origin is None or not spec.submodule_search_locations:
+            return None
+        if type(loader) is not importlib.machinery.SourceFileLoader:
+            return None
+        with open(spec.origin, encoding="utf-8") as file:
+            split = split_eager_imports(file.read())
+        if split is None:
+            return None
+        head, names = split
+        spec.loader = cast("Loader", _LazyInitLoader(loader, spec.origin, head, names))
+        return spec
+
+
+def install() -> bool:
+    """Put the finder first on ``sys.meta_path`` (once); False when turned off by the variable.
+
+    Provider packages already imported stay as they are.
+    """
+    if os.environ.get(DISABLE_VARIABLE, "") not in ("", "0"):
+        return False
+    if not any(isinstance(finder, LazyBindingsFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, LazyBindingsFinder())
+    return True
