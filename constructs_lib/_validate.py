@@ -63,6 +63,9 @@ _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IPV4_FORM = re.compile(r"\d+\.\d+\.\d+\.\d+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _CONTROL_BUT_NEWLINE_AND_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CHART_VERSION = re.compile(r"v?\d{1,9}\.\d{1,9}\.\d{1,9}([-+][0-9A-Za-z.+-]{1,100})?")
+_VARIABLE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_REGISTRY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*")
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 #: cdktf encodes references to resources as strings holding this marker.
@@ -258,6 +261,35 @@ def bucket_name(path: str, argument: str, value: Any) -> str:
     return value
 
 
+def chart_version(path: str, argument: str, value: Any) -> str:
+    """An exact chart version: ``1.2.3`` or ``v1.2.3``, with an optional ``-pre`` / ``+build`` part."""
+    if not isinstance(value, str) or not _CHART_VERSION.fullmatch(value):
+        raise ConstructArgumentError(path, argument, value, "an exact chart version such as 1.2.3 (no ranges)")
+    return value
+
+
+def variable_name(path: str, argument: str, value: Any) -> str:
+    """A Terraform variable name: a lowercase letter, then lowercase letters, digits and '_'; 1-64 characters."""
+    if not isinstance(value, str) or not _VARIABLE.fullmatch(value):
+        raise ConstructArgumentError(
+            path, argument, value, "a variable name: a lowercase letter then lowercase letters, digits and '_', 1-64"
+        )
+    return value
+
+
+def image_registry(path: str, argument: str, value: Any) -> str:
+    """A container registry and optional path, no scheme: ``harbor.internal``,
+    ``harbor.internal:5000/proxy``; at most 255 characters."""
+    if not isinstance(value, str) or len(value) > 255 or not _REGISTRY.fullmatch(value):
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            "a registry host with optional :port and /path, no scheme, such as harbor.internal/proxy",
+        )
+    return value
+
+
 def choice(path: str, argument: str, value: Any, allowed: Iterable[Any]) -> Any:
     allowed = tuple(allowed)
     if isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed):
@@ -308,3 +340,51 @@ def cidrs(path: str, argument: str, values: Sequence[str]) -> tuple[str, ...]:
     for v in values:
         network(path, argument, v)
     return tuple(values)
+
+
+def boolean(path: str, argument: str, value: Any) -> bool:
+    """``True`` or ``False`` (not 0/1, not a string)."""
+    if not isinstance(value, bool):
+        raise ConstructArgumentError(path, argument, value, "true or false")
+    return value
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}")
+
+
+def words(path: str, argument: str, values: Any) -> tuple[str, ...]:
+    """A list of distinct identifiers (feature gates, admission plugins): letters and digits."""
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        raise ConstructArgumentError(path, argument, values, "a list of names")
+    for value in values:
+        if not isinstance(value, str) or not _WORD.fullmatch(value):
+            raise ConstructArgumentError(path, argument, value, "a name of letters and digits, such as NodeSwap")
+    if len(set(values)) != len(values):
+        raise ConstructArgumentError(path, argument, list(values), "names listed once each")
+    return tuple(values)
+
+
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")
+_LABEL_PREFIX = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def labels(path: str, argument: str, value: Any) -> dict[str, str]:
+    """Kubernetes node labels: keys ``[prefix/]name`` (prefix a DNS subdomain of at most 253
+    characters, name at most 63), values empty or at most 63 characters of the same kind."""
+    if not isinstance(value, dict):
+        raise ConstructArgumentError(path, argument, value, "a map of label keys to string values")
+    for key, item in value.items():
+        prefix, _, name = key.rpartition("/") if isinstance(key, str) else ("", "", "")
+        if not (
+            isinstance(key, str)
+            and _LABEL_NAME.fullmatch(name)
+            and (not prefix or (len(prefix) <= 253 and _LABEL_PREFIX.fullmatch(prefix)))
+        ):
+            raise ConstructArgumentError(
+                path, f"{argument}[{key!r}]", key, "a Kubernetes label key such as example.com/tier"
+            )
+        if not isinstance(item, str) or not (item == "" or _LABEL_NAME.fullmatch(item)):
+            raise ConstructArgumentError(
+                path, f"{argument}[{key!r}]", item, "a label value: empty or up to 63 letters, digits, '-', '_', '.'"
+            )
+    return dict(value)

@@ -8,14 +8,18 @@ backend block: terraform reads ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY``
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf import App, LocalBackend, S3Backend, TerraformStack
 
+from . import _validate as check
 from .errors import ConstructArgumentError
 
 KINDS = ("s3", "local")
+# A relative or absolute directory of plain path characters; never '..' (state stays under it).
+_LOCAL_DIR = re.compile(r"/?[A-Za-z0-9_][A-Za-z0-9._-]*(/[A-Za-z0-9_][A-Za-z0-9._-]*)*/?")
 
 
 @dataclass(frozen=True)
@@ -23,13 +27,17 @@ class StateBackend:
     """Where an environment keeps its state.
 
     :param kind: ``s3`` (default) or ``local`` (only when the environment asks for it).
-    :param bucket: bucket name (s3).
-    :param endpoint: S3 endpoint URL, e.g. ``https://s3.ru-1.storage.selcloud.ru`` (s3).
-    :param region: region name the store expects; any string for stores that ignore it.
-    :param key_prefix: prefix of every key; the key is ``<prefix>/<stack>.tfstate``. The
-        stacks use the environment name, giving ``<env>/<stack>.tfstate``.
+    :param bucket: bucket name (s3): 3-63 lowercase letters, digits, '.' and '-', not an IP address.
+    :param endpoint: S3 endpoint URL, e.g. ``https://s3.ru-1.storage.selcloud.ru`` (s3);
+        http(s), no credentials.
+    :param region: region name the store expects (letters, digits, '.', '_', '-'); any such
+        name for stores that ignore it.
+    :param key_prefix: prefix of every key (a DNS label, or empty); the key is
+        ``<prefix>/<stack>.tfstate``. The stacks use the environment name, giving
+        ``<env>/<stack>.tfstate``.
     :param local_dir: directory of local state files (local), relative to the directory the
-        app runs in (the project root). Default ``terraform-state``.
+        app runs in (the project root), or absolute; letters, digits, '.', '_', '-' and '/',
+        no '..'. Default ``terraform-state``.
     """
 
     kind: str = "s3"
@@ -59,15 +67,31 @@ class StateBackend:
     def apply(self, stack: TerraformStack, stack_name: str) -> None:
         """Configure ``stack``'s backend."""
         path = stack.node.path
-        if self.kind not in KINDS:
+        if not isinstance(self.kind, str) or self.kind not in KINDS:
             raise ConstructArgumentError(path, "backend.kind", self.kind, "one of 's3', 'local'")
+        if self.key_prefix != "":
+            check.name(path, "backend.key_prefix", self.key_prefix)
         if self.kind == "local":
+            if (
+                not isinstance(self.local_dir, str)
+                or not _LOCAL_DIR.fullmatch(self.local_dir)
+                or len(self.local_dir) > 255
+            ):
+                raise ConstructArgumentError(
+                    path,
+                    "backend.local_dir",
+                    self.local_dir,
+                    "a directory of letters, digits, '.', '_', '-' and '/', no '..', at most 255 characters",
+                )
             LocalBackend(stack, path=self.local_path(stack, stack_name))
             return
         if not self.bucket:
             raise ConstructArgumentError(path, "backend.bucket", self.bucket, "a bucket name for the s3 backend")
-        if not self.endpoint or not self.endpoint.startswith(("https://", "http://")):
+        check.bucket_name(path, "backend.bucket", self.bucket)
+        if not self.endpoint:
             raise ConstructArgumentError(path, "backend.endpoint", self.endpoint, "the S3 endpoint URL (https://...)")
+        check.url(path, "backend.endpoint", self.endpoint)
+        check.region(path, "backend.region", self.region)
         S3Backend(
             stack,
             bucket=self.bucket,

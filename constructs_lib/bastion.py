@@ -17,7 +17,7 @@ from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
-from ._server import private_server
+from ._server import check_placement, private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
@@ -35,10 +35,16 @@ class Bastion(Construct):
     :param image: Glance image name.
     :param ssh_allowed_cidrs: where SSH may come from. There is no default: an empty list
         writes no SSH rule at all (and logs a warning), it never opens 0.0.0.0/0.
-    :param ssh_user: login user of the image, used in the ProxyJump snippet. Default ``ubuntu``.
+    :param ssh_user: login user of the image (a POSIX user name), used in the ProxyJump
+        snippet. Default ``ubuntu``.
     :param floating_ip: give the bastion a floating IP. Default: ``True`` when the network has a
         router; a closed network cannot have one, and asking for it there is an error.
     :param name: OpenStack name prefix. Default: ``<network name>-bastion``.
+    :param boot_volume_size: boot from a new volume of this many GB (1-16384) made from
+        ``image``, for flavors without a local disk. Default ``None``: the flavor's local disk.
+    :param boot_volume_type: Cinder type of that volume, e.g. ``fast.ru-7a``. Default: the
+        cloud's default type. Needs ``boot_volume_size``.
+    :param availability_zone: Nova availability zone, e.g. ``ru-7a``. Default: the cloud's choice.
     """
 
     def __init__(
@@ -54,11 +60,17 @@ class Bastion(Construct):
         ssh_user: str = "ubuntu",
         floating_ip: bool | None = None,
         name: str | None = None,
+        boot_volume_size: int | None = None,
+        boot_volume_type: str | None = None,
+        availability_zone: str | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        check.non_empty(path, "flavor", flavor)
-        check.non_empty(path, "image", image)
-        check.non_empty(path, "ssh_user", ssh_user)
+        check.text(path, "flavor", flavor)
+        check.text(path, "image", image)
+        check.posix_user(path, "ssh_user", ssh_user)
+        if name is not None:
+            check.text(path, "name", name)
+        boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
         allowed = check.cidrs(path, "ssh_allowed_cidrs", ssh_allowed_cidrs)
         if floating_ip is None:
             floating_ip = not network.is_closed
@@ -90,8 +102,14 @@ class Bastion(Construct):
             keypair=keypair,
             user_data=cloud_init.render(cloud_init.hardened_base()),
             role="bastion",
+            boot_volume=boot_volume,
+            availability_zone=availability_zone,
         )
-        self._private_host_patterns = [_host_pattern(cidr) for cidr in network.subnet_cidrs.values()]
+        # IPv4 only: the primary subnet, where VMs are, is IPv4, and an IPv6 pattern such as
+        # '*:*' would send every IPv6 host through the bastion.
+        self._private_host_patterns = [
+            _host_pattern(cidr) for cidr in network.subnet_cidrs.values() if ipaddress.ip_network(cidr).version == 4
+        ]
         self.private_address: str = self.instance.access_ip_v4
         self.ssh_user = ssh_user
         self.public_address: str | None = None
@@ -118,9 +136,10 @@ class Bastion(Construct):
 
 
 def _host_pattern(cidr: str) -> str:
-    """An ssh_config ``Host`` pattern covering a subnet: ``10.20.0.0/22`` -> ``10.20.*``."""
+    """An ssh_config ``Host`` pattern covering an IPv4 subnet: ``10.20.0.0/22`` -> ``10.20.*``.
+
+    Subnets are at least /8 (the network checks it), so the pattern always keeps an octet.
+    """
     net = ipaddress.ip_network(cidr)
-    if net.version == 6:
-        return "*:*"
     octets = str(net.network_address).split(".")[: net.prefixlen // 8]
     return ".".join([*octets, "*"])

@@ -29,7 +29,7 @@ class SubnetSpec:
     :param cidr: the subnet's range, e.g. ``10.20.0.0/22``.
     :param dns_servers: resolvers handed out by DHCP. Default: none (the cloud's default).
     :param allocation_pool: ``(first, last)`` addresses DHCP may hand out. Default: the whole
-        range less the gateway.
+        range less the gateway. The gateway is Neutron's default, the first host address.
     """
 
     name: str
@@ -43,7 +43,10 @@ class Network(Construct):
 
     :param name: prefix of every OpenStack name (``<name>-net``, ``<name>-<subnet>``, ``<name>-router``).
     :param subnets: at least one :class:`SubnetSpec`; the first is the primary subnet on which
-        the bastion, runners and cluster are placed. CIDRs must not overlap.
+        the bastion, runners and cluster are placed, and must be IPv4 (/8 to /28). Further
+        subnets may be IPv4 or IPv6 (/64 to /124). CIDRs must not overlap; DNS servers are of
+        their subnet's IP version; an allocation pool lies inside its subnet, past the network
+        address and the gateway (the first host) and, for IPv4, before the broadcast address.
     :param external_network: name of the cloud's external network. With it, a router uses it
         as gateway and floating IPs come from it. Default ``None``: a closed contour with no
         router and no floating IPs; egress is whatever the contour provides.
@@ -64,11 +67,11 @@ class Network(Construct):
         egress_cidrs: Sequence[str] = ("0.0.0.0/0",),
     ) -> None:
         path = check.child_path(scope, id)
-        check.dns_label(path, "name", name)
+        check.name(path, "name", name)
         _check_subnets(path, subnets)
         egress = check.cidrs(path, "egress_cidrs", egress_cidrs)
         if external_network is not None:
-            check.non_empty(path, "external_network", external_network)
+            check.text(path, "external_network", external_network)
         super().__init__(scope, id)
 
         self.name = name
@@ -118,33 +121,72 @@ class Network(Construct):
         return self.router is None
 
 
+#: Prefix lengths a subnet may have, per IP version: at least 16 addresses, and an IPv4
+#: subnet no wider than /8 so that an ssh_config pattern (``10.*``) can name it.
+PREFIX_LENGTHS = {4: (8, 28), 6: (64, 124)}
+
+
 def _check_subnets(path: str, subnets: Sequence[SubnetSpec]) -> None:
-    if not subnets:
-        raise ConstructArgumentError(path, "subnets", list(subnets), "at least one subnet")
+    if isinstance(subnets, (str, bytes)) or not subnets:
+        raise ConstructArgumentError(path, "subnets", subnets, "at least one subnet")
     seen: dict[str, ipaddress.IPv4Network | ipaddress.IPv6Network] = {}
-    for spec in subnets:
+    for index, spec in enumerate(subnets):
+        if not isinstance(spec, SubnetSpec):
+            raise ConstructArgumentError(path, "subnets", spec, "SubnetSpec objects")
         arg = f"subnets[{spec.name!r}]"
-        check.dns_label(path, f"{arg}.name", spec.name)
+        check.name(path, f"{arg}.name", spec.name)
         if spec.name in seen:
             raise ConstructArgumentError(path, f"{arg}.name", spec.name, "unique subnet names")
         net = check.network(path, f"{arg}.cidr", spec.cidr)
-        if net.num_addresses < 16:
-            raise ConstructArgumentError(path, f"{arg}.cidr", spec.cidr, "a range of at least 16 addresses (/28)")
+        low, high = PREFIX_LENGTHS[net.version]
+        if not low <= net.prefixlen <= high:
+            raise ConstructArgumentError(
+                path, f"{arg}.cidr", spec.cidr, f"an IPv{net.version} range from /{low} to /{high}"
+            )
+        if index == 0 and net.version != 4:
+            raise ConstructArgumentError(
+                path,
+                f"{arg}.cidr",
+                spec.cidr,
+                "an IPv4 range: the first subnet is where the bastion, runners and cluster go, and they need IPv4 "
+                "(IPv6 subnets may follow it)",
+            )
         for other_name, other in seen.items():
             if net.version == other.version and net.overlaps(other):
                 raise ConstructArgumentError(
                     path, f"{arg}.cidr", spec.cidr, f"a range that does not overlap subnet {other_name!r} ({other})"
                 )
+        if isinstance(spec.dns_servers, str):
+            raise ConstructArgumentError(path, f"{arg}.dns_servers", spec.dns_servers, "a list of IP addresses")
         for server in spec.dns_servers:
-            check.address(path, f"{arg}.dns_servers", server)
-        if spec.allocation_pool is not None:
-            start = check.address(path, f"{arg}.allocation_pool.start", spec.allocation_pool[0])
-            end = check.address(path, f"{arg}.allocation_pool.end", spec.allocation_pool[1])
-            if start not in net or end not in net or int(start) > int(end):
+            found = check.address(path, f"{arg}.dns_servers", server)
+            if found.version != net.version:
                 raise ConstructArgumentError(
                     path,
-                    f"{arg}.allocation_pool",
-                    list(spec.allocation_pool),
-                    f"a start <= end, both inside {spec.cidr}",
+                    f"{arg}.dns_servers",
+                    server,
+                    f"an IPv{net.version} address: DHCP on an IPv{net.version} subnet hands out IPv{net.version} "
+                    "resolvers only",
                 )
+        if spec.allocation_pool is not None:
+            _check_pool(path, f"{arg}.allocation_pool", spec.allocation_pool, net)
         seen[spec.name] = net
+
+
+def _check_pool(path: str, arg: str, pool: tuple[str, str], net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
+    """DHCP's range: inside the subnet, past the network address and the gateway (Neutron's
+    default, the first host), before the IPv4 broadcast address, start <= end."""
+    if isinstance(pool, str) or len(pool) != 2:
+        raise ConstructArgumentError(path, arg, pool, "a (start, end) pair of addresses")
+    start = check.address(path, f"{arg}.start", pool[0])
+    end = check.address(path, f"{arg}.end", pool[1])
+    first = net.network_address + 2
+    last = net.broadcast_address - 1 if net.version == 4 else net.broadcast_address
+    if start.version != net.version or end.version != net.version or not (first <= start <= end <= last):  # type: ignore[operator]
+        raise ConstructArgumentError(
+            path,
+            arg,
+            list(pool),
+            f"start <= end, both from {first} to {last} (inside {net}, past the network address and the "
+            "gateway" + (", before the broadcast address)" if net.version == 4 else ")"),
+        )

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from cdktf_cdktf_provider_gitlab.user_runner import UserRunner
 from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
 from cdktf_cdktf_provider_openstack.compute_servergroup_v2 import ComputeServergroupV2
 from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
-from ._server import private_server
+from ._server import check_placement, private_server
 from .errors import ConstructArgumentError
-from .gitlab import UserRunner
 from .keypair import SshKeyPair
 from .network import Network
 from .security_group import HasConnections, Port, SecurityGroup
 
 EXECUTORS = ("docker", "shell")
+# A Docker image reference (registry/path:tag@digest); it is written into TOML between quotes.
+_DOCKER_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}")
+#: Most tags one runner may carry.
+MAX_TAGS = 50
 AFFINITY_POLICIES = ("anti-affinity", "soft-anti-affinity")
 
 
@@ -55,22 +60,29 @@ class RunnerFleet(Construct):
     :param network: the :class:`Network` whose primary subnet the runners join. Egress goes
         through its router.
     :param keypair: the :class:`SshKeyPair` that may log in.
-    :param count: number of VMs. ``0`` is valid and creates nothing.
+    :param count: number of VMs, 0 to 50. ``0`` is valid and creates nothing.
     :param flavor: Nova flavor name.
     :param image: Glance image name.
-    :param gitlab_url: base URL of the GitLab instance, e.g. ``https://gitlab.example.com``.
+    :param gitlab_url: base URL of the GitLab instance, e.g. ``https://gitlab.example.com``
+        (http(s), no credentials).
     :param group_id: register group runners for this group. Exactly one of ``group_id`` and
         ``project_id`` must be given: runners are always scoped, never instance-wide.
     :param project_id: register project runners for this project.
-    :param tags: runner tags. Default ``("werf",)``. Untagged jobs are never picked up.
-    :param concurrency: jobs one VM runs at once. Default ``2``.
+    :param tags: runner tags (1 to 50, one line each, no commas). Default ``("werf",)``.
+        Untagged jobs are never picked up.
+    :param concurrency: jobs one VM runs at once, 1 to 100. Default ``2``.
     :param executor: ``docker`` (default) or ``shell``.
     :param docker_image: default job image for the docker executor. Default ``alpine:3``.
     :param ssh_from: who may SSH to the runners, usually the :class:`~constructs_lib.bastion.Bastion`.
         Default: nobody.
     :param affinity: ``anti-affinity`` (default: never two runners on one hypervisor) or
         ``soft-anti-affinity`` (spread when possible, for small clouds).
-    :param name: OpenStack name prefix. Default ``<network name>-runner``.
+    :param name: OpenStack name prefix (a DNS label). Default ``<network name>-runner``.
+    :param boot_volume_size: boot each VM from a new volume of this many GB (1-16384) made from
+        ``image``, for flavors without a local disk. Default ``None``: the flavor's local disk.
+    :param boot_volume_type: Cinder type of those volumes, e.g. ``fast.ru-7a``. Default: the
+        cloud's default type. Needs ``boot_volume_size``.
+    :param availability_zone: Nova availability zone, e.g. ``ru-7a``. Default: the cloud's choice.
     """
 
     def __init__(
@@ -93,15 +105,20 @@ class RunnerFleet(Construct):
         ssh_from: HasConnections | None = None,
         affinity: str = "anti-affinity",
         name: str | None = None,
+        boot_volume_size: int | None = None,
+        boot_volume_type: str | None = None,
+        availability_zone: str | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        check.int_range(path, "count", count, 0, 100)
-        check.non_empty(path, "flavor", flavor)
-        check.non_empty(path, "image", image)
-        if not isinstance(gitlab_url, str) or not gitlab_url.startswith(("https://", "http://")):
-            raise ConstructArgumentError(
-                path, "gitlab_url", gitlab_url, "an http(s) URL such as https://gitlab.example.com"
-            )
+        check.count(path, "count", count, check.RUNNER_COUNT)
+        check.text(path, "flavor", flavor)
+        check.text(path, "image", image)
+        check.url(path, "gitlab_url", gitlab_url)
+        if name is not None:
+            check.name(path, "name", name)
+        for argument, value in (("group_id", group_id), ("project_id", project_id)):
+            if value is not None:
+                check.count(path, argument, value, check.GITLAB_ID)
         if (group_id is None) == (project_id is None):
             raise ConstructArgumentError(
                 path,
@@ -109,11 +126,25 @@ class RunnerFleet(Construct):
                 (group_id, project_id),
                 "exactly one of them (runners are group or project scoped)",
             )
-        if isinstance(tags, str) or not tags or not all(isinstance(t, str) and t for t in tags):
-            raise ConstructArgumentError(path, "tags", tags, "a non-empty list of tags (untagged jobs are turned off)")
-        check.int_range(path, "concurrency", concurrency, 1, 64)
+        if isinstance(tags, str) or not tags or len(tags) > MAX_TAGS:
+            raise ConstructArgumentError(
+                path, "tags", tags, f"a list of 1 to {MAX_TAGS} tags (untagged jobs are turned off)"
+            )
+        for tag in tags:
+            check.text(path, "tags", tag)
+            if "," in tag:
+                raise ConstructArgumentError(path, "tags", tag, "a tag without commas (GitLab splits tags at commas)")
+        check.count(path, "concurrency", concurrency, check.RUNNER_CONCURRENCY)
         check.choice(path, "executor", executor, EXECUTORS)
+        if not isinstance(docker_image, str) or not _DOCKER_IMAGE.fullmatch(docker_image):
+            raise ConstructArgumentError(
+                path,
+                "docker_image",
+                docker_image,
+                "an image reference such as alpine:3 or registry.example.com/group/image:tag",
+            )
         check.choice(path, "affinity", affinity, AFFINITY_POLICIES)
+        boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
         super().__init__(scope, id)
         name = name or f"{network.name}-runner"
         self.count = count
@@ -171,6 +202,8 @@ class RunnerFleet(Construct):
                 user_data=user_data,
                 role="gitlab-runner",
                 server_group_id=group.id,
+                boot_volume=boot_volume,
+                availability_zone=availability_zone,
             )
             self.registrations.append(registration)
             self.instances.append(instance)

@@ -105,7 +105,8 @@ class SecurityGroup(Construct):
         egress_cidrs: tuple[str, ...] = ("0.0.0.0/0",),
     ) -> None:
         path = check.child_path(scope, id)
-        check.non_empty(path, "name", name)
+        check.text(path, "name", name)
+        check.text(path, "description", description, allow_empty=True)
         check.cidrs(path, "egress_cidrs", egress_cidrs)
         super().__init__(scope, id)
         self.name = name
@@ -163,6 +164,7 @@ class Connections:
 
     def allow_from(self, peer: HasConnections | SecurityGroup, port: Port, description: str = "") -> None:
         """Allow ``peer``'s members to reach this group's members on ``port``."""
+        check.text(self.security_group.node.path, "description", description, allow_empty=True)
         peer_group = peer if isinstance(peer, SecurityGroup) else peer.connections.security_group
         self.security_group._rule(
             "ingress",
@@ -180,6 +182,7 @@ class Connections:
     def allow_from_cidrs(self, cidrs: tuple[str, ...] | list[str], port: Port, description: str = "") -> None:
         """Allow the given networks on ``port``. The operator names every CIDR: none is implied."""
         check.cidrs(self.security_group.node.path, "cidrs", cidrs)
+        check.text(self.security_group.node.path, "description", description, allow_empty=True)
         for cidr in cidrs:
             if ipaddress.ip_network(cidr).prefixlen == 0:
                 log.warning("%s: %s is open to %s, as configured", self.security_group.node.path, port.label, cidr)

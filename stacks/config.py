@@ -12,7 +12,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ import hcl2.parser
 import hcl2.transformer
 from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, VisitError
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from constructs_lib import _validate as check
@@ -35,6 +35,29 @@ Bool = Annotated[bool, Strict()]
 StrList = tuple[Str, ...]
 
 
+def _rule(rule: Callable[[str, str, Any], object]) -> AfterValidator:
+    """A value rule of ``constructs_lib._validate`` applied when the file is loaded, for values no
+    construct sees before something acts on them (the state bucket of ``platformctl
+    bootstrap-state``, the provider's region) or that must hold before the stacks are built."""
+
+    def run(value: Any) -> Any:
+        if value is not None:
+            try:
+                rule("", "", value)
+            except ConstructArgumentError as err:
+                raise PydanticCustomError("value", "{allowed}", {"allowed": err.allowed}) from None
+        return value
+
+    return AfterValidator(run)
+
+
+def _within(limits: tuple[int, int]) -> AfterValidator:
+    return _rule(lambda path, argument, value: check.count(path, argument, value, limits))
+
+
+Text = Annotated[Str, _rule(check.text)]
+
+
 class EnvironmentConfigError(PlatformError):
     """An environment file is wrong. The message names the file, the key path and the line."""
 
@@ -44,22 +67,25 @@ class _Model(BaseModel):
 
 
 class OpenStackConfig(_Model):
-    region: Str
+    region: Annotated[Str, _rule(check.region)]
     #: Keystone URL, given to the cloud-controller-manager. Credentials never go in the file.
-    auth_url: Str
+    auth_url: Annotated[Str, _rule(check.url)]
     #: Name of the external network; omit it for a closed contour (no router, no floating IPs).
-    external_network: Str | None = None
+    external_network: Text | None = None
+    #: Nova availability zone of every VM (bastion, runners), e.g. ``ru-7a``. Default: the cloud's choice.
+    availability_zone: Annotated[Str, _rule(check.availability_zone)] | None = None
 
 
 #: Allowed range of ``backend.noncurrent_version_days``: a week to undo a bad apply, ten years at most.
-NONCURRENT_VERSION_DAYS_RANGE = (7, 3650)
+NONCURRENT_VERSION_DAYS_RANGE = check.NONCURRENT_VERSION_DAYS
 
 
 class BackendConfig(_Model):
     kind: Literal["s3", "local"] = "s3"
-    bucket: Str | None = None
-    endpoint: Str | None = None
-    region: Str = "us-east-1"
+    #: Checked here, not only by the backend: ``platformctl bootstrap-state`` sends it to the store.
+    bucket: Annotated[Str, _rule(check.bucket_name)] | None = None
+    endpoint: Annotated[Str, _rule(check.url)] | None = None
+    region: Annotated[Str, _rule(check.region)] = "us-east-1"
     local_dir: Str = "terraform-state"
     #: Days the state bucket keeps a replaced state version (``platformctl bootstrap-state``
     #: sets the bucket's lifecycle rule from it). Not part of the synthesized backend block.
@@ -103,10 +129,15 @@ class BastionConfig(_Model):
     image: Str
     ssh_allowed_cidrs: StrList
     ssh_user: Str = "ubuntu"
+    #: Boot from a new volume of this many GB (flavors without a local disk); default: local disk.
+    boot_volume_size: Int | None = None
+    #: Cinder type of the boot volume, e.g. ``fast.ru-7a``; default: the cloud's default type.
+    boot_volume_type: Str | None = None
 
 
 class RunnersConfig(_Model):
-    count: Int
+    #: Checked here too: with 0 (or less) the stack builds no runners at all, so nothing else would.
+    count: Annotated[Int, _within(check.RUNNER_COUNT)]
     flavor: Str = ""
     image: Str = ""
     gitlab_url: Str = ""
@@ -117,6 +148,8 @@ class RunnersConfig(_Model):
     executor: Str = "docker"
     docker_image: Str = "alpine:3"
     affinity: Str = "anti-affinity"
+    boot_volume_size: Int | None = None
+    boot_volume_type: Str | None = None
 
 
 class ClusterConfig(_Model):
@@ -147,35 +180,43 @@ class NodeGroupConfig(_Model):
 
 class PlatformConfig(_Model):
     ha: Bool = False
-    image_registry: Str | None = None
+    image_registry: Annotated[Str, _rule(check.image_registry)] | None = None
     #: Label and taint nodes of the dedicated roles (system, frontend).
     taint_dedicated_roles: Bool = True
 
 
+Version = Annotated[Str, _rule(check.chart_version)]
+Repository = Annotated[Str, _rule(check.repository)]
+#: value path (literal text) -> name of a sensitive Terraform variable holding the value.
+SensitiveValues = dict[Text, Annotated[Str, _rule(check.variable_name)]]
+
+
 class AddonConfig(_Model):
     enabled: Bool | None = None
-    version: Str | None = None
-    repository: Str | None = None
+    version: Version | None = None
+    repository: Repository | None = None
     values: dict[str, Any] = {}
-    #: value path -> name of a sensitive Terraform variable holding the value.
-    sensitive_values: dict[str, Str] = {}
+    sensitive_values: SensitiveValues = {}
 
 
 class HelmReleaseConfig(_Model):
-    repository: Str
-    chart: Str
-    version: Str
-    namespace: Str
+    repository: Repository
+    chart: Text
+    version: Version
+    namespace: Annotated[Str, _rule(check.name)]
     values: dict[str, Any] = {}
-    sensitive_values: dict[str, Str] = {}
-    depends_on: StrList = ()
+    sensitive_values: SensitiveValues = {}
+    depends_on: tuple[Text, ...] = ()
 
 
 class EnvironmentConfig(_Model):
     """Everything one environment file says. Immutable."""
 
     name: Str
-    description: Str = ""
+    #: One line of at most 255 characters, no control characters.
+    description: Annotated[
+        Str, _rule(lambda path, argument, value: check.text(path, argument, value, allow_empty=True))
+    ] = ""
     openstack: OpenStackConfig
     backend: BackendConfig
     access: AccessConfig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_gitlab.provider import GitlabProvider
 from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
 from constructs import Construct
 
@@ -17,7 +18,6 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib.addons import CATALOG
-from constructs_lib.gitlab import GitlabProvider
 
 from .config import EnvironmentConfig, SourceMap
 
@@ -93,6 +93,9 @@ class InfraStack(TerraformStack):
                     image=b.image,
                     ssh_allowed_cidrs=b.ssh_allowed_cidrs,
                     ssh_user=b.ssh_user,
+                    boot_volume_size=b.boot_volume_size,
+                    boot_volume_type=b.boot_volume_type,
+                    availability_zone=config.openstack.availability_zone,
                 )
             TerraformOutput(self, "bastion_address", value=self.bastion.address, description="SSH to this address")
             TerraformOutput(self, "ssh_config", value=self.bastion.ssh_proxy_jump, description="~/.ssh/config snippet")
@@ -118,6 +121,9 @@ class InfraStack(TerraformStack):
                     docker_image=r.docker_image,
                     affinity=r.affinity,
                     ssh_from=self.bastion,
+                    boot_volume_size=r.boot_volume_size,
+                    boot_volume_type=r.boot_volume_type,
+                    availability_zone=config.openstack.availability_zone,
                 )
 
         c = config.cluster

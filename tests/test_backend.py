@@ -46,7 +46,7 @@ def test_local_backend_only_when_asked_and_outside_the_output(tmp_path, monkeypa
     ("backend", "argument"),
     [
         (StateBackend(endpoint="https://s3.example"), "backend.bucket"),
-        (StateBackend(bucket="b", endpoint="s3.example"), "backend.endpoint"),
+        (StateBackend(bucket="state", endpoint="s3.example"), "backend.endpoint"),
         (StateBackend(kind="consul"), "backend.kind"),
     ],
 )
