@@ -1,0 +1,78 @@
+"""CKV_OSPLAT_5: no resource argument holds a literal secret.
+
+Runs on every resource, so it also shows that checkov read each resource of a stack. A
+resource fails when, outside ``user_data`` (CKV_OSPLAT_4 reads that):
+- any string holds a private key block or a GitLab token;
+- an argument named like a secret (``password``, ``admin_pass``, ``secret``, ``token``,
+  ``private_key``, ``api_key``, ``access_key``, ``secret_key``, or ending in one of them after
+  ``_``) has a literal value rather than a Terraform reference;
+- a Helm ``set`` item names a secret (``grafana.adminPassword``) and gives it a literal value:
+  such values belong in ``set_sensitive``, from a sensitive variable.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+
+try:
+    from ._policy_support import first, only_reference, strings
+except ImportError:  # loaded by checkov as a top-level module
+    from _policy_support import first, only_reference, strings  # type: ignore[no-redef]
+
+_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+_GITLAB_TOKEN = re.compile(r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}")
+_SECRET_ARGUMENT = re.compile(
+    r"(?:^|_)(?:password|passwd|pass|secret|token|private_key|api_key|access_key|secret_key)$"
+)
+# Not a bare "secret": charts name Kubernetes Secrets that way (existingSecret: <name>).
+_SECRET_SETTING = re.compile(
+    r"(?:password|passwd|token|api_?key|private_?key|client_?secret|secret_?key)$", re.IGNORECASE
+)
+_CHECKED_ELSEWHERE = {"user_data"}
+
+
+def _is_literal(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != "" and only_reference(value) is None
+
+
+class LiteralSecrets(BaseResourceCheck):
+    def __init__(self) -> None:
+        super().__init__(
+            name=(
+                "Resource argument holds a literal secret (a private key, a GitLab token, or a password, secret or "
+                "token argument written as text): use a sensitive variable or a generated resource's attribute"
+            ),
+            id="CKV_OSPLAT_5",
+            categories=[CheckCategories.SECRETS],
+            supported_resources=["*"],
+            guideline=(
+                "Synthesized JSON, plans and CI logs are read by many; a secret written into them is leaked. "
+                "Declare a variable with sensitive = true (set it through TF_VAR_<name> in CI) or take the "
+                "attribute of a resource that generates the secret; for Helm charts use set_sensitive."
+            ),
+        )
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        found: list[str] = []
+        for path, text in strings({k: v for k, v in conf.items() if k not in _CHECKED_ELSEWHERE}):
+            if _PRIVATE_KEY.search(text):
+                found.append(f"{path}: a private key block")
+            if _GITLAB_TOKEN.search(text):
+                found.append(f"{path}: a GitLab token")
+            if _SECRET_ARGUMENT.search(path.rsplit(".", 1)[-1].lower()) and _is_literal(text):
+                found.append(f"{path}: a literal value")
+        for item in conf.get("set") or []:
+            if isinstance(item, dict):
+                setting, value = first(item.get("name")), first(item.get("value"))
+                if isinstance(setting, str) and _SECRET_SETTING.search(setting) and _is_literal(value):
+                    found.append(f"set {setting}: a literal value (use set_sensitive)")
+        self.evaluated_keys = sorted({entry.split(":", 1)[0] for entry in found})
+        self.details.extend(sorted(set(found)))
+        return CheckResult.FAILED if found else CheckResult.PASSED
+
+
+check = LiteralSecrets()
