@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from cdktf_cdktf_provider_gitlab.user_runner import UserRunner
 from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
 from cdktf_cdktf_provider_openstack.compute_servergroup_v2 import ComputeServergroupV2
 from constructs import Construct
@@ -14,6 +13,7 @@ from . import _validate as check
 from . import cloud_init
 from ._server import check_placement, private_server
 from .errors import ConstructArgumentError
+from .gitlab import UserRunner
 from .keypair import SshKeyPair
 from .network import Network
 from .security_group import HasConnections, Port, SecurityGroup

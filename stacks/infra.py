@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from cdktf import TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_gitlab.provider import GitlabProvider
 from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
 from constructs import Construct
 
@@ -18,6 +17,7 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib.addons import CATALOG
+from constructs_lib.gitlab import GitlabProvider
 
 from .config import EnvironmentConfig, SourceMap
 
