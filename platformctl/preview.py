@@ -11,13 +11,14 @@ Imports only the standard library and platformctl's own light modules: no cdktf.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .errors import CommandError
-from .markdown import write_output
+from .markdown import code, text, write_output
 from .plan import Plan, config_addresses, parse_plan, read_plan_document, stack_from_file_name
 from .report import DEFAULT_MAX_CHARS, StackPlan, render_gitlab_report, render_markdown
 from .synth_output import SynthStack, read_synth_dir
@@ -124,11 +125,11 @@ def _load_synth(explicit: Path | None) -> tuple[dict[str, SynthStack] | None, Pa
             raise CommandError(f"{explicit}: no such synth directory; run `scripts/synth` or `cdktf synth` first")
         return read_synth_dir(explicit), explicit, []
     if not DEFAULT_SYNTH_DIR.is_dir():
-        return None, DEFAULT_SYNTH_DIR, [_no_synth_note(f"`{DEFAULT_SYNTH_DIR}` not found")]
+        return None, DEFAULT_SYNTH_DIR, [_no_synth_note(f"{code(str(DEFAULT_SYNTH_DIR))} not found")]
     try:
         return read_synth_dir(DEFAULT_SYNTH_DIR), DEFAULT_SYNTH_DIR, []
     except CommandError as err:
-        return None, DEFAULT_SYNTH_DIR, [_no_synth_note(str(err))]
+        return None, DEFAULT_SYNTH_DIR, [_no_synth_note(text(str(err)))]
 
 
 def _no_synth_note(reason: str) -> str:
@@ -153,16 +154,34 @@ def load(plan_args: list[str], synth_dir: Path | None) -> tuple[list[StackPlan],
         seen[name] = spec.path
         plan.stack = name
         stacks.append(StackPlan(plan, synth.get(name) if synth else None))
+    _share_secrets(stacks)
     for stack in stacks:
         notes.extend(_plan_notes(stack))
     return stacks, notes
+
+
+def _share_secrets(stacks: list[StackPlan]) -> None:
+    """Give every change the secrets of all plans: one stack's secret may appear unmarked in another's plan."""
+    everything = stacks[0].plan.secrets if stacks else None
+    for stack in stacks[1:]:
+        everything = everything.union(stack.plan.secrets) if everything is not None else stack.plan.secrets
+    if everything is None:
+        return
+    for stack in stacks:
+        plan = stack.plan
+        if plan.secrets.exact == everything.exact:
+            continue
+        plan.secrets = everything
+        plan.changes = [dataclasses.replace(c, secrets=everything) for c in plan.changes]
+        plan.drift = [dataclasses.replace(c, secrets=everything) for c in plan.drift]
+        plan.outputs = [dataclasses.replace(o, secrets=everything) for o in plan.outputs]
 
 
 def _plan_notes(stack: StackPlan) -> list[str]:
     notes = []
     plan: Plan = stack.plan
     if plan.errored:
-        notes.append(f"**Warning:** the plan of `{plan.stack}` errored: it is incomplete.")
+        notes.append(f"**Warning:** the plan of {code(plan.stack)} errored: it is incomplete.")
     if stack.synth is not None:
         unknown = [
             c.address
@@ -171,7 +190,7 @@ def _plan_notes(stack: StackPlan) -> list[str]:
         ]
         if unknown:
             notes.append(
-                f"**Note:** {len(unknown)} changed address(es) of `{plan.stack}` are not in its synthesized stack "
+                f"**Note:** {len(unknown)} changed address(es) of {code(plan.stack)} are not in its synthesized stack "
                 "(was the plan made from other code?); they are shown by address."
             )
     return notes

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 
 from . import resource_kinds
 from .errors import CommandError
-from .markdown import code, plural
+from .markdown import code, plural, text
+from .masking import NO_SECRETS, Secrets
 from .plan import ACTION_REASONS, OutputChange, Plan, ResourceChange, instance_suffix
 from .synth_output import SynthStack, recover_construct_path
 from .values import AttributeChange
@@ -59,6 +60,19 @@ _MAX_MISSES = 40
 
 
 @dataclass(frozen=True)
+class Ink:
+    """Writes untrusted text into the report: secrets of the plans scrubbed, then escaped."""
+
+    secrets: Secrets = NO_SECRETS
+
+    def code(self, value: str) -> str:
+        return code(self.secrets.scrub(value))
+
+    def text(self, value: str) -> str:
+        return text(self.secrets.scrub(value))
+
+
+@dataclass(frozen=True)
 class StackPlan:
     """A plan with the synthesized stack it belongs to (None when there is no synth dir)."""
 
@@ -79,9 +93,12 @@ class StackPlan:
 # --- Markdown helpers --------------------------------------------------------------------
 
 
-def _attribute_table(changes: Sequence[AttributeChange], forced: Callable[[AttributeChange], bool], indent: str) -> str:
+def _attribute_table(
+    changes: Sequence[AttributeChange], forced: Callable[[AttributeChange], bool], indent: str, ink: Ink
+) -> str:
     rows = [
-        f"{indent}| {code(c.path)}{' ⚠️ forces replacement' if forced(c) else ''} | {code(c.before)} | {code(c.after)} |"
+        f"{indent}| {ink.code(c.path)}{' ⚠️ forces replacement' if forced(c) else ''} "
+        f"| {ink.code(c.before)} | {ink.code(c.after)} |"
         for c in changes
     ]
     table = "\n".join([f"{indent}| attribute | before | after |", f"{indent}|---|---|---|", *rows]) + "\n"
@@ -113,8 +130,9 @@ class _Group:
 
 
 class _Report:
-    def __init__(self, stacks: Sequence[StackPlan]) -> None:
+    def __init__(self, stacks: Sequence[StackPlan], ink: Ink) -> None:
         self.stacks = stacks
+        self.ink = ink
         self.groups: list[_Group] = []
         self._order = 0
 
@@ -123,7 +141,7 @@ class _Report:
         group.units.append(_Unit(self._order, priority, short, full_priority, full))
 
 
-def _label(stack: StackPlan, change: ResourceChange) -> str:
+def _label(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     """``demo/cluster/cluster`` (``terraform_data.cluster_A4C38409``): kind."""
     path = stack.construct_path(change.address)
     gone = ""
@@ -133,14 +151,14 @@ def _label(stack: StackPlan, change: ResourceChange) -> str:
         if recovered:
             path = f"{recovered}{instance_suffix(change.address)}"
             gone = " (no longer in the code)" if stack.synth is not None else ""
-    kind = resource_kinds.describe(change.type) or f"a {change.type}"
+    kind = resource_kinds.describe(change.type) or f"a {ink.code(change.type)}"
     if change.mode == "data":
-        kind = f"data source {change.type}"
-    deposed = f" (deposed object {change.deposed})" if change.deposed else ""
+        kind = f"data source {ink.code(change.type)}"
+    deposed = f" (deposed object {ink.code(change.deposed)})" if change.deposed else ""
     if path:
-        return f"{code(path)}{gone}: {kind} ({code(change.address)}{deposed})"
-    where = f" in {code(stack.name)}" if len(stack.name) else ""
-    return f"{code(change.address)}{deposed}{where}: {kind}"
+        return f"{ink.code(path)}{gone}: {kind} ({ink.code(change.address)}{deposed})"
+    where = f" in {ink.code(stack.name)}" if len(stack.name) else ""
+    return f"{ink.code(change.address)}{deposed}{where}: {kind}"
 
 
 def _forced_checker(change: ResourceChange) -> Callable[[AttributeChange], bool]:
@@ -157,63 +175,70 @@ def _forced_checker(change: ResourceChange) -> Callable[[AttributeChange], bool]
     return lambda c: bool(resource_kinds.forces_replacement(change.type, c.top_level))
 
 
-def _danger_short(stack: StackPlan, change: ResourceChange) -> str:
+def _reason(change: ResourceChange, ink: Ink) -> str:
+    """Terraform's reason in words; one this module does not know, as code."""
+    reason = change.action_reason or ""
+    return ACTION_REASONS.get(reason) or f"{ink.code(reason)} (terraform's reason)"
+
+
+def _danger_short(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     icon, word = _ICONS[change.action], _WORDS[change.action]
-    lines = [f"- {icon} **{word}** {_label(stack, change)}"]
+    lines = [f"- {icon} **{word}** {_label(stack, change, ink)}"]
     if change.action == "replace":
         paths = change.replace_paths()
         if paths:
-            lines.append(f"  - forced by: {', '.join(code(p) for p in paths)}")
+            lines.append(f"  - forced by: {', '.join(ink.code(p) for p in paths)}")
         else:
             tops = {c.top_level for c in change.attribute_changes()}
             known = sorted(t for t in tops if resource_kinds.forces_replacement(change.type, t))
             if known:
-                lines.append(f"  - forced by (per the provider's docs): {', '.join(code(p) for p in known)}")
+                lines.append(f"  - forced by (per the provider's docs): {', '.join(ink.code(p) for p in known)}")
         order = "new one created first" if change.actions[:1] == ("create",) else "destroyed first, then created"
         lines.append(f"  - order: {order}")
     if change.action_reason:
-        lines.append(f"  - why: {ACTION_REASONS.get(change.action_reason, change.action_reason)}")
+        lines.append(f"  - why: {_reason(change, ink)}")
     if change.moved:
-        lines.append(f"  - moved from {code(change.previous_address or '')}")
+        lines.append(f"  - moved from {ink.code(change.previous_address or '')}")
     return "\n".join(lines) + "\n"
 
 
-def _resource_full(short: str, change: ResourceChange, indent: str = "  ") -> Callable[[], str]:
+def _resource_full(short: str, change: ResourceChange, ink: Ink, indent: str = "  ") -> Callable[[], str]:
     def full() -> str:
         if change.action == "delete":
             return short
         changes = change.attribute_changes()
         if not changes:
             return short
-        return short + _attribute_table(changes, _forced_checker(change), indent)
+        return short + _attribute_table(changes, _forced_checker(change), indent, ink)
 
     return full
 
 
-def _other_short(stack: StackPlan, change: ResourceChange) -> str:
+def _other_short(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     kind = change.kind
-    text = f"- {_ICONS[kind]} **{_WORDS[kind]}** {_label(stack, change)}"
+    line = f"- {_ICONS[kind]} **{_WORDS[kind]}** {_label(stack, change, ink)}"
     if change.moved:
-        text += f", moved from {code(change.previous_address or '')}"
+        line += f", moved from {ink.code(change.previous_address or '')}"
     if change.importing and kind != "import":
-        text += ", imported"
+        line += ", imported"
     if kind == "forget":
-        text += " — leaves the state; the object itself is kept"
-    return text + "\n"
+        line += " — leaves the state; the object itself is kept"
+    return line + "\n"
 
 
-def _drift_short(stack: StackPlan, change: ResourceChange) -> str:
+def _drift_short(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     what = "deleted outside Terraform" if change.action == "delete" else "changed outside Terraform"
-    return f"- 🌀 {_label(stack, change)}: {what}\n"
+    return f"- 🌀 {_label(stack, change, ink)}: {what}\n"
 
 
-def _output_rows(output: OutputChange) -> str:
+def _output_rows(output: OutputChange, ink: Ink) -> str:
     changes = output.attribute_changes()
+    name, action = ink.code(output.name), output.action  # one of the actions the plan's check allows
     if not changes:
-        return f"| {code(output.name)} | {output.action} | | |\n"
+        return f"| {name} | {action} | | |\n"
     if len(changes) > FOLD_ROWS:
-        return f"| {code(output.name)} | {output.action} | {len(changes)} changed values | |\n"
-    return "".join(f"| {code(c.path)} | {output.action} | {code(c.before)} | {code(c.after)} |\n" for c in changes)
+        return f"| {name} | {action} | {len(changes)} changed values | |\n"
+    return "".join(f"| {ink.code(c.path)} | {action} | {ink.code(c.before)} | {ink.code(c.after)} |\n" for c in changes)
 
 
 # --- summary -----------------------------------------------------------------------------
@@ -258,7 +283,7 @@ def verdict(stacks: Sequence[StackPlan]) -> str:
     return "✅ No changes"
 
 
-def _summary(stacks: Sequence[StackPlan], notes: Sequence[str]) -> str:
+def _summary(stacks: Sequence[StackPlan], notes: Sequence[str], ink: Ink) -> str:
     columns = ["add", "change", "replace", "destroy", "drift"]
     totals = _totals(stacks)
     columns += [c for c in ("move", "import", "forget") if totals[c]]
@@ -268,7 +293,7 @@ def _summary(stacks: Sequence[StackPlan], notes: Sequence[str]) -> str:
     for stack in stacks:
         counts = stack.plan.counts()
         cells = [_count_cell(c, counts[c]) for c in columns]
-        lines.append(f"| {code(stack.name)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {ink.code(stack.name)} | " + " | ".join(cells) + " |")
     if len(stacks) > 1:
         cells = [_count_cell(c, totals[c]) for c in columns]
         lines.append("| **total** | " + " | ".join(cells) + " |")
@@ -287,22 +312,22 @@ def _count_cell(column: str, count: int) -> str:
 # --- assembly ----------------------------------------------------------------------------
 
 
-def _build(stacks: Sequence[StackPlan]) -> _Report:
-    report = _Report(stacks)
+def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
+    report = _Report(stacks, ink)
     danger = [(s, c) for s in stacks for c in s.plan.changes if c.dangerous]
     if danger:
         group = _Group("### ⚠️ Destroyed or replaced\n\n", "\n", "destroys and replacements")
         report.groups.append(group)
         danger.sort(key=lambda sc: (stacks.index(sc[0]), 0 if sc[1].action == "replace" else 1))
         for stack, change in danger:
-            short = _danger_short(stack, change)
-            report.unit(group, _P_DANGER, short, _P_DANGER_FULL, _resource_full(short, change))
+            short = _danger_short(stack, change, ink)
+            report.unit(group, _P_DANGER, short, _P_DANGER_FULL, _resource_full(short, change, ink))
     for stack in stacks:
         others = [c for c in stack.plan.changes if c.listed and not c.dangerous]
         outputs, drift = stack.plan.outputs, stack.plan.drift
         if not (others or outputs or drift):
             continue
-        title = f"### {code(stack.name)}\n\n"
+        title = f"### {ink.code(stack.name)}\n\n"
         if others:
             others.sort(key=lambda c: _OTHER_ORDER.get(c.kind, 9))
             noun = "resource changes"
@@ -315,23 +340,23 @@ def _build(stacks: Sequence[StackPlan]) -> _Report:
             title = ""
             report.groups.append(group)
             for change in others:
-                short = _other_short(stack, change)
-                report.unit(group, _P_OTHER, short, _P_OTHER_FULL, _resource_full(short, change))
+                short = _other_short(stack, change, ink)
+                report.unit(group, _P_OTHER, short, _P_OTHER_FULL, _resource_full(short, change, ink))
         if outputs:
             head = f"{title}Output changes:\n\n| output | action | before | after |\n|---|---|---|---|\n"
             title = ""
             group = _Group(head, "\n", "output changes")
             report.groups.append(group)
             for output in outputs:
-                report.unit(group, _P_OUTPUT, _output_rows(output))
+                report.unit(group, _P_OUTPUT, _output_rows(output, ink))
         if drift:
             summary = html.escape(f"🌀 {plural(len(drift), 'resource')} changed outside Terraform (drift)")
             group = _Group(f"{title}<details><summary>{summary}</summary>\n\n", "\n</details>\n\n", "drifted resources")
             title = ""
             report.groups.append(group)
             for change in drift:
-                short = _drift_short(stack, change)
-                report.unit(group, _P_DRIFT, short, _P_DRIFT_FULL, _resource_full(short, change))
+                short = _drift_short(stack, change, ink)
+                report.unit(group, _P_DRIFT, short, _P_DRIFT_FULL, _resource_full(short, change, ink))
     return report
 
 
@@ -371,8 +396,12 @@ def render_markdown(
     The verdict and the summary table are always whole; if they alone exceed the limit, they
     are returned anyway (the caller decides whether that is an error).
     """
-    report = _build(stacks)
-    header = _summary(stacks, notes)
+    secrets = NO_SECRETS
+    for stack in stacks:
+        secrets = secrets.union(stack.plan.secrets)
+    ink = Ink(secrets)
+    report = _build(stacks, ink)
+    header = _summary(stacks, notes, ink)
     limit = float(max_chars) if max_chars else float("inf")
     fixed = len(header) + sum(len(g.head) + len(g.tail) + _NOTE_RESERVE for g in report.groups) + _NOTE_RESERVE
     if fixed > limit:
@@ -394,7 +423,7 @@ def render_markdown(
             f"_Details were shortened to keep this report under {int(limit):,} characters; "
             "`terraform show <planfile>` has all of them._\n"
         )
-    return "".join(parts).rstrip("\n") + "\n"
+    return secrets.net("".join(parts).rstrip("\n") + "\n")
 
 
 def render_gitlab_report(plans: Sequence[Plan]) -> str:
