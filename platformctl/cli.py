@@ -20,6 +20,7 @@ COMMAND_MODULES = (
 )
 
 
+    "platformctl.mirror",
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="platformctl",

@@ -35,6 +35,7 @@ from .mirror_copy import (
     skopeo_path,
     sync_chart,
     sync_image,
+    without_userinfo,
 )
 
 
@@ -238,7 +239,7 @@ def run_list(args: argparse.Namespace) -> int:
         return 0
     print(f"charts ({len(artifacts.charts)}):")
     for chart in artifacts.charts:
-        print(f"  {chart.name} {chart.version}  {chart.repository}")
+        print(f"  {chart.name} {chart.version}  {without_userinfo(chart.repository)}")
     print(f"images ({len(artifacts.images)}):")
     for image in artifacts.images:
         print(f"  {image.reference}")

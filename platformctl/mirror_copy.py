@@ -64,7 +64,7 @@ class Chart:
         return f"{CHARTS_PATH}/{self.name}:{self.version}"
 
     def __str__(self) -> str:
-        return f"chart {self.name} {self.version} ({self.repository})"
+        return f"chart {self.name} {self.version} ({without_userinfo(self.repository)})"
 
 
 @dataclass(frozen=True)
@@ -178,9 +178,7 @@ class Layout:
 
     def check(self) -> None:
         if not (self.path / "oci-layout").is_file() or not (self.path / "index.json").is_file():
-            raise CommandError(
-                f"{self.path}: not an OCI layout (no oci-layout and index.json); write one with mirror pull"
-            )
+            raise CommandError(f"{self.path}: not an OCI layout (no oci-layout or index.json); mirror pull writes one")
 
     def entries(self) -> list[dict[str, Any]]:
         try:
@@ -306,13 +304,13 @@ def _http_get(url: str) -> bytes:
     try:
         response = requests.get(url, timeout=REQUEST_TIMEOUT)
     except requests.RequestException as err:
-        raise CopyError(f"cannot fetch {_without_userinfo(url)}: {type(err).__name__}") from None
+        raise CopyError(f"cannot fetch {without_userinfo(url)}: {type(err).__name__}") from None
     if response.status_code != 200:
-        raise CopyError(f"cannot fetch {_without_userinfo(url)}: HTTP {response.status_code}")
+        raise CopyError(f"cannot fetch {without_userinfo(url)}: HTTP {response.status_code}")
     return response.content
 
 
-def _without_userinfo(url: str) -> str:
+def without_userinfo(url: str) -> str:
     """The URL as it may be shown: a user:password@ part is dropped."""
     parts = urllib.parse.urlsplit(url)
     return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
