@@ -17,10 +17,10 @@ COMMAND_MODULES = (
     "platformctl.preview",
     "platformctl.diff",
     "platformctl.comment",
+    "platformctl.mirror",
 )
 
 
-    "platformctl.mirror",
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="platformctl",
