@@ -1,0 +1,224 @@
+"""The library as another team installs it: the wheel, in a fresh virtualenv, outside this repository.
+
+The wheel is built once per session; its dependencies are installed at the versions of this
+repository's .venv (from pip's cache or index). The consumer app imports in isort order (cdktf
+and the provider bindings before constructs_lib), which is what the wheel's .pth is for: jsii's
+Node end-of-life banner must not appear whatever the order.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Variables of this repository's scripts and of the jsii runtime that a consumer would not have.
+_REPOSITORY_VARIABLES = (
+    "JSII_NODE",
+    "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION",
+    "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION",
+    "CONSTRUCTS_LIB_EAGER_BINDINGS",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "CDKTF_OUTDIR",
+)
+
+_BANNER_MARKS = ("end-of-life", "!!!!!!!!", "not supported anymore")
+
+CONSUMER_APP = '''
+"""A team's own stack: imports sorted as isort sorts them, the library last."""
+
+import sys
+
+from cdktf import App, TerraformStack
+from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
+from constructs import Construct
+
+from constructs_lib import Network, Port, SecurityGroup, SubnetSpec
+
+
+class TeamStack(TerraformStack):
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        OpenstackProvider(self, "openstack")
+        network = Network(
+            self, "network", name="team", subnets=[SubnetSpec("apps", "10.30.0.0/24")], external_network="public"
+        )
+        web = SecurityGroup(self, "web", name="team-web", egress_cidrs=network.egress_cidrs)
+        database = SecurityGroup(self, "database", name="team-db", egress_cidrs=network.egress_cidrs)
+        database.connections.allow_from(web, Port.tcp(5432))
+
+
+app = App(outdir=sys.argv[1])
+TeamStack(app, "team")
+app.synth()
+'''
+
+TYPED_USE = """
+from cdktf import App, TerraformStack
+
+from constructs_lib import Network, SubnetSpec
+
+stack = TerraformStack(App(), "team")
+reveal_type(Network)
+Network(stack, "network", name=42, subnets=[SubnetSpec("apps", "10.30.0.0/24")])
+"""
+
+
+@dataclass(frozen=True)
+class Installed:
+    wheel: Path
+    python: Path
+    site_packages: Path
+    workdir: Path
+
+
+def _consumer_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _REPOSITORY_VARIABLES}
+    # Only the system's own tools on PATH: not this repository's .venv (its node, its python).
+    venv_bin = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin)
+    if shutil.which("node", path=env["PATH"]) is None:
+        # No Node.js on this machine: jsii needs one, so use the one the node extra provides.
+        env["JSII_NODE"] = str(Path(sys.executable).with_name("node"))
+    return env
+
+
+def _run(cmd: list[str | Path], cwd: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=900, **kwargs)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    tmp = tmp_path_factory.mktemp("package")
+    dist = tmp / "dist"
+    built = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, ROOT], cwd=tmp)
+    assert built.returncode == 0, built.stderr[-3000:]
+    (wheel,) = dist.glob("openstack_platform_constructs-*.whl")
+    frozen = _run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], cwd=tmp)
+    constraints = tmp / "constraints.txt"
+    constraints.write_text(frozen.stdout)
+    venv = tmp / "venv"
+    created = _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp)
+    assert created.returncode == 0, created.stderr
+    python = venv / "bin" / "python"
+    # This .venv's pip installs into the new one: no second pip to bootstrap.
+    install = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--quiet",
+            "--no-compile",
+            "-c",
+            constraints,
+            wheel,
+        ],
+        cwd=tmp,
+    )
+    assert install.returncode == 0, install.stderr[-3000:]
+    site = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp)
+    workdir = tmp / "team"
+    workdir.mkdir()
+    return Installed(wheel, python, Path(site.stdout.strip()), workdir)
+
+
+def test_wheel_holds_the_library_and_the_command_only(installed: Installed) -> None:
+    names = zipfile.ZipFile(installed.wheel).namelist()
+    top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
+    assert top == {"constructs_lib", "platformctl", "openstack_platform_constructs.pth"}
+    assert "constructs_lib/py.typed" in names
+    license_text = next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))
+    assert "Apache License" in zipfile.ZipFile(installed.wheel).read(license_text).decode()
+    metadata = zipfile.ZipFile(installed.wheel).read(next(n for n in names if n.endswith("METADATA"))).decode()
+    core = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:") and "extra ==" not in line]
+    assert not [line for line in core if any(p in line.lower() for p in ("boto3", "hcl2", "pydantic", "gitlab"))]
+
+
+def test_consumer_app_synthesizes_without_the_banner(installed: Installed) -> None:
+    app = installed.workdir / "app.py"
+    app.write_text(CONSUMER_APP)
+    out = installed.workdir / "cdktf.out"
+    result = _run([installed.python, app, out], cwd=installed.workdir, env=_consumer_env())
+    assert result.returncode == 0, result.stderr[-3000:]
+    for stream in (result.stdout, result.stderr):
+        assert not [mark for mark in _BANNER_MARKS if mark in stream], stream[:2000]
+    doc = json.loads((out / "stacks" / "team" / "cdk.tf.json").read_text())
+    (network,) = doc["resource"]["openstack_networking_network_v2"].values()
+    assert network["name"].startswith("team")
+    rules = doc["resource"]["openstack_networking_secgroup_rule_v2"].values()
+    db = [r for r in rules if r["direction"] == "ingress" and r.get("port_range_min") == 5432]
+    assert len(db) == 1 and db[0]["remote_group_id"].startswith("${openstack_networking_secgroup_v2.web")
+
+
+def test_banner_check_would_see_the_banner_on_an_end_of_life_node(installed: Installed) -> None:
+    env = _consumer_env()
+    node = env.get("JSII_NODE") or shutil.which("node", path=env["PATH"]) or "node"
+    major = int(_run([node, "--version"], cwd=installed.workdir).stdout.strip().lstrip("v").split(".")[0])
+    if major > 20:
+        pytest.skip(f"Node {major} is supported by jsii: it prints no banner to look for")
+    # An empty value silences nothing, and the .pth keeps a value that is set.
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = ""
+    result = _run([installed.python, "-c", "import cdktf"], cwd=installed.workdir, env=env)
+    assert any(mark in result.stderr for mark in _BANNER_MARKS), result.stderr[-2000:]
+
+
+def test_pth_sets_the_silencing_variables_only_when_unset(installed: Installed) -> None:
+    code = "import os; print(os.environ.get('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION'))"
+    env = _consumer_env()
+    assert _run([installed.python, "-c", code], cwd=installed.workdir, env=env).stdout.strip() == "18,20"
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "none"
+    assert _run([installed.python, "-c", code], cwd=installed.workdir, env=env).stdout.strip() == "none"
+
+
+def test_the_app_is_not_installed_and_constructs_need_no_extras(installed: Installed) -> None:
+    env = _consumer_env()
+    result = _run([installed.python, "-c", "import stacks"], cwd=installed.workdir, env=env)
+    assert result.returncode != 0 and "No module named 'stacks'" in result.stderr
+    # Every construct module imports with the core dependencies alone (policies run in checkov).
+    check = textwrap.dedent(
+        """
+        import importlib, importlib.util, pkgutil, sys
+        import constructs_lib
+        skipped = ("constructs_lib.policies",)
+        for info in pkgutil.walk_packages(constructs_lib.__path__, "constructs_lib."):
+            if not info.name.startswith(skipped):
+                importlib.import_module(info.name)
+        missing = [m for m in ("boto3", "hcl2", "pydantic", "cdktf_cdktf_provider_gitlab") if importlib.util.find_spec(m)]
+        print("extras present:", missing)
+        sys.exit(1 if missing else 0)
+        """
+    )
+    result = _run([installed.python, "-c", check], cwd=installed.workdir, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+
+def test_mypy_sees_the_library_as_typed(installed: Installed) -> None:
+    assert (installed.site_packages / "constructs_lib" / "py.typed").is_file()
+    use = installed.workdir / "typed_use.py"
+    use.write_text(TYPED_USE)
+    mypy = Path(sys.executable).with_name("mypy")
+    result = _run(
+        [mypy, "--python-executable", installed.python, "--no-incremental", "--cache-dir=/dev/null", use],
+        cwd=installed.workdir,
+        env=_consumer_env(),
+    )
+    output = result.stdout + result.stderr
+    assert "missing library stubs" not in output and "import-untyped" not in output, output
+    assert 'Revealed type is "def (' in output and "constructs_lib.network.Network" in output, output
+    assert 'Argument "name" to "Network" has incompatible type "int"; expected "str"' in output, output
