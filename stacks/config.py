@@ -207,6 +207,9 @@ class HelmReleaseConfig(_Model):
     values: dict[str, Any] = {}
     sensitive_values: SensitiveValues = {}
     depends_on: tuple[Text, ...] = ()
+    #: Run the chart's pods on the nodes of this role (node selector and tolerations at the
+    #: top level of its values). Default: anywhere.
+    role: Str | None = None
 
 
 class EnvironmentConfig(_Model):
@@ -282,7 +285,9 @@ class SourceMap:
     def error(self, path: tuple[str, ...], message: str, line: int | None = None) -> EnvironmentConfigError:
         line = line or self.line_of(path)
         where = f"{self.file}:{line}" if line else self.file
-        return EnvironmentConfigError(f"{where}: {'.'.join(path) or '(top level)'}: {message}")
+        # A key may hold a newline or another control character: shown escaped, the error stays one line.
+        shown = ".".join(p.encode("unicode_escape").decode("ascii") if _CONTROL_IN_KEY.search(p) else p for p in path)
+        return EnvironmentConfigError(f"{where}: {shown or '(top level)'}: {message}")
 
     @contextmanager
     def origin(self, *prefix: str, renames: Mapping[str, str] | None = None) -> Iterator[None]:
@@ -295,8 +300,13 @@ class SourceMap:
             yield
         except ConstructArgumentError as err:
             found = re.findall(r"\['([^']*)'\]|([A-Za-z_][A-Za-z0-9_/-]*)", err.argument)
-            path = [(renames or {}).get(label or name, label or name) for label, name in found]
-            path = [p for p in path if p]
+            path: list[str] = []
+            for label, name in found:
+                if label:
+                    path.append(label)
+                else:
+                    # A rename may point into another block: "cluster.kubernetes_version".
+                    path.extend(key for key in (renames or {}).get(name, name).split(".") if key)
             allowed = err.allowed
             for argument, key in (renames or {}).items():
                 if key:
@@ -434,7 +444,9 @@ def _reject_expressions(value: Any, path: tuple[str, ...], source: SourceMap) ->
     Terraform evaluates ``${...}`` and ``%{...}`` in every string of ``cdk.tf.json`` (map
     keys included), so none may hold one; the escapes ``$${`` and ``%%{`` stay as written
     and Terraform reads them as the characters. Numbers must survive JavaScript (jsii)
-    exactly, and text holds no control characters but newlines and tabs in values.
+    exactly, and text holds no control characters: a name ending in a newline would pass
+    many a pattern and break what it is pasted into (an ssh_config line, a TOML file). Only
+    chart values may hold newlines and tabs.
     """
     stack: list[tuple[Any, tuple[str, ...]]] = [(value, path)]
     while stack:
@@ -447,7 +459,7 @@ def _reject_expressions(value: Any, path: tuple[str, ...], source: SourceMap) ->
         elif isinstance(item, list):
             stack.extend((child, where) for child in item)
         elif isinstance(item, str):
-            _check_string(item, where, source, is_key=False)
+            _check_string(item, where, source, is_key=False, multiline=_is_helm_values(where))
         elif isinstance(item, bool) or item is None:
             continue
         elif isinstance(item, int):
@@ -462,7 +474,14 @@ def _reject_expressions(value: Any, path: tuple[str, ...], source: SourceMap) ->
                 raise source.error(where, f"{item} is not allowed: a finite number up to {check.MAX_SAFE_INTEGER}")
 
 
-def _check_string(text: str, where: tuple[str, ...], source: SourceMap, *, is_key: bool) -> None:
+def _is_helm_values(path: tuple[str, ...]) -> bool:
+    """Chart values may hold multi-line text (a config file, a script); nothing else may."""
+    return len(path) >= 3 and path[0] in ("addon", "helm_release") and path[2] == "values"
+
+
+def _check_string(
+    text: str, where: tuple[str, ...], source: SourceMap, *, is_key: bool, multiline: bool = False
+) -> None:
     what = "key" if is_key else "value"
     if check.template_start(text) is not None:
         raise source.error(
@@ -472,12 +491,12 @@ def _check_string(text: str, where: tuple[str, ...], source: SourceMap, *, is_ke
         )
     if "TfToken[" in text:
         raise source.error(where, f"{text!r} is not allowed: 'TfToken[' is cdktf's reference marker")
-    control = (_CONTROL_IN_KEY if is_key else _CONTROL_IN_VALUE).search(text)
+    control = (_CONTROL_IN_VALUE if multiline else _CONTROL_IN_KEY).search(text)
     if control:
         raise source.error(
             where,
             f"{text!r} is not allowed: control character U+{ord(control.group()):04X} in a {what}"
-            + ("" if is_key else " (only newlines and tabs are allowed)"),
+            + (" (chart values may hold newlines and tabs, nothing else)" if multiline else " (one line of text)"),
         )
 
 
