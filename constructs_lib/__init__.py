@@ -1,8 +1,11 @@
 """CDK for Terraform constructs for a Kubernetes platform on OpenStack.
 
 One OpenStack concept per module: :mod:`~constructs_lib.network`, :mod:`~constructs_lib.bastion`,
-:mod:`~constructs_lib.runners`, :mod:`~constructs_lib.cluster`, :mod:`~constructs_lib.node_groups`,
-:mod:`~constructs_lib.node_taints`, :mod:`~constructs_lib.addons`, :mod:`~constructs_lib.backend`.
+:mod:`~constructs_lib.runners`, :mod:`~constructs_lib.cluster` (the common cluster surface) with
+:mod:`~constructs_lib.cluster_drivers`, :mod:`~constructs_lib.selectel_mks` and
+:mod:`~constructs_lib.magnum`, :mod:`~constructs_lib.node_groups`, :mod:`~constructs_lib.node_roles`,
+:mod:`~constructs_lib.node_taints`, :mod:`~constructs_lib.storage_classes`,
+:mod:`~constructs_lib.addons`, :mod:`~constructs_lib.backend`.
 """
 
 import os as _os
@@ -30,18 +33,29 @@ _EXPORTS = {
     "PlatformAddons": "addons",
     "StateBackend": "backend",
     "Bastion": "bastion",
+    "ClusterProfile": "cluster",
     "KubernetesAccess": "cluster",
     "ManagedCluster": "cluster",
+    "DRIVERS": "cluster_drivers",
+    "ClusterDriver": "cluster_drivers",
+    "MagnumCluster": "magnum",
+    "MagnumNodeGroup": "magnum",
+    "MksOidc": "selectel_mks",
+    "SelectelMksCluster": "selectel_mks",
+    "SelectelMksNodeGroup": "selectel_mks",
+    "SelectelProvider": "selectel_provider",
+    "VolumeStorageClasses": "storage_classes",
+    "NodePlacement": "node_roles",
     "ConstructArgumentError": "errors",
     "PlatformError": "errors",
     "SshKeyPair": "keypair",
     "Network": "network",
     "SubnetSpec": "network",
-    "DEDICATED_ROLES": "node_groups",
-    "FRONTEND": "node_groups",
-    "STANDARD_ROLES": "node_groups",
-    "SYSTEM": "node_groups",
-    "WORKER": "node_groups",
+    "DEDICATED_ROLES": "node_roles",
+    "FRONTEND": "node_roles",
+    "STANDARD_ROLES": "node_roles",
+    "SYSTEM": "node_roles",
+    "WORKER": "node_roles",
     "NodeGroup": "node_groups",
     "NodeRoleTaints": "node_taints",
     "RunnerFleet": "runners",
@@ -66,16 +80,33 @@ if TYPE_CHECKING:
     from .addons import AddonSettings, ExtraChart, HelmAddon, OpenStackCloud, PlatformAddons
     from .backend import StateBackend
     from .bastion import Bastion
-    from .cluster import KubernetesAccess, ManagedCluster
+    from .cluster import ClusterProfile, KubernetesAccess, ManagedCluster
+    from .cluster_drivers import DRIVERS, ClusterDriver
     from .errors import ConstructArgumentError, PlatformError
     from .keypair import SshKeyPair
+    from .magnum import MagnumCluster, MagnumNodeGroup
     from .network import Network, SubnetSpec
-    from .node_groups import DEDICATED_ROLES, FRONTEND, STANDARD_ROLES, SYSTEM, WORKER, NodeGroup
+    from .node_groups import NodeGroup
+    from .node_roles import DEDICATED_ROLES, FRONTEND, STANDARD_ROLES, SYSTEM, WORKER, NodePlacement
     from .node_taints import NodeRoleTaints
     from .runners import RunnerFleet
     from .security_group import Connections, Port, SecurityGroup
+    from .selectel_mks import MksOidc, SelectelMksCluster, SelectelMksNodeGroup
+    from .selectel_provider import SelectelProvider
+    from .storage_classes import VolumeStorageClasses
 
 __all__ = [
+    "DRIVERS",
+    "ClusterDriver",
+    "ClusterProfile",
+    "MagnumCluster",
+    "MagnumNodeGroup",
+    "MksOidc",
+    "NodePlacement",
+    "SelectelMksCluster",
+    "SelectelMksNodeGroup",
+    "SelectelProvider",
+    "VolumeStorageClasses",
     "DEDICATED_ROLES",
     "FRONTEND",
     "STANDARD_ROLES",

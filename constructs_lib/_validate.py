@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import urllib.parse
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConstructArgumentError
@@ -388,3 +388,28 @@ def labels(path: str, argument: str, value: Any) -> dict[str, str]:
                 path, f"{argument}[{key!r}]", item, "a label value: empty or up to 63 letters, digits, '-', '_', '.'"
             )
     return dict(value)
+
+
+def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied: Iterable[str] = ()) -> None:
+    """``given`` are keyword arguments a caller may set on ``target`` (a construct class):
+    every key is one of its parameters, and every required parameter is there. ``supplied``
+    names the parameters the caller's own code fills in (the scope, the network, ...), which
+    ``given`` may not hold. This is what lets an environment block be handed to a construct
+    as it is: the construct's signature is the block's schema."""
+    import inspect
+
+    parameters = inspect.signature(target.__init__).parameters
+    fixed = {"self", "scope", "id", *supplied}
+    allowed = [
+        name
+        for name, parameter in parameters.items()
+        if name not in fixed and parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
+    for key, value in given.items():
+        if key not in allowed:
+            raise ConstructArgumentError(
+                path, key, value, f"one of the arguments {target.__name__} takes: {', '.join(sorted(allowed))}"
+            )
+    for name in allowed:
+        if parameters[name].default is inspect.Parameter.empty and name not in given:
+            raise ConstructArgumentError(path, name, None, f"a value: {target.__name__} needs {name}")

@@ -1,33 +1,47 @@
-"""A Magnum-managed Kubernetes cluster: a cluster template and the cluster built from it."""
+"""A managed Kubernetes cluster, whichever cloud API builds it.
+
+:class:`ManagedCluster` is the common surface of
+:class:`~constructs_lib.selectel_mks.SelectelMksCluster` and
+:class:`~constructs_lib.magnum.MagnumCluster`: the kubeconfig and connection settings for the
+helm and kubernetes providers, the node groups, and a :class:`ClusterProfile` that tells the
+platform addons what the cloud runs itself and where each role's nodes are.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 
-from cdktf_cdktf_provider_openstack.containerinfra_cluster_v1 import (
-    ContainerinfraClusterV1,
-)
-from cdktf_cdktf_provider_openstack.containerinfra_clustertemplate_v1 import (
-    ContainerinfraClustertemplateV1,
-)
+from cdktf import TerraformElement
 from constructs import Construct
 
 from . import _validate as check
+from .cluster_drivers import ClusterDriver
 from .errors import ConstructArgumentError
-from .keypair import SshKeyPair
-from .network import Network
+from .node_roles import DEDICATED_ROLES, NodePlacement
 
-MASTER_COUNTS = (1, 3, 5)
-NETWORK_DRIVERS = ("calico", "flannel", "cilium")
-_VERSION = re.compile(r"^v?\d+\.\d+\.\d+$")
+if TYPE_CHECKING:
+    from .node_groups import NodeGroup
+
+_VERSION = re.compile(r"v?(\d{1,2})\.(\d{1,3})\.(\d{1,3})")
+
+
+def kubernetes_version(path: str, value: Any) -> str:
+    """``1.34.2`` or ``v1.34.2`` -> ``1.34.2``; anything else is an error."""
+    match = _VERSION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConstructArgumentError(path, "kubernetes_version", value, "a release such as 1.34.2 (major.minor.patch)")
+    return ".".join(match.groups())
 
 
 @dataclass(frozen=True)
 class KubernetesAccess:
-    """What a helm or kubernetes provider needs to reach the cluster. All values are
-    Terraform references to sensitive attributes; none is ever a literal."""
+    """What a helm or kubernetes provider needs to reach the cluster. The fields are named as
+    both providers' connection arguments. All values are Terraform references to sensitive
+    attributes; none is ever a literal."""
 
     host: str
     cluster_ca_certificate: str
@@ -35,141 +49,107 @@ class KubernetesAccess:
     client_key: str
 
 
-class ManagedCluster(Construct):
-    """A Kubernetes cluster managed by OpenStack Magnum, on the private network.
+@dataclass(frozen=True)
+class ClusterProfile:
+    """What the platform layer needs to know about a cluster: plain data, so it crosses from
+    the infra stack to the platform stack (and into other teams' stacks) without references.
 
-    Almost every argument here forces Magnum to build a NEW cluster when changed (only the
-    default node count updates in place); plan previews flag it.
-
-    :param name: cluster name in Magnum (the template is ``<name>-template``).
-    :param network: the :class:`Network`; the cluster uses its network and primary subnet,
-        and its external network (if any) for load balancers.
-    :param kubernetes_version: e.g. ``v1.30.4``; becomes the ``kube_tag`` label.
-    :param image: Glance image name of the nodes (e.g. a Fedora CoreOS or Ubuntu image the
-        Magnum driver supports).
-    :param master_flavor: flavor of control-plane nodes.
-    :param node_flavor: flavor of Magnum's built-in ``default-worker`` node group.
-    :param node_count: size of the ``default-worker`` group (role ``worker``). Default ``1``.
-    :param master_count: 1, 3 or 5. An even count loses etcd quorum on a split and is an error.
-        Default ``1``.
-    :param keypair: key pair injected into nodes. Default: none (nodes accept no SSH key).
-    :param network_driver: ``calico`` (default), ``flannel`` or ``cilium``.
-    :param labels: Magnum labels; merged over the template's (``merge_labels``), never
-        replacing them. Values must be strings.
-    :param master_lb_enabled: put the API behind an Octavia load balancer. Default: on when
-        there is more than one master. Turning it off with several masters is an error.
-    :param floating_ip_enabled: floating IPs on nodes. Default ``False``: nodes stay private.
-    :param api_allowed_cidrs: who may reach the API load balancer (label
-        ``master_lb_allowed_cidrs``). Default: the network's own subnets, so the bastion and
-        runners can, and the internet cannot.
-    :param docker_volume_size: size in GB of the container volume of each node. Default: the
-        driver's default (no volume).
+    :param driver: the cluster driver.
+    :param name: the cluster's name (load balancers and volumes the cloud creates carry it).
+    :param kubernetes_version: ``major.minor.patch``.
+    :param placements: role -> where its nodes are; only roles that have nodes.
+    :param volume_types: the network volume types (``<kind>.<zone>``) the node groups use,
+        where the driver tells them; StorageClasses are made for them.
     """
 
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        name: str,
-        network: Network,
-        kubernetes_version: str,
-        image: str,
-        master_flavor: str,
-        node_flavor: str,
-        node_count: int = 1,
-        master_count: int = 1,
-        keypair: SshKeyPair | None = None,
-        network_driver: str = "calico",
-        labels: Mapping[str, str] | None = None,
-        master_lb_enabled: bool | None = None,
-        floating_ip_enabled: bool = False,
-        api_allowed_cidrs: Sequence[str] | None = None,
-        docker_volume_size: int | None = None,
-    ) -> None:
-        path = check.child_path(scope, id)
-        check.dns_label(path, "name", name)
-        if not isinstance(kubernetes_version, str) or not _VERSION.match(kubernetes_version):
-            raise ConstructArgumentError(path, "kubernetes_version", kubernetes_version, "a version such as v1.30.4")
-        check.non_empty(path, "image", image)
-        check.non_empty(path, "master_flavor", master_flavor)
-        check.non_empty(path, "node_flavor", node_flavor)
-        check.int_range(path, "node_count", node_count, 1)
-        if master_count not in MASTER_COUNTS:
-            raise ConstructArgumentError(
-                path, "master_count", master_count, "1, 3 or 5 (an odd count keeps etcd quorum)"
-            )
-        check.choice(path, "network_driver", network_driver, NETWORK_DRIVERS)
-        labels = dict(labels or {})
-        for key, value in labels.items():
-            if not isinstance(value, str):
-                raise ConstructArgumentError(path, f"labels[{key!r}]", value, "a string (Magnum labels are strings)")
-        if master_lb_enabled is None:
-            master_lb_enabled = master_count > 1
-        if master_count > 1 and not master_lb_enabled:
-            raise ConstructArgumentError(
-                path, "master_lb_enabled", False, "True when master_count > 1 (the API needs one address)"
-            )
-        if api_allowed_cidrs is None:
-            api_allowed_cidrs = tuple(network.subnet_cidrs.values())
-        allowed = check.cidrs(path, "api_allowed_cidrs", api_allowed_cidrs)
-        if docker_volume_size is not None:
-            check.int_range(path, "docker_volume_size", docker_volume_size, 1)
+    driver: ClusterDriver
+    name: str
+    kubernetes_version: str
+    placements: Mapping[str, NodePlacement] = field(default_factory=dict)
+    volume_types: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "placements", MappingProxyType(dict(self.placements)))
+
+    @property
+    def provided_addons(self) -> frozenset[str]:
+        """Catalog addons the cloud installs itself."""
+        return self.driver.provided_addons
+
+    @property
+    def kubernetes_minor(self) -> tuple[int, int]:
+        major, minor, _ = self.kubernetes_version.split(".")
+        return int(major), int(minor)
+
+    def placement(self, role: str) -> NodePlacement | None:
+        """Where ``role``'s nodes are, or None when the cluster has no node of that role."""
+        return self.placements.get(role)
+
+    @property
+    def roles_to_taint(self) -> tuple[str, ...]:
+        """Dedicated roles whose nodes the driver cannot taint itself: the platform stack
+        labels and taints them (:class:`~constructs_lib.node_taints.NodeRoleTaints`)."""
+        if self.driver.taints_at_creation:
+            return ()
+        return tuple(role for role in DEDICATED_ROLES if role in self.placements)
+
+
+class ManagedCluster(Construct):
+    """Common surface of every managed cluster construct.
+
+    Attributes every driver sets:
+
+    - ``resource``: the main raw resource (the cluster itself), for escape hatches;
+    - ``cluster_id``: the cluster's id, a Terraform reference;
+    - ``api_address``: the Kubernetes API's address, a Terraform reference;
+    - ``kubeconfig``: the admin kubeconfig, a reference to a sensitive attribute;
+    - ``access``: :class:`KubernetesAccess` for the helm and kubernetes providers;
+    - ``node_groups``: the node groups added so far.
+    """
+
+    resource: TerraformElement
+    cluster_id: str
+    api_address: str
+    kubeconfig: str
+    access: KubernetesAccess
+    #: The driver's node group construct.
+    node_group_type: type[NodeGroup]
+
+    def __init__(self, scope: Construct, id: str, *, driver: ClusterDriver, name: str, version: str) -> None:
         super().__init__(scope, id)
-
-        version = kubernetes_version if kubernetes_version.startswith("v") else f"v{kubernetes_version}"
-        template_labels = {"kube_tag": version}
-        if master_lb_enabled:
-            # The API load balancer gets no floating IP unless the operator asks for one in
-            # labels, and only the listed networks may reach it.
-            template_labels["master_lb_floating_ip_enabled"] = "false"
-            template_labels["master_lb_allowed_cidrs"] = ",".join(allowed)
-        template_labels.update(labels)
-
+        self.driver = driver
         self.name = name
-        self.master_count = master_count
-        self.master_lb_enabled = master_lb_enabled
-        self.template = ContainerinfraClustertemplateV1(
-            self,
-            "template",
-            name=f"{name}-template",
-            coe="kubernetes",
-            image=image,
-            network_driver=network_driver,
-            master_flavor=master_flavor,
-            flavor=node_flavor,
-            external_network_id=network.external_network_id,
-            fixed_network=network.network_id,
-            fixed_subnet=network.primary_subnet_id,
-            master_lb_enabled=master_lb_enabled,
-            floating_ip_enabled=floating_ip_enabled,
-            docker_volume_size=docker_volume_size,
-            labels=template_labels,
-        )
-        self.cluster = ContainerinfraClusterV1(
-            self,
-            "cluster",
-            name=name,
-            cluster_template_id=self.template.id,
-            master_count=master_count,
-            master_flavor=master_flavor,
-            flavor=node_flavor,
-            node_count=node_count,
-            keypair=keypair.name if keypair else None,
-            fixed_network=network.network_id,
-            fixed_subnet=network.primary_subnet_id,
-            master_lb_enabled=master_lb_enabled,
-            floating_ip_enabled=floating_ip_enabled,
-            labels=template_labels,
-            merge_labels=True,
-            docker_volume_size=docker_volume_size,
-        )
-        self.cluster_id: str = self.cluster.id
-        self.api_address: str = self.cluster.api_address
-        kubeconfig = self.cluster.kubeconfig
-        self.access = KubernetesAccess(
-            host=kubeconfig.lookup("host"),
-            cluster_ca_certificate=kubeconfig.lookup("cluster_ca_certificate"),
-            client_certificate=kubeconfig.lookup("client_certificate"),
-            client_key=kubeconfig.lookup("client_key"),
+        self.kubernetes_version = version
+        self.node_groups: list[NodeGroup] = []
+
+    def add_node_group(self, id: str, **props: Any) -> NodeGroup:
+        """Add a node group (a ``node_group_type``, child of this cluster) with ``props``, the
+        arguments of that construct but ``cluster``. An unknown or missing argument is a
+        :class:`~constructs_lib.errors.ConstructArgumentError` naming it."""
+        check.keyword_arguments(check.child_path(self, id), self.node_group_type, props, supplied=("cluster",))
+        return self.node_group_type(self, id, cluster=self, **props)
+
+    def _role_groups(self) -> dict[str, list[str]]:
+        """role -> names of the node groups of that role, in the order they were added."""
+        roles: dict[str, list[str]] = {}
+        for group in self.node_groups:
+            if group.max_count > 0:
+                roles.setdefault(group.role, []).append(group.name)
+        return roles
+
+    @property
+    def profile(self) -> ClusterProfile:
+        """The cluster as the platform layer sees it (computed from the node groups so far)."""
+        label = self.driver.role_label
+        placements = {}
+        for role, groups in self._role_groups().items():
+            values = tuple(dict.fromkeys(label.value_for(role, group) for group in groups))
+            placements[role] = NodePlacement(role=role, label_key=label.key_for(role), label_values=values)
+        volume_types = tuple(sorted({g.volume_type for g in self.node_groups if g.volume_type is not None}))
+        return ClusterProfile(
+            driver=self.driver,
+            name=self.name,
+            kubernetes_version=self.kubernetes_version,
+            placements=placements,
+            volume_types=volume_types,
         )

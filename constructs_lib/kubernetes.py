@@ -168,3 +168,44 @@ class NodeTaint(GenericResource):
                 "taint": [dict(t) for t in taint],
             },
         )
+
+
+class StorageClassV1(GenericResource):
+    """``kubernetes_storage_class_v1``: a StorageClass.
+
+    :param metadata: ``{"name": ..., "annotations": ...}``.
+    :param storage_provisioner: the CSI driver, e.g. ``cinder.csi.openstack.org``.
+    :param parameters: the driver's parameters.
+    :param reclaim_policy: ``Delete`` or ``Retain``.
+    :param volume_binding_mode: ``Immediate`` or ``WaitForFirstConsumer``.
+    :param allow_volume_expansion: volumes of the class may grow.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        metadata: Mapping[str, Any],
+        storage_provisioner: str,
+        parameters: Mapping[str, str] | None = None,
+        reclaim_policy: str | None = None,
+        volume_binding_mode: str | None = None,
+        allow_volume_expansion: bool | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="kubernetes_storage_class_v1",
+            terraform_generator_metadata=GENERATOR_METADATA,
+        )
+        self._attributes = present(
+            {
+                "allow_volume_expansion": allow_volume_expansion,
+                "metadata": dict(metadata),
+                "parameters": dict(parameters) if parameters else None,
+                "reclaim_policy": reclaim_policy,
+                "storage_provisioner": storage_provisioner,
+                "volume_binding_mode": volume_binding_mode,
+            },
+        )

@@ -1,10 +1,13 @@
-"""Deckhouse-style labels and taints on the nodes of dedicated roles.
+"""Deckhouse-style labels and taints on the nodes of dedicated roles, where the driver cannot.
 
-Magnum cannot taint nodes or set arbitrary node labels; it only labels each node with
-``magnum.openstack.org/role=<role>``. This construct, placed in the platform stack (where
-the kubernetes provider is configured), reads the nodes of each role at plan time and
+Magnum cannot taint nodes or set arbitrary node labels (no released API has them); each
+driver labels nodes its own way (``magnum.openstack.org/role=<role>``,
+``capi.stackhpc.com/node-group=<group>``, ``node-role.kubernetes.io/<role>``). This
+construct, placed in the platform stack (where the kubernetes provider is configured), reads
+the nodes of each role at plan time by the label the cluster's driver really sets, and
 applies, per node, the label ``node-role.deckhouse.io/<role>=""`` and the taint
-``dedicated.deckhouse.io=<role>:NoExecute`` with server-side apply.
+``dedicated.deckhouse.io=<role>:NoExecute`` with server-side apply. Drivers that taint nodes
+as they join (Selectel MKS) need none of this: ``ClusterProfile.roles_to_taint`` is empty.
 
 Limits, by design of this mechanism:
 - A node that appears after the last apply (autoscaler scale-up, a replaced node) carries
@@ -19,35 +22,45 @@ Limits, by design of this mechanism:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from cdktf import Fn, TerraformIterator, Token
 from constructs import Construct
 
 from . import _validate as check
+from .cluster import ClusterProfile
 from .errors import ConstructArgumentError
 from .kubernetes import DataKubernetesNodes, Labels, NodeTaint
-from .node_groups import MAGNUM_ROLE_LABEL, ROLE_LABEL_PREFIX, TAINT_EFFECT, TAINT_KEY
+from .node_roles import ROLE_LABEL_PREFIX, TAINT_EFFECT, TAINT_KEY
 
 FIELD_MANAGER = "openstack-platform-node-roles"
 
 
 class NodeRoleTaints(Construct):
-    """Label and taint the nodes of each role in ``roles``.
+    """Label and taint the nodes of each dedicated role the cluster's driver cannot taint.
 
-    :param roles: the dedicated roles, usually ``("system", "frontend")``. Empty is valid.
+    :param cluster: the cluster's :class:`~constructs_lib.cluster.ClusterProfile`; the roles
+        are its ``roles_to_taint``, found by the node labels of its driver.
     :param taint: also taint (not only label) the nodes. Default ``True``.
     """
 
-    def __init__(self, scope: Construct, id: str, *, roles: Sequence[str], taint: bool = True) -> None:
+    def __init__(self, scope: Construct, id: str, *, cluster: ClusterProfile, taint: bool = True) -> None:
         path = check.child_path(scope, id)
-        if isinstance(roles, str) or len(set(roles)) != len(roles):
-            raise ConstructArgumentError(path, "roles", roles, "a list of distinct role names")
+        if not isinstance(cluster, ClusterProfile):
+            raise ConstructArgumentError(path, "cluster", cluster, "a ClusterProfile (ManagedCluster.profile)")
+        check.boolean(path, "taint", taint)
         super().__init__(scope, id)
-        self.roles = tuple(roles)
-        for role in roles:
-            nodes = DataKubernetesNodes(self, f"{role}-nodes", metadata={"labels": {MAGNUM_ROLE_LABEL: role}})
-            names = TerraformIterator.from_list(nodes.nodes).for_expression_for_list("val.metadata[0].name")
+        self.roles = cluster.roles_to_taint
+        for role in self.roles:
+            placement = cluster.placements[role]
+            selectors = placement.node_selectors()
+            name_lists = []
+            for selector in selectors:
+                # One data source per label value; a single one keeps the id it always had.
+                suffix = "nodes" if len(selectors) == 1 else f"{next(iter(selector.values()))}-nodes"
+                nodes = DataKubernetesNodes(self, f"{role}-{suffix}", metadata={"labels": selector})
+                name_lists.append(
+                    TerraformIterator.from_list(nodes.nodes).for_expression_for_list("val.metadata[0].name")
+                )
+            names = name_lists[0] if len(name_lists) == 1 else Fn.concat(name_lists)
             each_node = TerraformIterator.from_list(Fn.toset(names))
             node_name = Token.as_string(each_node.value)
             Labels(

@@ -1,5 +1,5 @@
-# A highly available environment: 3 masters behind the API load balancer, dedicated system
-# and frontend nodes, workers, 2 GitLab runners and a bastion.
+# A highly available environment on Selectel Managed Kubernetes: an HA control plane,
+# dedicated system and frontend nodes, autoscaled workers, 2 GitLab runners and a bastion.
 #
 # Every file in environments/ is one environment; its name is the file name ("ha"), and the
 # app builds two stacks from it: ha-infra and ha-platform. Unknown keys are errors.
@@ -9,9 +9,10 @@
 description = "Production: HA control plane, dedicated system and frontend nodes"
 
 openstack {
-  region           = "ru-1"
-  auth_url         = "https://cloud.api.selcloud.ru/identity/v3"
-  external_network = "external-network"
+  region            = "ru-7"
+  auth_url          = "https://cloud.api.selcloud.ru/identity/v3"
+  external_network  = "external-network"
+  availability_zone = "ru-7a" # VMs and node groups go here unless a block says otherwise
 }
 # State bucket, set up once with `platformctl bootstrap-state ha` (versioning, no public access).
 backend {
@@ -41,6 +42,8 @@ bastion {
   image             = "Ubuntu 24.04 LTS 64-bit"
   ssh_allowed_cidrs = ["203.0.113.0/24"]
   ssh_user          = "ubuntu"
+  boot_volume_size  = 10           # Selectel's SL1 flavors have no local disk:
+  boot_volume_type  = "fast.ru-7a" # boot from a network volume of the zone
 }
 
 # GitLab runner VMs: private, spread over hypervisors, SSH only from the bastion.
@@ -55,33 +58,39 @@ runners {
   tags        = ["werf", "docker"]
   concurrency = 4
   executor    = "docker"
+  boot_volume_size = 50
+  boot_volume_type = "fast.ru-7a"
 }
 
+# Selectel Managed Kubernetes builds the cluster (driver "selectel-mks"; Magnum clouds use
+# "magnum-capi-helm", "magnum-cluster-api" or "magnum-heat", see environments/magnum.hcl).
+# MKS runs the cloud controller, Cinder CSI and metrics-server itself: the platform stack does
+# not install them again. Credentials: OS_USERNAME, OS_PASSWORD, OS_DOMAIN_NAME at deploy time.
 cluster {
-  kubernetes_version = "v1.30.4"
-  image              = "fedora-coreos-40"
-  master_flavor      = "SL1.2-8192"
-  worker_flavor      = "SL1.4-16384"
-  master_count       = 3 # the API gets an Octavia load balancer, reachable from the subnet only
-  worker_count       = 1 # Magnum's default-worker group (role "worker")
-  docker_volume_size = 50
+  driver                   = "selectel-mks"
+  kubernetes_version       = "1.36.1"            # one MKS offers and every enabled addon supports
+  control_plane            = "high-availability" # 3 masters; "basic" is 1
+  maintenance_window_start = "01:00:00"          # UTC; MKS repairs nodes and applies patch releases then
 }
 
-# Extra node groups. role is system, frontend, worker or a custom one. Nodes of system and
-# frontend get the label node-role.deckhouse.io/<role> and the taint
-# dedicated.deckhouse.io=<role>:NoExecute from the platform stack.
+# Node groups. role is system, frontend, worker or a custom one. Every node carries the
+# label node-role.deckhouse.io/<role>; system and frontend nodes also carry the taint
+# dedicated.deckhouse.io=<role>:NoExecute from the moment they join.
 node_group "system" {
-  role   = "system"
-  flavor = "SL1.4-16384"
-  count  = 1
+  role        = "system"
+  flavor      = "SL1.4-16384"
+  count       = 1
+  volume_size = 64
+  volume_type = "fast.ru-7a"
 }
 
 node_group "frontend" {
   role      = "frontend"
-  flavor    = "SL1.2-8192"
+  cpus      = 2 # CPU and RAM instead of a flavor
+  ram_mb    = 8192
   count     = 2
   min_count = 2
-  max_count = 4 # min_count <= count <= max_count, for the cluster autoscaler
+  max_count = 4 # min_count <= count <= max_count: the autoscaler works between them
 }
 
 node_group "workers" {

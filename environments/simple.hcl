@@ -1,4 +1,4 @@
-# A small environment: one master, workers only, no runners.
+# A small environment on Selectel Managed Kubernetes: one master, workers only, no runners.
 #
 # Every file in environments/ is one environment; its name is the file name ("simple"), and
 # the app builds two stacks from it: simple-infra and simple-platform.
@@ -11,9 +11,10 @@ description = "Single-master cluster for development"
 # The cloud. auth_url is handed to the cloud-controller-manager (with an application
 # credential given as TF_VAR_openstack_application_credential_id / _secret).
 openstack {
-  region           = "ru-1"
-  auth_url         = "https://cloud.api.selcloud.ru/identity/v3"
-  external_network = "external-network" # omit in a closed contour: no router, no floating IPs
+  region            = "ru-7"
+  auth_url          = "https://cloud.api.selcloud.ru/identity/v3"
+  external_network  = "external-network" # omit in a closed contour: no router, no floating IPs
+  availability_zone = "ru-7a"
 }
 
 # Remote state in S3-compatible storage, key "<env>/<stack>.tfstate"; set the bucket up (versioned,
@@ -33,7 +34,7 @@ access {
 # One private network; each labeled subnet block is a subnet, the first is where VMs go.
 network {
   subnet "nodes" {
-    cidr        = "10.10.0.0/22"
+    cidr        = "10.30.0.0/22" # not in 10.10.0.0/16, 10.96.0.0/12, 10.250.0.0/16, 10.251.0.0/24 (MKS uses them)
     dns_servers = ["188.93.16.19", "188.93.17.19"]
   }
 }
@@ -42,13 +43,16 @@ network {
 # No runners block: no GitLab runners.
 
 cluster {
-  kubernetes_version = "v1.30.4"
-  image              = "fedora-coreos-40"
-  master_flavor      = "SL1.2-4096"
-  worker_flavor      = "SL1.2-4096"
-  master_count       = 1 # 1, 3 or 5
-  worker_count       = 2 # Magnum's default-worker group (role "worker")
+  driver             = "selectel-mks"
+  kubernetes_version = "1.36.1"
+  control_plane      = "basic" # one master (MKS then applies no patch releases by itself)
 }
 
-# The catalog's defaults apply: cloud-controller-manager, Cinder CSI, cert-manager,
-# metrics-server and traefik are on, kube-prometheus-stack is off.
+node_group "workers" {
+  role   = "worker"
+  flavor = "SL1.2-4096"
+  count  = 2
+}
+
+# The catalog's defaults apply: cert-manager and traefik are installed, kube-prometheus-stack
+# is off; the cloud controller, Cinder CSI and metrics-server come with MKS.

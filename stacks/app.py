@@ -20,7 +20,7 @@ ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 def build(app: App, config: EnvironmentConfig, source: SourceMap) -> tuple[InfraStack, PlatformStack]:
     """The two stacks of one environment, the second reading the first's cluster."""
     infra = InfraStack(app, config, source)
-    platform = PlatformStack(app, config, source, infra.cluster.access, infra.network)
+    platform = PlatformStack(app, config, source, infra.cluster.profile, infra.cluster.access, infra.network)
     return infra, platform
 
 

@@ -153,29 +153,35 @@ class RunnersConfig(_Model):
 
 
 class ClusterConfig(_Model):
-    kubernetes_version: Str
-    image: Str
-    master_flavor: Str
-    worker_flavor: Str
-    master_count: Int = 1
-    worker_count: Int = 1
-    network_driver: Str = "calico"
-    labels: dict[str, Any] = {}
-    master_lb_enabled: Bool | None = None
-    floating_ip_enabled: Bool = False
-    api_allowed_cidrs: StrList | None = None
-    docker_volume_size: Int | None = None
+    """The ``cluster`` block. ``driver`` picks the construct that builds the cluster
+    (:class:`~constructs_lib.selectel_mks.SelectelMksCluster` or
+    :class:`~constructs_lib.magnum.MagnumCluster`); every other key is an argument of that
+    construct, checked there: its signature and its checks are this block's schema, so no
+    default or rule is written twice."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    driver: Literal["selectel-mks", "magnum-capi-helm", "magnum-cluster-api", "magnum-heat"]
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
 
 
 class NodeGroupConfig(_Model):
-    role: Str
-    flavor: Str
-    count: Int
-    min_count: Int | None = None
-    max_count: Int | None = None
-    image: Str | None = None
-    volume_size: Int | None = None
-    labels: dict[str, Any] = {}
+    """A ``node_group "<name>"`` block: the arguments of the cluster driver's node group
+    construct (checked there)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    @property
+    def autoscaled(self) -> bool:
+        low, high = self.arguments.get("min_count"), self.arguments.get("max_count")
+        return high is not None and high != (low if low is not None else self.arguments.get("count"))
 
 
 class PlatformConfig(_Model):

@@ -1,6 +1,8 @@
-"""``<env>-infra``: network, bastion, runners, Magnum cluster and node groups."""
+"""``<env>-infra``: network, bastion, runners, the managed cluster and its node groups."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
@@ -8,25 +10,23 @@ from constructs import Construct
 
 from constructs_lib import (
     Bastion,
+    MagnumCluster,
     ManagedCluster,
     Network,
     NodeGroup,
     RunnerFleet,
+    SelectelMksCluster,
+    SelectelProvider,
     SshKeyPair,
     StateBackend,
     SubnetSpec,
 )
+from constructs_lib import _validate as check
 from constructs_lib.addons import CATALOG
+from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.gitlab import GitlabProvider
 
 from .config import EnvironmentConfig, SourceMap
-
-# Magnum's own copies of what the platform stack installs: turned off when the addon is on,
-# so the cluster never runs two cloud controllers. Labels in the file still win.
-_MAGNUM_LABEL_OF_ADDON = {
-    "openstack-cloud-controller-manager": "cloud_provider_enabled",
-    "openstack-cinder-csi": "cinder_csi_enabled",
-}
 
 
 def backend_of(config: EnvironmentConfig) -> StateBackend:
@@ -126,66 +126,56 @@ class InfraStack(TerraformStack):
                     availability_zone=config.openstack.availability_zone,
                 )
 
-        c = config.cluster
-        labels = {label: "false" for addon, label in _MAGNUM_LABEL_OF_ADDON.items() if addon_enabled(config, addon)}
-        labels.update(c.labels)
-        with source.origin(
-            "cluster", renames={"node_flavor": "worker_flavor", "node_count": "worker_count", "name": ""}
-        ):
-            self.cluster = ManagedCluster(
-                self,
-                "cluster",
-                name=config.name,
-                network=self.network,
-                kubernetes_version=c.kubernetes_version,
-                image=c.image,
-                master_flavor=c.master_flavor,
-                node_flavor=c.worker_flavor,
-                node_count=c.worker_count,
-                master_count=c.master_count,
-                keypair=keypair,
-                network_driver=c.network_driver,
-                labels=labels,
-                master_lb_enabled=c.master_lb_enabled,
-                floating_ip_enabled=c.floating_ip_enabled,
-                api_allowed_cidrs=c.api_allowed_cidrs,
-                docker_volume_size=c.docker_volume_size,
-            )
+        with source.origin("cluster"):
+            self.cluster = _cluster(self, config, keypair, self.network)
+        # Node groups stay children of the stack (their addresses predate add_node_group).
         self.node_groups: list[NodeGroup] = []
-        for name, g in config.node_group.items():
-            with source.origin(
-                "node_group",
-                name,
-                renames={
-                    "node_count": "count",
-                    "min_node_count": "min_count",
-                    "max_node_count": "max_count",
-                    "docker_volume_size": "volume_size",
-                    "name": "",
-                },
-            ):
+        for name, group in config.node_group.items():
+            with source.origin("node_group", name):
+                props = group.arguments
+                if self.cluster.driver.name == SELECTEL_MKS:
+                    props.setdefault("taint", config.platform.taint_dedicated_roles)
+                path = check.child_path(self, f"node-group-{name}")
+                check.keyword_arguments(path, self.cluster.node_group_type, props, supplied=("cluster", "name"))
                 self.node_groups.append(
-                    NodeGroup(
-                        self,
-                        f"node-group-{name}",
-                        cluster=self.cluster,
-                        name=name,
-                        role=g.role,
-                        flavor=g.flavor,
-                        node_count=g.count,
-                        min_node_count=g.min_count,
-                        max_node_count=g.max_count,
-                        image=g.image,
-                        docker_volume_size=g.volume_size,
-                        labels=g.labels,
-                    )
+                    self.cluster.node_group_type(self, f"node-group-{name}", cluster=self.cluster, name=name, **props)
                 )
         TerraformOutput(self, "kubernetes_api_address", value=self.cluster.api_address)
         TerraformOutput(
             self,
             "kubeconfig",
-            value=self.cluster.cluster.kubeconfig.lookup("raw_config"),
+            value=self.cluster.kubeconfig,
             sensitive=True,
             description="admin kubeconfig: terraform output -raw kubeconfig",
         )
         TerraformOutput(self, "cluster_id", value=self.cluster.cluster_id)
+
+
+def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPair, network: Network) -> ManagedCluster:
+    """The cluster construct the environment's ``cluster.driver`` names, with the block's
+    arguments and what the stack supplies (name, network, key pair, region)."""
+    props: dict[str, Any] = config.cluster.arguments
+    path = check.child_path(stack, "cluster")
+    supplied: dict[str, Any]
+    if config.cluster.driver == SELECTEL_MKS:
+        supplied = {
+            "name": config.name,
+            "region": config.openstack.region,
+            "network": network,
+            "keypair": keypair,
+            "provider": SelectelProvider(stack, "selectel", auth_url=config.openstack.auth_url),
+        }
+        if config.openstack.availability_zone is not None:
+            supplied["availability_zone"] = config.openstack.availability_zone
+        check.keyword_arguments(path, SelectelMksCluster, props, supplied=supplied)
+        return SelectelMksCluster(stack, "cluster", **supplied, **props)
+    supplied = {
+        "name": config.name,
+        "driver": config.cluster.driver,
+        "network": network,
+        "keypair": keypair,
+        # The autoscaler runs when some node group has room to grow or shrink.
+        "autoscaling": any(group.autoscaled for group in config.node_group.values()),
+    }
+    check.keyword_arguments(path, MagnumCluster, props, supplied=supplied)
+    return MagnumCluster(stack, "cluster", **supplied, **props)

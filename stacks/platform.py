@@ -1,41 +1,43 @@
-"""``<env>-platform``: node roles (labels, taints) and Helm addons inside the cluster.
+"""``<env>-platform``: node roles (labels, taints), StorageClasses and Helm addons in the cluster.
 
 The helm and kubernetes providers are configured from the infra stack's cluster through
 cdktf cross-stack references (outputs there, remote state here), never from a resource
 planned in this same stack (terraform-provider-helm#668, terraform-provider-kubernetes#1307).
+What the cloud runs itself and where each role's nodes are comes from the cluster's
+:class:`~constructs_lib.cluster.ClusterProfile`: this stack adds nothing of its own about it.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from cdktf import TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from constructs_lib import (
-    DEDICATED_ROLES,
-    WORKER,
     AddonSettings,
+    ClusterProfile,
     ExtraChart,
     KubernetesAccess,
     Network,
     NodeRoleTaints,
     OpenStackCloud,
     PlatformAddons,
+    VolumeStorageClasses,
 )
+from constructs_lib.addons.catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from constructs_lib.kubernetes import KubernetesProvider
 
 from .config import EnvironmentConfig, SourceMap
-from .infra import addon_enabled, backend_of
+from .infra import backend_of
 
 
 class PlatformStack(TerraformStack):
     """Addons and node roles for one environment's cluster.
 
     ``access`` and ``network`` come from the infra stack; cdktf turns each use into an output
-    there and a remote-state read here.
+    there and a remote-state read here. ``cluster`` is plain data.
     """
 
     def __init__(
@@ -43,6 +45,7 @@ class PlatformStack(TerraformStack):
         scope: Construct,
         config: EnvironmentConfig,
         source: SourceMap,
+        cluster: ClusterProfile,
         access: KubernetesAccess,
         network: Network,
     ) -> None:
@@ -55,14 +58,15 @@ class PlatformStack(TerraformStack):
         KubernetesProvider(self, "kubernetes", **connection)
         self._variables: dict[str, TerraformVariable] = {}
 
-        # Magnum's default-worker group always exists, with role "worker".
-        node_roles = {WORKER} | {g.role for g in config.node_group.values()}
-        dedicated = sorted(node_roles & set(DEDICATED_ROLES))
-        if dedicated and config.platform.taint_dedicated_roles:
-            NodeRoleTaints(self, "node-roles", roles=dedicated)
+        if cluster.roles_to_taint and config.platform.taint_dedicated_roles:
+            NodeRoleTaints(self, "node-roles", cluster=cluster)
+        if cluster.volume_types:
+            VolumeStorageClasses(self, "storage-classes", volume_types=cluster.volume_types)
 
         cloud = None
-        if addon_enabled(config, "openstack-cloud-controller-manager"):
+        occm = OPENSTACK_CLOUD_CONTROLLER_MANAGER.name
+        wanted = config.addon.get(occm)
+        if occm not in cluster.provided_addons and CATALOG[occm].is_enabled(wanted.enabled if wanted else None):
             cloud = OpenStackCloud(
                 auth_url=config.openstack.auth_url,
                 region=config.openstack.region,
@@ -83,7 +87,7 @@ class PlatformStack(TerraformStack):
                 values=a.values,
                 version=a.version,
                 repository=a.repository,
-                sensitive_values=self._secrets_for(source, ("addon", name), a.sensitive_values),
+                sensitive_values=self._secrets_for(a.sensitive_values),
             )
             for name, a in config.addon.items()
         }
@@ -95,16 +99,22 @@ class PlatformStack(TerraformStack):
                 version=h.version,
                 namespace=h.namespace,
                 values=h.values,
-                sensitive_values=self._secrets_for(source, ("helm_release", name), h.sensitive_values),
+                sensitive_values=self._secrets_for(h.sensitive_values),
                 depends_on=h.depends_on,
+                role=h.role,
             )
             for name, h in config.helm_release.items()
         ]
-        with source.origin(renames={"addons": "addon", "extra_charts": "helm_release"}):
+        renames = {
+            "addons": "addon",
+            "extra_charts": "helm_release",
+            "kubernetes_version": "cluster.kubernetes_version",
+        }
+        with source.origin(renames=renames):
             self.addons = PlatformAddons(
                 self,
                 "addons",
-                node_roles=node_roles,
+                cluster=cluster,
                 addons=addons,
                 extra_charts=extra,
                 ha=config.platform.ha,
@@ -120,13 +130,6 @@ class PlatformStack(TerraformStack):
             )
         return self._variables[name].string_value
 
-    def _secrets_for(self, source: SourceMap, where: tuple[str, ...], wanted: dict[str, str]) -> dict[str, str]:
-        result = {}
-        for path, variable in wanted.items():
-            if not re.match(r"^[a-z][a-z0-9_]{0,63}$", variable):
-                raise source.error(
-                    where + ("sensitive_values", path),
-                    f"{variable!r} is not allowed: the name of a Terraform variable (lowercase letters, digits, '_')",
-                )
-            result[path] = self._secret(variable, f"sensitive value {path}")
-        return result
+    def _secrets_for(self, wanted: dict[str, str]) -> dict[str, str]:
+        """value path -> a sensitive variable's reference (names were checked by the loader)."""
+        return {path: self._secret(variable, f"sensitive value {path}") for path, variable in wanted.items()}

@@ -3,7 +3,11 @@
 Each chart spells node placement, replicas and image locations differently; the catalog
 records, per chart, where those keys live so that environments only say *what* they want
 (HA, a registry mirror, extra values). Versions are pinned; bumping one is a reviewed
-change of this file and of the snapshots.
+change of this file and of the snapshots. Each entry records the Kubernetes minor versions
+its chart version supports (``kubernetes``), from the chart's project; the evidence, with the
+release and commit it was read at, is ``tests/fixtures/upstream/chart_kubernetes_support.json``,
+which a test compares with this file. The cloud-provider-openstack charts follow the
+Kubernetes minor they are built for (version skew policy), hence a single minor.
 
 Frontend controller: ingress-nginx is retired (no releases since March 2026). Traefik is
 maintained, serves both Ingress (so existing manifests keep working) and Gateway API, and
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ..node_groups import FRONTEND, SYSTEM
+from ..node_roles import FRONTEND, SYSTEM
 from .spec import AddonSpec
 
 CLOUD_PROVIDER_REPO = "https://kubernetes.github.io/cloud-provider-openstack"
@@ -31,6 +35,7 @@ CLOUD_CONFIG_SECRET = "cloud-config"
 
 OPENSTACK_CLOUD_CONTROLLER_MANAGER = AddonSpec(
     name="openstack-cloud-controller-manager",
+    kubernetes=("1.36", "1.36"),
     repository=CLOUD_PROVIDER_REPO,
     chart="openstack-cloud-controller-manager",
     version="2.36.0",
@@ -47,6 +52,7 @@ OPENSTACK_CLOUD_CONTROLLER_MANAGER = AddonSpec(
 
 OPENSTACK_CINDER_CSI = AddonSpec(
     name="openstack-cinder-csi",
+    kubernetes=("1.36", "1.36"),
     repository=CLOUD_PROVIDER_REPO,
     chart="openstack-cinder-csi",
     version="2.36.0",
@@ -79,6 +85,7 @@ OPENSTACK_CINDER_CSI = AddonSpec(
 
 CERT_MANAGER = AddonSpec(
     name="cert-manager",
+    kubernetes=("1.33", "1.36"),
     repository="https://charts.jetstack.io",
     chart="cert-manager",
     version="v1.21.1",
@@ -99,6 +106,7 @@ CERT_MANAGER = AddonSpec(
 
 METRICS_SERVER = AddonSpec(
     name="metrics-server",
+    kubernetes=("1.31", None),
     repository="https://kubernetes-sigs.github.io/metrics-server/",
     chart="metrics-server",
     version="3.13.1",
@@ -116,6 +124,7 @@ METRICS_SERVER = AddonSpec(
 
 TRAEFIK = AddonSpec(
     name="traefik",
+    kubernetes=("1.34", None),
     repository="https://traefik.github.io/charts",
     chart="traefik",
     version="41.3.0",
@@ -146,6 +155,7 @@ TRAEFIK = AddonSpec(
 
 KUBE_PROMETHEUS_STACK = AddonSpec(
     name="kube-prometheus-stack",
+    kubernetes=("1.34", "1.36"),
     repository="https://prometheus-community.github.io/helm-charts",
     chart="kube-prometheus-stack",
     version="88.5.3",

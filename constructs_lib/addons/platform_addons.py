@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,8 +10,9 @@ from typing import Any
 from constructs import Construct
 
 from .. import _validate as check
+from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
-from ..node_groups import role_node_selector, role_tolerations
+from ..node_roles import check_role
 from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from .helm_addon import HelmAddon
 from .spec import AddonSpec
@@ -60,7 +61,14 @@ class AddonSettings:
 
 @dataclass(frozen=True)
 class ExtraChart:
-    """Any chart beside the catalog. ``depends_on`` names catalog addons or other extra charts."""
+    """Any chart beside the catalog.
+
+    :param depends_on: catalog addons or other extra charts installed first.
+    :param role: run the chart's pods on the nodes of this role: ``nodeSelector`` (or node
+        affinity) and the role's tolerations at each of ``placement_paths``. Default: none.
+    :param placement_paths: value paths that take ``nodeSelector``/``affinity``/``tolerations``
+        (``""`` is the top level). Default: the top level.
+    """
 
     name: str
     repository: str
@@ -70,23 +78,30 @@ class ExtraChart:
     values: Mapping[str, Any] = field(default_factory=dict)
     sensitive_values: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
+    role: str | None = None
+    placement_paths: tuple[str, ...] = ("",)
 
 
 class PlatformAddons(Construct):
     """Install the enabled catalog addons and the extra charts.
 
-    Placement: an addon with a role gets ``nodeSelector`` for that role's Magnum label and the
-    toleration of the role's taint at every path the catalog lists, when the cluster has nodes
-    of that role (``node_roles``); otherwise it is left to run on any node, since a selector
-    that matches no node would keep it pending forever. With ``ha`` each listed
-    replica key is set. With ``image_registry`` every image the catalog knows is pulled from
-    the mirror. Environment values always win over all of these.
+    What the cloud runs itself comes from the cluster's driver (``cluster.provided_addons``):
+    such an addon is never installed a second time, and enabling it is an error. Every
+    enabled addon must support the cluster's Kubernetes version.
+
+    Placement: an addon with a role gets the node selector (or node affinity) that the
+    cluster's driver really puts on that role's nodes, and the toleration of the role's taint,
+    at every path the catalog lists, when the cluster has nodes of that role; otherwise it is
+    left to run on any node, since a selector that matches no node would keep it pending
+    forever. With ``ha`` each listed replica key is set. With ``image_registry`` every image
+    the catalog knows is pulled from the mirror. Environment values always win over all of
+    these.
 
     Dependencies are declared: a release waits for the enabled addons it depends on. A
-    dependency that is disabled is assumed provided by the cluster (e.g. the Magnum driver
-    installed the cloud-controller-manager) and is skipped.
+    dependency the cloud provides, or that is disabled, is skipped.
 
-    :param node_roles: the roles the cluster's node groups have (e.g. ``{"system", "worker"}``).
+    :param cluster: the :class:`~constructs_lib.cluster.ClusterProfile` of the cluster
+        (``ManagedCluster.profile``).
     :param addons: catalog name -> :class:`AddonSettings`. Names not in the catalog are errors.
     :param extra_charts: :class:`ExtraChart` releases beside the catalog.
     :param ha: run replicated components with several replicas. Default ``False``.
@@ -100,7 +115,7 @@ class PlatformAddons(Construct):
         scope: Construct,
         id: str,
         *,
-        node_roles: Collection[str],
+        cluster: ClusterProfile,
         addons: Mapping[str, AddonSettings] | None = None,
         extra_charts: Sequence[ExtraChart] = (),
         ha: bool = False,
@@ -108,8 +123,10 @@ class PlatformAddons(Construct):
         cloud: OpenStackCloud | None = None,
     ) -> None:
         path = check.child_path(scope, id)
+        if not isinstance(cluster, ClusterProfile):
+            raise ConstructArgumentError(path, "cluster", cluster, "a ClusterProfile (ManagedCluster.profile)")
         addons = dict(addons or {})
-        for name in addons:
+        for name, settings in addons.items():
             if name not in CATALOG:
                 raise ConstructArgumentError(
                     path,
@@ -117,7 +134,29 @@ class PlatformAddons(Construct):
                     name,
                     "a catalog addon (" + ", ".join(CATALOG) + "); add other charts as extra charts",
                 )
-        enabled = [spec for spec in CATALOG.values() if spec.is_enabled(addons.get(spec.name, AddonSettings()).enabled)]
+            if name in cluster.provided_addons and settings.enabled:
+                raise ConstructArgumentError(
+                    path,
+                    f"addons[{name!r}].enabled",
+                    True,
+                    f"false or unset: the {cluster.driver.name} cluster runs its own {name},"
+                    " and a second copy would conflict with it",
+                )
+        enabled = [
+            spec
+            for spec in CATALOG.values()
+            if spec.name not in cluster.provided_addons
+            and spec.is_enabled(addons.get(spec.name, AddonSettings()).enabled)
+        ]
+        for spec in enabled:
+            if not spec.supports(cluster.kubernetes_minor):
+                raise ConstructArgumentError(
+                    path,
+                    "kubernetes_version",
+                    cluster.kubernetes_version,
+                    f"a Kubernetes release that {spec.name} {spec.version} supports: {spec.kubernetes_support_text()}"
+                    f" (or turn {spec.name} off)",
+                )
         enabled_names = {spec.name for spec in enabled}
         extra_names: set[str] = set()
         for extra in extra_charts:
@@ -130,6 +169,8 @@ class PlatformAddons(Construct):
                 )
             extra_names.add(extra.name)
         for extra in extra_charts:
+            if extra.role is not None:
+                check_role(path, extra.role, f"extra_charts[{extra.name!r}].role")
             for dep in extra.depends_on:
                 if dep not in CATALOG and dep not in extra_names:
                     raise ConstructArgumentError(
@@ -159,6 +200,7 @@ class PlatformAddons(Construct):
             deps, item = plans[name]
             depends_on = [self.releases[d] for d in deps]
             if isinstance(item, ExtraChart):
+                placed = placement_values(cluster, item.role, item.placement_paths)
                 with _argument_of(f"extra_charts[{name!r}]"):
                     self.releases[name] = HelmAddon(
                         self,
@@ -167,24 +209,27 @@ class PlatformAddons(Construct):
                         chart=item.chart,
                         version=item.version,
                         namespace=item.namespace,
-                        values=item.values,
+                        values=deep_merge(placed, item.values),
                         sensitive_values=item.sensitive_values,
                         depends_on=depends_on,
                     )
                 continue
             spec, settings = item
             sensitive = dict(settings.sensitive_values)
-            values = catalog_values(spec, ha=ha, image_registry=image_registry, node_roles=node_roles)
+            values = catalog_values(spec, ha=ha, image_registry=image_registry, cluster=cluster)
             if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
                 assert cloud is not None
                 load_balancer = {"subnet-id": cloud.subnet_id, "floating-network-id": cloud.floating_network_id}
                 values = deep_merge(
                     values,
                     {
+                        # Load balancers are named kube_service_<cluster>_<namespace>_<service>:
+                        # the chart's default cluster name would clash between environments.
+                        "cluster": {"name": cluster.name},
                         "cloudConfig": {
                             "global": {"auth-url": cloud.auth_url, "region": cloud.region},
                             "loadBalancer": {k: v for k, v in load_balancer.items() if v is not None},
-                        }
+                        },
                     },
                 )
                 sensitive.setdefault("cloudConfig.global.application-credential-id", cloud.application_credential_id)
@@ -214,19 +259,20 @@ def _argument_of(prefix: str) -> Iterator[None]:
         raise ConstructArgumentError(err.construct_path, f"{prefix}.{err.argument}", err.value, err.allowed) from None
 
 
-def catalog_values(
-    spec: AddonSpec, *, ha: bool, image_registry: str | None, node_roles: Collection[str]
-) -> dict[str, Any]:
+def placement_values(cluster: ClusterProfile, role: str | None, paths: Sequence[str]) -> dict[str, Any]:
+    """Node selector (or affinity) and tolerations for ``role`` at each of ``paths``; nothing
+    when there is no role or the cluster has no node of it."""
+    placement = cluster.placement(role) if role is not None else None
+    values: dict[str, Any] = {}
+    if placement is not None:
+        for place in paths:
+            values = deep_merge(values, at_path(place, placement.values()))
+    return values
+
+
+def catalog_values(spec: AddonSpec, *, ha: bool, image_registry: str | None, cluster: ClusterProfile) -> dict[str, Any]:
     """The catalog's values for ``spec`` before the environment's own values are merged."""
-    values = deep_merge({}, spec.values)
-    if spec.role is not None and spec.role in node_roles:
-        for place in spec.placement_paths:
-            values = deep_merge(
-                values,
-                at_path(
-                    place, {"nodeSelector": role_node_selector(spec.role), "tolerations": role_tolerations(spec.role)}
-                ),
-            )
+    values = deep_merge(spec.values, placement_values(cluster, spec.role, spec.placement_paths))
     if ha:
         for key, replicas in spec.ha_replicas.items():
             values = deep_merge(values, at_path(key, replicas))

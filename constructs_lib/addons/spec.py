@@ -29,6 +29,9 @@ class AddonSpec:
         environment gives an image registry mirror (closed contours).
     :param depends_on: addons that must be installed first when they are enabled.
     :param enabled_by_default: installed unless the environment turns it off.
+    :param kubernetes: the Kubernetes minor versions this chart version supports, as
+        ``(lowest, highest)`` (``"1.33"``; highest ``None``: no upper bound known), from the
+        chart's project (see ``tests/fixtures/upstream/chart_kubernetes_support.json``).
     """
 
     name: str
@@ -45,6 +48,7 @@ class AddonSpec:
     images: Mapping[str, str] = field(default_factory=dict)
     depends_on: tuple[str, ...] = ()
     enabled_by_default: bool = True
+    kubernetes: tuple[str, str | None] = ("1.0", None)
 
     def __post_init__(self) -> None:
         # Catalog entries are shared module-level data: make them read-only.
@@ -53,6 +57,20 @@ class AddonSpec:
         object.__setattr__(self, "ha_values", MappingProxyType(dict(self.ha_values)))
         object.__setattr__(self, "images", MappingProxyType(dict(self.images)))
 
+    def supports(self, minor: tuple[int, int]) -> bool:
+        """Whether this chart version supports Kubernetes ``(major, minor)``."""
+        low, high = self.kubernetes
+        return _minor(low) <= minor and (high is None or minor <= _minor(high))
+
+    def kubernetes_support_text(self) -> str:
+        low, high = self.kubernetes
+        return f"{low} to {high}" if high else f"{low} and later"
+
     def is_enabled(self, choice: bool | None) -> bool:
         """Whether to install it, given an environment's ``enabled`` (``None``: not said)."""
         return self.enabled_by_default if choice is None else choice
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")
+    return int(major), int(minor)

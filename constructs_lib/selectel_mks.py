@@ -1,0 +1,392 @@
+"""Selectel Managed Kubernetes (MKS): a cluster and its node groups.
+
+Selectel has no Magnum; its managed Kubernetes is built with the ``selectel/selectel``
+provider (:mod:`constructs_lib.selectel_provider`). MKS runs the cloud controller (Octavia
+load balancers for Services) and the Cinder CSI driver itself, so the platform layer installs
+neither. Node groups carry labels and taints from the moment a node joins: the role label
+``node-role.deckhouse.io/<role>`` on every node, and the taint
+``dedicated.deckhouse.io=<role>:NoExecute`` on nodes of the dedicated roles.
+
+Arguments and what replaces what (provider v8.3.1, ForceNew in its schema): the cluster's
+name, region, project, network, subnet, control-plane type, CNI and API privacy replace the
+cluster; ``kube_version`` upgrades it in place. A node group's zone, flavor, CPU/RAM, volume
+and key pair replace the group; counts, autoscaling bounds, labels and taints update in place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf import Fn, TerraformProvider, TerraformResourceLifecycle
+from cdktf_cdktf_provider_openstack.data_openstack_compute_flavor_v2 import DataOpenstackComputeFlavorV2
+from cdktf_cdktf_provider_openstack.data_openstack_identity_auth_scope_v3 import DataOpenstackIdentityAuthScopeV3
+from constructs import Construct
+
+from . import _validate as check
+from .cluster import KubernetesAccess, ManagedCluster, kubernetes_version
+from .cluster_drivers import DRIVERS, SELECTEL_MKS
+from .errors import ConstructArgumentError
+from .keypair import SshKeyPair
+from .network import Network
+from .node_groups import NodeGroup, node_counts
+from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_role, role_taint
+from .selectel_provider import SelectelDataSource, SelectelProvider, SelectelResource
+
+#: ``control_plane`` -> the provider's ``cluster_type``.
+CONTROL_PLANES = {
+    "basic": "BASIC",
+    "high-availability": "HIGH_AVAILABILITY",
+    "high-availability-multi-az": "HIGH_AVAILABILITY_MULTI_AZ",
+}
+#: ``network_plugin`` -> the provider's ``cni_type``.
+NETWORK_PLUGINS = {"calico": "CALICO", "cilium": "CILIUM"}
+TAINT_EFFECTS = ("NoSchedule", "NoExecute", "PreferNoSchedule")
+_WINDOW = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
+#: Node volume size bounds in GB (Selectel's network volumes).
+VOLUME_GB = (16, 16384)
+#: Nodes per MKS node group (Selectel's limit).
+MAX_NODES_PER_GROUP = 15
+#: Ranges MKS uses inside every cluster (pods, services, its own); a subnet of the
+#: cluster's network must not overlap them.
+RESERVED_CIDRS = ("10.10.0.0/16", "10.96.0.0/12", "10.250.0.0/16", "10.251.0.0/24")
+
+
+@dataclass(frozen=True)
+class MksOidc:
+    """OpenID Connect for the cluster's API server.
+
+    :param issuer_url: the provider's issuer URL (``https://``).
+    :param client_id: the client id tokens are issued for.
+    :param provider_name: a name for the provider. Default: none.
+    :param username_claim: token claim used as the user name. Default: the API server's.
+    :param groups_claim: token claim holding the groups. Default: none.
+    """
+
+    issuer_url: str
+    client_id: str
+    provider_name: str | None = None
+    username_claim: str | None = None
+    groups_claim: str | None = None
+
+
+class SelectelMksCluster(ManagedCluster):
+    """A Selectel Managed Kubernetes cluster in the environment's private network.
+
+    :param name: cluster name (lowercase letters, digits, '-').
+    :param region: Selectel pool, e.g. ``ru-7``.
+    :param kubernetes_version: e.g. ``1.36.1``; must be one MKS offers (a plan-time check
+        reads the offered versions). Changing it upgrades the cluster in place.
+    :param network: the :class:`~constructs_lib.network.Network` whose network and primary
+        subnet the nodes use. Default: MKS creates a network of its own.
+    :param project_id: the Selectel project. Default: the project the OpenStack provider is
+        scoped to (``OS_PROJECT_ID`` / clouds.yaml), read at plan time.
+    :param control_plane: ``basic`` (one master, default), ``high-availability`` (three
+        masters) or ``high-availability-multi-az`` (masters spread over zones). Replaces the
+        cluster when changed.
+    :param private_api: the API has no public address, only the private network reaches it.
+        Default ``True``; ``False`` exposes the API to the internet.
+    :param network_plugin: ``calico`` (default) or ``cilium``.
+    :param maintenance_window_start: ``HH:MM:SS`` (UTC) when MKS may repair and patch.
+        Default: MKS's choice.
+    :param auto_repair: MKS replaces broken nodes. Default ``True``.
+    :param patch_auto_upgrade: MKS applies patch releases in the maintenance window.
+        Default: on for the high-availability control planes; a ``basic`` one cannot have it
+        (MKS refuses to create it).
+    :param feature_gates: Kubernetes feature gates to turn on. Default: none.
+    :param admission_controllers: extra admission plugins. Default: none.
+    :param oidc: :class:`MksOidc` (or a map of its arguments) for the API server. Default: none.
+    :param audit_logs: send the API server's audit log to Selectel's logging. Default ``False``.
+    :param keypair: key pair put on nodes of every group. Default: none (no SSH to nodes).
+    :param availability_zone: default zone of node groups, e.g. ``ru-7a``.
+    :param provider: the ``selectel`` provider to use. Default: the stack's (one reading
+        ``OS_*`` credentials is added when there is none).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        region: str,
+        kubernetes_version: str,
+        network: Network | None = None,
+        project_id: str | None = None,
+        control_plane: str = "basic",
+        private_api: bool = True,
+        network_plugin: str = "calico",
+        maintenance_window_start: str | None = None,
+        auto_repair: bool = True,
+        patch_auto_upgrade: bool | None = None,
+        feature_gates: Sequence[str] = (),
+        admission_controllers: Sequence[str] = (),
+        oidc: MksOidc | Mapping[str, str] | None = None,
+        audit_logs: bool = False,
+        keypair: SshKeyPair | None = None,
+        availability_zone: str | None = None,
+        provider: TerraformProvider | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.dns_label(path, "name", name)
+        check.non_empty(path, "region", region)
+        version = _kubernetes_version(path, kubernetes_version)
+        if network is not None and not isinstance(network, Network):
+            raise ConstructArgumentError(path, "network", network, "a Network construct")
+        if project_id is not None:
+            check.non_empty(path, "project_id", project_id)
+        check.choice(path, "control_plane", control_plane, CONTROL_PLANES)
+        check.choice(path, "network_plugin", network_plugin, NETWORK_PLUGINS)
+        if patch_auto_upgrade is None:
+            patch_auto_upgrade = control_plane != "basic"
+        for argument, flag in (
+            ("private_api", private_api),
+            ("auto_repair", auto_repair),
+            ("patch_auto_upgrade", patch_auto_upgrade),
+            ("audit_logs", audit_logs),
+        ):
+            check.boolean(path, argument, flag)
+        if patch_auto_upgrade and control_plane == "basic":
+            raise ConstructArgumentError(
+                path, "patch_auto_upgrade", True, "false with control_plane = 'basic' (MKS refuses it)"
+            )
+        if network is not None:
+            for subnet, cidr in network.subnet_cidrs.items():
+                for reserved in RESERVED_CIDRS:
+                    if check.network(path, "network", cidr).overlaps(check.network(path, "network", reserved)):
+                        raise ConstructArgumentError(
+                            path,
+                            f"network.subnets[{subnet!r}].cidr",
+                            cidr,
+                            f"a range outside {', '.join(RESERVED_CIDRS)} (MKS uses them inside the cluster)",
+                        )
+        if maintenance_window_start is not None and not (
+            isinstance(maintenance_window_start, str) and _WINDOW.fullmatch(maintenance_window_start)
+        ):
+            raise ConstructArgumentError(
+                path, "maintenance_window_start", maintenance_window_start, "a UTC time HH:MM:SS such as 01:00:00"
+            )
+        gates = check.words(path, "feature_gates", feature_gates)
+        admission = check.words(path, "admission_controllers", admission_controllers)
+        if isinstance(oidc, Mapping):
+            for key in oidc:
+                if key not in MksOidc.__dataclass_fields__:
+                    raise ConstructArgumentError(
+                        path, f"oidc.{key}", oidc[key], "one of " + ", ".join(MksOidc.__dataclass_fields__)
+                    )
+            for key in ("issuer_url", "client_id"):
+                if key not in oidc:
+                    raise ConstructArgumentError(path, f"oidc.{key}", None, "a value (OIDC needs it)")
+            oidc = MksOidc(**oidc)
+        if oidc is not None:
+            if not isinstance(oidc, MksOidc):
+                raise ConstructArgumentError(path, "oidc", oidc, "an MksOidc")
+            for key in ("provider_name", "username_claim", "groups_claim"):
+                if getattr(oidc, key) is not None:
+                    check.text(path, f"oidc.{key}", getattr(oidc, key))
+            check.url(path, "oidc.issuer_url", oidc.issuer_url, schemes=("https",))
+            check.non_empty(path, "oidc.client_id", oidc.client_id)
+        if keypair is not None and not isinstance(keypair, SshKeyPair):
+            raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair construct")
+        if availability_zone is not None:
+            check.non_empty(path, "availability_zone", availability_zone)
+        super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=version)
+
+        self.provider = provider or SelectelProvider.of(self)
+        self.region = region
+        self.keypair = keypair
+        self.availability_zone = availability_zone
+        if project_id is None:
+            project_id = DataOpenstackIdentityAuthScopeV3(self, "project", name="current").project_id
+        self.project_id = project_id
+        oidc_block = None
+        if oidc is not None:
+            oidc_block = [
+                {
+                    key: value
+                    for key, value in (
+                        ("enabled", True),
+                        ("issuer_url", oidc.issuer_url),
+                        ("client_id", oidc.client_id),
+                        # MKS needs a provider name with OIDC on.
+                        ("provider_name", oidc.provider_name or name),
+                        ("username_claim", oidc.username_claim),
+                        ("groups_claim", oidc.groups_claim),
+                    )
+                    if value is not None
+                }
+            ]
+        self.resource = SelectelResource(
+            self,
+            "cluster",
+            "selectel_mks_cluster_v1",
+            {
+                "name": name,
+                "project_id": project_id,
+                "region": region,
+                "kube_version": version,
+                "network_id": network.network_id if network else None,
+                "subnet_id": network.primary_subnet_id if network else None,
+                "cluster_type": CONTROL_PLANES[control_plane],
+                "private_kube_api": private_api,
+                "cni_type": NETWORK_PLUGINS[network_plugin],
+                "maintenance_window_start": maintenance_window_start,
+                "enable_autorepair": auto_repair,
+                "enable_patch_version_auto_upgrade": patch_auto_upgrade,
+                "feature_gates": sorted(gates) or None,
+                "admission_controllers": sorted(admission) or None,
+                "oidc": oidc_block,
+                "enable_audit_logs": audit_logs,
+            },
+            provider=self.provider,
+        )
+        self.cluster_id: str = self.resource.get_string_attribute("id")
+        self.api_address: str = self.resource.get_string_attribute("kube_api_ip")
+        kubeconfig = SelectelDataSource(
+            self,
+            "kubeconfig",
+            "selectel_mks_kubeconfig_v1",
+            {"cluster_id": self.cluster_id, "project_id": project_id, "region": region},
+            provider=self.provider,
+        )
+        self.kubeconfig: str = kubeconfig.get_string_attribute("raw_config")
+        # The certificate fields are the kubeconfig's base64 *-data values; the providers
+        # take PEM.
+        self.access = KubernetesAccess(
+            host=kubeconfig.get_string_attribute("server"),
+            cluster_ca_certificate=Fn.base64decode(kubeconfig.get_string_attribute("cluster_ca_cert")),
+            client_certificate=Fn.base64decode(kubeconfig.get_string_attribute("client_cert")),
+            client_key=Fn.base64decode(kubeconfig.get_string_attribute("client_key")),
+        )
+
+
+class SelectelMksNodeGroup(NodeGroup):
+    """A group of MKS nodes with one role.
+
+    :param cluster: the :class:`SelectelMksCluster`.
+    :param name: the group's name in this library (construct paths, messages).
+    :param role: ``system``, ``frontend``, ``worker`` or a custom lowercase role. Every node is
+        labelled ``node-role.deckhouse.io/<role>=""``; nodes of ``system`` and ``frontend`` are
+        tainted ``dedicated.deckhouse.io=<role>:NoExecute`` as they join (see ``taint``).
+    :param count: nodes now (with autoscaling: at creation; the autoscaler owns it after).
+    :param min_count: autoscaler lower bound. Default: ``count``.
+    :param max_count: autoscaler upper bound. Default: ``count``. Autoscaling is on
+        when the bounds differ.
+    :param flavor: a flavor name, looked up at plan time. Or give ``cpus`` and ``ram_mb``.
+    :param cpus: vCPUs of each node (with ``ram_mb``, instead of ``flavor``).
+    :param ram_mb: RAM of each node in MB (with ``cpus``).
+    :param volume_size: the node's boot volume size in GB. Default: MKS's default.
+    :param volume_type: network volume type of the zone, e.g. ``universal.ru-7a``.
+        Default: ``fast.<zone>`` (SSD), unless ``local_volume``.
+    :param local_volume: boot from the flavor's local disk instead of a network volume.
+        Default ``False``.
+    :param availability_zone: e.g. ``ru-7a``. Default: the cluster's ``availability_zone``.
+    :param labels: extra node labels. Default: none.
+    :param taint: taint the nodes of a dedicated role. Default: ``True`` for ``system`` and
+        ``frontend``, ignored for other roles.
+    :param preemptible: cheaper nodes the cloud may stop. Default ``False``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: SelectelMksCluster,
+        name: str,
+        role: str,
+        count: int,
+        min_count: int | None = None,
+        max_count: int | None = None,
+        flavor: str | None = None,
+        cpus: int | None = None,
+        ram_mb: int | None = None,
+        volume_size: int | None = None,
+        volume_type: str | None = None,
+        local_volume: bool = False,
+        availability_zone: str | None = None,
+        labels: Mapping[str, str] | None = None,
+        taint: bool = True,
+        preemptible: bool = False,
+    ) -> None:
+        path = check.child_path(scope, id)
+        if not isinstance(cluster, SelectelMksCluster):
+            raise ConstructArgumentError(path, "cluster", cluster, "a SelectelMksCluster")
+        check.dns_label(path, "name", name)
+        check_role(path, role)
+        counts = node_counts(path, count, min_count, max_count, limit=MAX_NODES_PER_GROUP)
+        if flavor is not None:
+            check.text(path, "flavor", flavor)
+            if cpus is not None or ram_mb is not None:
+                raise ConstructArgumentError(path, "cpus", cpus, "left out when flavor is given (one or the other)")
+        elif cpus is None or ram_mb is None:
+            raise ConstructArgumentError(path, "flavor", None, "a flavor name, or both cpus and ram_mb")
+        else:
+            check.int_range(path, "cpus", cpus, 1, 128)
+            check.int_range(path, "ram_mb", ram_mb, 512, 1048576)
+        if volume_size is not None:
+            check.int_range(path, "volume_size", volume_size, *VOLUME_GB)
+        zone = availability_zone or cluster.availability_zone
+        if zone is None:
+            raise ConstructArgumentError(
+                path, "availability_zone", None, "a zone such as ru-7a (here or as the cluster's availability_zone)"
+            )
+        check.text(path, "availability_zone", zone)
+        check.boolean(path, "local_volume", local_volume)
+        if local_volume:
+            if volume_type is not None:
+                raise ConstructArgumentError(path, "volume_type", volume_type, "left out with local_volume (MKS)")
+        else:
+            volume_type = check.text(path, "volume_type", volume_type or f"fast.{zone}")
+        node_labels = {f"{ROLE_LABEL_PREFIX}{role}": ""}
+        for key, value in check.labels(path, "labels", labels or {}).items():
+            if key in node_labels:
+                raise ConstructArgumentError(path, f"labels[{key!r}]", value, "a label the role does not set itself")
+            node_labels[key] = value
+        check.boolean(path, "taint", taint)
+        check.boolean(path, "preemptible", preemptible)
+        super().__init__(scope, id, cluster=cluster, name=name, role=role, counts=counts)
+
+        flavor_id = None
+        if flavor is not None:
+            flavor_id = DataOpenstackComputeFlavorV2(self, "flavor", name=flavor).id
+        self.taints = [role_taint(role)] if taint and role in DEDICATED_ROLES else []
+        self.volume_type = volume_type
+        self.resource = SelectelResource(
+            self,
+            "nodegroup",
+            "selectel_mks_nodegroup_v1",
+            {
+                "cluster_id": cluster.cluster_id,
+                "project_id": cluster.project_id,
+                "region": cluster.region,
+                "availability_zone": zone,
+                "nodes_count": self.count,
+                "flavor_id": flavor_id,
+                "cpus": cpus,
+                "ram_mb": ram_mb,
+                "volume_gb": volume_size,
+                "volume_type": volume_type,
+                "local_volume": True if local_volume else None,
+                "keypair_name": cluster.keypair.name if cluster.keypair else None,
+                "labels": node_labels,
+                "taints": self.taints or None,
+                "enable_autoscale": self.autoscaled,
+                "autoscale_min_nodes": self.min_count if self.autoscaled else None,
+                "autoscale_max_nodes": self.max_count if self.autoscaled else None,
+                "install_nvidia_device_plugin": False,
+                "preemptible": preemptible,
+            },
+            provider=cluster.provider,
+            # The autoscaler owns the count of an autoscaled group: an apply must not reset it.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["nodes_count"]) if self.autoscaled else None,
+        )
+
+
+def _kubernetes_version(path: str, value: Any) -> str:
+    return kubernetes_version(path, value)
+
+
+SelectelMksCluster.node_group_type = SelectelMksNodeGroup

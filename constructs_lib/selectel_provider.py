@@ -1,0 +1,94 @@
+"""The ``selectel/selectel`` Terraform provider, on cdktf's generic classes.
+
+No prebuilt cdktf binding exists for this provider, so the few types the library uses are
+written here on cdktf's generic classes (:mod:`constructs_lib._generic`). The constructs in
+:mod:`constructs_lib.selectel_mks` are the typed surface; this module only writes attributes.
+The source of truth for every attribute is the provider's schema at the pinned release, kept
+with its commit in
+``tests/fixtures/upstream/selectel_provider_schema.json``; a test checks every attribute the
+library emits against it (name, type, every required one set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cdktf import ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, TerraformStack
+from constructs import Construct
+
+from ._generic import GenericDataSource, GenericProvider, GenericResource, present
+
+SOURCE = "selectel/selectel"
+#: The release whose schema the fixture records (v8.3.1); patch releases keep the schema.
+VERSION_CONSTRAINT = "~> 8.3"
+
+
+class SelectelProvider(GenericProvider):
+    """The provider block. Credentials are never arguments: the provider reads ``OS_USERNAME``,
+    ``OS_PASSWORD``, ``OS_DOMAIN_NAME`` (and ``OS_AUTH_URL`` / ``OS_REGION_NAME`` when the
+    arguments here are left out) at deploy time.
+
+    :param auth_url: Keystone URL (not secret). Default: ``OS_AUTH_URL``.
+    :param auth_region: Keystone region (not secret). Default: ``OS_REGION_NAME``.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, auth_url: str | None = None, auth_region: str | None = None
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="selectel",
+            terraform_provider_source=SOURCE,
+            terraform_generator_metadata={
+                "provider_name": "selectel",
+                "provider_version_constraint": VERSION_CONSTRAINT,
+            },
+        )
+        self._attributes = present({"auth_url": auth_url, "auth_region": auth_region})
+
+    @staticmethod
+    def of(scope: Construct) -> SelectelProvider:
+        """The stack's Selectel provider; one with credentials from the environment is added
+        (as ``selectel``) when the stack has none."""
+        stack = TerraformStack.of(scope)
+        for child in stack.node.children:
+            if isinstance(child, SelectelProvider):
+                return child
+        return SelectelProvider(stack, "selectel")
+
+
+class SelectelResource(GenericResource):
+    """One ``selectel_*`` resource with its attributes (``None`` values are left out)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        resource_type: str,
+        attributes: Mapping[str, Any],
+        *,
+        provider: TerraformProvider,
+        lifecycle: TerraformResourceLifecycle | None = None,
+        depends_on: list[ITerraformDependable] | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=resource_type,
+            provider=provider,
+            lifecycle=lifecycle,
+            depends_on=depends_on,
+        )
+        self._attributes = present(attributes)
+
+
+class SelectelDataSource(GenericDataSource):
+    """One ``selectel_*`` data source with its arguments."""
+
+    def __init__(
+        self, scope: Construct, id: str, data_type: str, attributes: Mapping[str, Any], *, provider: TerraformProvider
+    ) -> None:
+        super().__init__(scope, id, terraform_resource_type=data_type, provider=provider)
+        self._attributes = present(attributes)
