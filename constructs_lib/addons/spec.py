@@ -25,8 +25,11 @@ class AddonSpec:
         ``nodeSelector`` and ``tolerations`` (``""`` is the top level).
     :param ha_replicas: value path -> replica count used when the environment is HA.
     :param ha_values: further values merged when the environment is HA (disruption budgets).
-    :param images: value path -> image reference with ``{registry}`` in it, set when the
-        environment gives an image registry mirror (closed contours).
+    :param images: value path -> value with ``{registry}`` in it (a registry key, or a whole
+        repository where the chart keeps the host in it), set when the environment gives an
+        image registry mirror (closed contours). Together they must point every image the
+        chart defines at ``<registry>/<its repository path>``: the images are recorded in
+        ``chart_images.json`` and ``tests/test_chart_images.py`` checks the map covers them.
     :param depends_on: addons that must be installed first when they are enabled.
     :param enabled_by_default: installed unless the environment turns it off.
     :param kubernetes: the Kubernetes minor versions this chart version supports, as
