@@ -374,7 +374,12 @@ class OciRegistry:
     """Chart pushes to one registry with oras, one attempt per request (a run is re-runnable)."""
 
     def __init__(self, registry: str, options: Options) -> None:
-        import oras.provider
+        try:
+            import oras.provider
+        except ImportError:
+            raise CommandError(
+                "the oras package is not installed: charts are pushed with it (pip install 'oras==0.2.43')"
+            ) from None
 
         class _OneAttempt(oras.provider.Registry):  # type: ignore[misc]
             # oras retries a failed request five times over two minutes; a mirror run reports
