@@ -19,8 +19,9 @@ from checkov.common.graph.checks_infra.solvers.base_solver import BaseSolver
 from checkov.common.models.enums import CheckResult
 from checkov.runner_filter import RunnerFilter
 
-# Blocks whose first name is one of these are not resource or data-source attributes.
-_NOT_RESOURCES = frozenset({"var", "local", "module", "path", "terraform", "each", "count", "self"})
+# References that start with one of these are not resource or data-source attributes
+# ("data" alone: "data.x" names no attribute).
+_NOT_RESOURCES = frozenset({"var", "local", "module", "path", "terraform", "each", "count", "self", "data"})
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _TRAVERSAL = rf"(?:\.{_NAME}|\[[0-9]+\]|\[\"[^\"\\]*\"\])*"
 _RESOURCE_REFERENCE = re.compile(rf"(?:data\.)?({_NAME})\.{_NAME}{_TRAVERSAL}")
@@ -80,7 +81,7 @@ def is_attribute_reference(expression: str) -> bool:
     (``openstack_networking_subnet_v2.nodes.id``, ``data.terraform_remote_state.infra.outputs.x``),
     with no function call or operator."""
     match = _RESOURCE_REFERENCE.fullmatch(expression)
-    return bool(match) and match.group(1) not in _NOT_RESOURCES and "." in expression
+    return match is not None and match.group(1) not in _NOT_RESOURCES
 
 
 def variable_of(expression: str) -> str | None:

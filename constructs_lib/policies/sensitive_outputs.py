@@ -26,6 +26,8 @@ except ImportError:  # loaded by checkov as a top-level module
 
 _SECRET_ATTRIBUTES = {
     "openstack_containerinfra_cluster_v1": {"kubeconfig"},
+    # A data source: every part of the kubeconfig, the API address included, is sensitive there.
+    "selectel_mks_kubeconfig_v1": {"raw_config", "server", "cluster_ca_cert", "client_cert", "client_key"},
     "openstack_compute_instance_v2": {"admin_pass"},
     "openstack_compute_keypair_v2": {"private_key"},
     "openstack_identity_application_credential_v3": {"secret"},
