@@ -167,6 +167,9 @@ class Layout:
     """
 
     def __init__(self, path: Path) -> None:
+        # skopeo's oci:PATH:REF splits at the first colon after the path.
+        if ":" in str(path):
+            raise CommandError(f"{path}: the layout's path must not contain ':' (skopeo cannot name it)")
         self.path = path
 
     def create(self) -> None:

@@ -443,3 +443,14 @@ def test_a_terminal_gets_a_progress_bar_instead_of_lines() -> None:
     text = stream.getvalue()
     assert "\r\x1b[K[" in text and "] 2/3 c" in text and "failed c\n" in text
     assert "[1/3]" not in text
+
+
+def test_a_layout_path_with_a_colon_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = tmp_path / "a:b"
+    code, _, err = _mirror(capsys, "pull", "--list", str(tmp_path / "none.json"), "--to", str(target))
+    assert code == 1
+    assert err == f"error: {tmp_path / 'none.json'}: cannot be read (No such file or directory)\n"
+    (tmp_path / "empty.json").write_text("{}")
+    code, _, err = _mirror(capsys, "pull", "--list", str(tmp_path / "empty.json"), "--to", str(target))
+    assert code == 1 and err == f"error: {target}: the layout's path must not contain ':' (skopeo cannot name it)\n"
+    assert not target.exists()
