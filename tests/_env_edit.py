@@ -28,3 +28,11 @@ def line_number(text: str, line: str) -> int:
         if current.startswith(line):
             return number
     raise AssertionError(f"test setup: {line!r} not found")
+
+
+def set_or_add(name: str, block: str, key: str, value: str) -> tuple[str, str]:
+    """Like :func:`set_key`, adding the key at the top of ``block`` (its opening line) when the file lacks it."""
+    text = (ENVIRONMENTS_DIR / f"{name}.hcl").read_text()
+    if re.search(rf"(?m)^[ \t]*{re.escape(key)}[ \t]*=", text):
+        return set_key(name, key, value)
+    return block, f"{block}\n  {key} = {value}"
