@@ -311,7 +311,15 @@ def describe(
 def _source_json(source: Source) -> dict[str, Any]:
     if source.git_dir is None:
         return {"path": source.root}
-    repo = Path(source.git_dir).resolve().parent.name.replace("+", "/", 1)
+    # Mirrors are kept as <owner>+<name>/repo; any other git directory names its origin.
+    parent = Path(source.git_dir).resolve().parent.name
+    if "+" in parent:
+        repo = parent.replace("+", "/", 1)
+    else:
+        proc = subprocess.run(
+            ["git", "-C", source.git_dir, "config", "--get", "remote.origin.url"], capture_output=True, text=True
+        )
+        repo = proc.stdout.strip() or str(Path(source.git_dir).resolve())
     return {"repository": repo, "tag": source.tag, "commit": source.commit(), "path": source.root}
 
 
@@ -371,6 +379,9 @@ CATALOG_SOURCES: Mapping[str, tuple[str, str, str, Mapping[str, tuple[str, str, 
 
 #: Chart-specific facts the values alone do not give, checked in the chart templates.
 CATALOG_NOTES: Mapping[str, list[str]] = {
+    "openstack-cloud-controller-manager": [
+        "depends on Bitnami's common 2.14.1, a library chart (templates only, no images)",
+    ],
     "traefik": [
         "image.registry and image.repository are null in values.yaml: the chart's helpers default them to"
         " docker.io and traefik (ghcr.io and traefik/traefik-hub when hub.enabled)",
