@@ -3,9 +3,10 @@
 Runs on every resource, so it also shows that checkov read each resource of a stack. A
 resource fails when, outside ``user_data`` (CKV_OSPLAT_4 reads that):
 - any string holds a private key block or a GitLab token;
-- an argument named like a secret (``password``, ``admin_pass``, ``secret``, ``token``,
-  ``private_key``, ``api_key``, ``access_key``, ``secret_key``, or ending in one of them after
-  ``_``) has a literal value rather than a Terraform reference;
+- an argument or map key named like a secret (``password``, ``admin_pass``, ``secret``,
+  ``token``, ``private_key``, ``api_key``, ``access_key``, ``client_secret``, or ending in one
+  of them: ``adminPassword``, ``bootstrap_token``) has a literal value rather than a
+  Terraform reference;
 - a Helm ``set`` item names a secret (``grafana.adminPassword``) and gives it a literal value:
   such values belong in ``set_sensitive``, from a sensitive variable.
 """
@@ -25,12 +26,12 @@ except ImportError:  # loaded by checkov as a top-level module
 
 _PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 _GITLAB_TOKEN = re.compile(r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}")
-_SECRET_ARGUMENT = re.compile(
-    r"(?:^|_)(?:password|passwd|pass|secret|token|private_key|api_key|access_key|secret_key)$"
-)
-# Not a bare "secret": charts name Kubernetes Secrets that way (existingSecret: <name>).
-_SECRET_SETTING = re.compile(
-    r"(?:password|passwd|token|api_?key|private_?key|client_?secret|secret_?key)$", re.IGNORECASE
+# Argument names (admin_pass, application credential secret) and map keys or Helm settings
+# (adminPassword, client-secret). A bare "secret" counts only as a whole word: charts and
+# manifests name Kubernetes Secrets that way (existingSecret: <name>).
+_SECRET_NAME = re.compile(
+    r"(?:^|[_-])(?:pass|secret)$|(?:password|passwd|token|private_?key|api_?key|access_?key|secret_?key|client_?secret)$",
+    re.IGNORECASE,
 )
 _CHECKED_ELSEWHERE = {"user_data"}
 
@@ -63,12 +64,12 @@ class LiteralSecrets(BaseResourceCheck):
                 found.append(f"{path}: a private key block")
             if _GITLAB_TOKEN.search(text):
                 found.append(f"{path}: a GitLab token")
-            if _SECRET_ARGUMENT.search(path.rsplit(".", 1)[-1].lower()) and _is_literal(text):
+            if _SECRET_NAME.search(path.rsplit(".", 1)[-1]) and _is_literal(text):
                 found.append(f"{path}: a literal value")
         for item in conf.get("set") or []:
             if isinstance(item, dict):
                 setting, value = first(item.get("name")), first(item.get("value"))
-                if isinstance(setting, str) and _SECRET_SETTING.search(setting) and _is_literal(value):
+                if isinstance(setting, str) and _SECRET_NAME.search(setting.rsplit(".", 1)[-1]) and _is_literal(value):
                     found.append(f"set {setting}: a literal value (use set_sensitive)")
         self.evaluated_keys = sorted({entry.split(":", 1)[0] for entry in found})
         self.details.extend(sorted(set(found)))
