@@ -1,16 +1,25 @@
-"""Synth cost against the cdktf runtime's own cost.
+"""Synth cost against the cdktf runtime's own cost, and the preview against terraform show.
 
 Each measurement is a fresh interpreter (import cost is most of the cost), repeated, median:
 
-- runtime:  import cdktf and exactly the provider binding modules the library loads, and
-            synthesize an app with one empty stack;
-- shipped:  ``python -m stacks`` on the shipped environments;
-- 50 groups: the same on a generated environment with 50 node groups;
+- floor:    a plain process that imports cdktf and the OpenStack bindings (as any app on them
+            does, every submodule) and synthesizes an app with one empty stack: what no synth
+            on this runtime can go below;
+- shipped:  ``python -m stacks`` on the shipped environments, run in turn with the floor
+            (floor, shipped, floor, shipped, ...) so a machine that slows down slows both;
+            the ratio is shipped's median over the floor's;
+- 1,000 groups: ``python -m stacks`` on environments/simple.hcl with 1,000 more node groups
+            (copies of its first node group, role ``worker``, count 1, read from the file at
+            run time so the figures follow the file's schema);
+- peak memory: the largest resident set of each measured process (jsii's node process included);
 - preview:  ``platformctl preview`` on a real terraform plan with 10,000 resource changes
             (4,000 updates, 2,000 replacements, 3,000 creates, 1,000 destroys of
             ``terraform_data``: version 1's state written as apply leaves it, version 2 planned
             by terraform), against ``terraform show`` (text) of the same binary plan file.
             Needs terraform on PATH; building the plan is not timed.
+
+jsii runs on the Node.js of ``JSII_NODE`` when set (``scripts/setup`` provides Node 24 as
+``.venv/bin/node``), else on ``node`` from PATH.
 
 Usage: ``.venv/bin/python scripts/benchmark.py [--runs N] [--only synth|preview]``. Figures
 depend on the machine; they are reported, never asserted.
@@ -33,32 +42,31 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_LIST_MODULES = """
-import json, sys
-import stacks.app  # everything the app imports
-bindings = [m for m in sys.modules if m.startswith(("cdktf", "constructs")) and not m.startswith("constructs_lib")]
-print(json.dumps(sorted(bindings)))
-"""
-
-_RUNTIME = """
-import os, sys, json, importlib, tempfile
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
-for name in json.loads(sys.argv[1]):
-    importlib.import_module(name)
+_FLOOR = """
+import sys
+import cdktf_cdktf_provider_openstack
 from cdktf import App, TerraformStack
-app = App(outdir=tempfile.mkdtemp())
+app = App(outdir=sys.argv[1])
 TerraformStack(app, "empty")
 app.synth()
 """
 
 
+def _run_once(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, float]:
+    """(wall seconds, peak resident MiB) of one run; the peak is the largest process's, the
+    child's own or that of a process it waited for (jsii's node)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"benchmark command failed (exit {process.returncode}): {' '.join(cmd)}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
 def _timed(cmd: list[str], runs: int, cwd: Path = ROOT, env: dict[str, str] | None = None) -> float:
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+    return statistics.median(_run_once(cmd, cwd, env)[0] for _ in range(runs))
 
 
 #: Resources per block of the preview benchmark: (count in version 1, count in version 2).
@@ -186,15 +194,35 @@ def _preview_benchmark(runs: int) -> dict[str, Any]:
     }
 
 
-def _generated_environment(directory: Path, groups: int) -> None:
-    text = (ROOT / "environments" / "ha.hcl").read_text()
-    roles = ("system", "frontend", "worker", "gpu")
+def _hcl_value(value: Any) -> str:
+    # HCL2 accepts JSON's strings, numbers, lists and objects; booleans are spelled alike.
+    return json.dumps(value)
+
+
+def _generated_environment(directory: Path, groups: int) -> str:
+    """environments/simple.hcl plus ``groups`` node groups like its first one; returns the name."""
+    import hcl2
+
+    text = (ROOT / "environments" / "simple.hcl").read_text()
+    parsed = hcl2.loads(text)
+    templates = [body for block in parsed.get("node_group", []) for body in block.values()]
+    if templates:
+        template = {k: v for k, v in templates[0].items() if not k.startswith("__")}
+    else:
+        cluster = parsed.get("cluster", [{}])[0]
+        flavor = cluster.get("worker_flavor") or cluster.get("flavor")
+        if flavor is None:
+            raise SystemExit("environments/simple.hcl has no node_group and no cluster flavor to copy")
+        template = {"flavor": flavor}
+    template.update(role="worker", count=1)
+    for limit in ("min_count", "max_count"):
+        template.pop(limit, None)
     for i in range(groups):
-        text += (
-            f'\nnode_group "pool-{i:02d}" {{\n  role = "{roles[i % len(roles)]}"\n  flavor = "SL1.4-16384"\n'
-            f"  count = 2\n  min_count = 1\n  max_count = 5\n}}\n"
-        )
-    (directory / "bench50.hcl").write_text(text)
+        body = "".join(f"  {key} = {_hcl_value(value)}\n" for key, value in template.items())
+        text += f'\nnode_group "g{i}" {{\n{body}}}\n'
+    name = f"groups{groups}"
+    (directory / f"{name}.hcl").write_text(text)
+    return name
 
 
 def main() -> None:
@@ -218,24 +246,46 @@ def main() -> None:
 
 def _synth_benchmark(runs: int) -> dict[str, Any]:
     py = sys.executable
-    modules = subprocess.run([py, "-c", _LIST_MODULES], cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    venv_node = Path(py).with_name("node")
+    if "JSII_NODE" not in os.environ and venv_node.exists():
+        os.environ["JSII_NODE"] = str(venv_node)  # the supported Node of scripts/setup
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        runtime = _timed([py, "-c", _RUNTIME, modules], runs)
-        shipped = _timed([py, "-m", "stacks", "--out", str(tmp_path / "shipped")], runs)
+        floor_cmd = [py, "-c", _FLOOR, str(tmp_path / "floor")]
+        shipped_cmd = [py, "-m", "stacks", "--out", str(tmp_path / "shipped")]
+        for cmd in (floor_cmd, shipped_cmd):  # warm-up: disk caches, jsii's package cache
+            _run_once(cmd)
+        floor: list[float] = []
+        shipped: list[float] = []
+        shipped_mib: list[float] = []
+        for _ in range(runs):
+            floor.append(_run_once(floor_cmd)[0])
+            seconds, mib = _run_once(shipped_cmd)
+            shipped.append(seconds)
+            shipped_mib.append(mib)
         envs = tmp_path / "envs"
         envs.mkdir()
-        _generated_environment(envs, 50)
-        large = _timed([py, "-m", "stacks", "--environments-dir", str(envs), "--out", str(tmp_path / "large")], runs)
+        name = _generated_environment(envs, 1000)
+        large_cmd = [py, "-m", "stacks", name, "--environments-dir", str(envs), "--out", str(tmp_path / "large")]
+        large = [_run_once(large_cmd) for _ in range(runs)]
+    floor_s, shipped_s = statistics.median(floor), statistics.median(shipped)
+    large_s = statistics.median(r[0] for r in large)
+    large_mib = max(r[1] for r in large)
     result = {
-        "cdktf_runtime_s": round(runtime, 2),
-        "shipped_environments_s": round(shipped, 2),
-        "ratio": round(shipped / runtime, 2),
-        "environment_with_50_node_groups_s": round(large, 2),
+        "floor_s": round(floor_s, 2),
+        "shipped_environments_s": round(shipped_s, 2),
+        "ratio": round(shipped_s / floor_s, 2),
+        "ratio_of_pairs": round(statistics.median(s / f for s, f in zip(shipped, floor, strict=True)), 2),
+        "shipped_peak_mib": round(max(shipped_mib)),
+        "environment_with_1000_node_groups_s": round(large_s, 2),
+        "environment_with_1000_node_groups_peak_mib": round(large_mib),
     }
-    print(f"cdktf runtime (imports + empty app synth): {runtime:6.2f} s")
-    print(f"shipped environments (4 stacks):            {shipped:6.2f} s   ratio {shipped / runtime:.2f}")
-    print(f"generated environment with 50 node groups:  {large:6.2f} s")
+    print(f"floor (cdktf + OpenStack bindings, empty stack): {floor_s:6.2f} s")
+    print(
+        f"shipped environments:                            {shipped_s:6.2f} s   ratio {shipped_s / floor_s:.2f}"
+        f" (median of pairs {result['ratio_of_pairs']:.2f}), peak {result['shipped_peak_mib']} MiB"
+    )
+    print(f"simple + 1,000 node groups:                      {large_s:6.2f} s   peak {round(large_mib)} MiB")
     return result
 
 
