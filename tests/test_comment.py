@@ -18,10 +18,13 @@ import pytest
 
 from platformctl import cli
 from platformctl.comment import compose, marker
+from platformctl.errors import CommandError
 
 TOKEN = "glpat-s3cr3t-t0k3n-value"
 GITLAB_NOTES = "/api/v4/projects/42/merge_requests/7/notes"
 GITHUB_COMMENTS = "/repos/team/platform/issues/5/comments"
+#: The token's user, as GET /user answers on both hosts.
+ME = {"id": 77, "username": "platformctl-bot", "login": "platformctl-bot", "type": "User"}
 
 
 @dataclass
@@ -46,12 +49,17 @@ class FakeApi:
     next_id: int = 1000
 
     def add(self, body: str, author: str = "someone") -> int:
+        """A note by ``author``; ``platformctl`` is the token's own user."""
         self.next_id += 1
-        self.notes[self.next_id] = {"id": self.next_id, "body": body, "author": {"username": author}}
+        user = dict(ME) if author == "platformctl" else {"id": 1000 + len(author), "username": author, "login": author}
+        self.notes[self.next_id] = {"id": self.next_id, "body": body, "author": user, "user": user}
         return self.next_id
 
     def writes(self) -> list[Recorded]:
         return [r for r in self.requests if r.method != "GET"]
+
+    def listings(self) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "GET" and r.path in (GITLAB_NOTES, GITHUB_COMMENTS)]
 
 
 def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
@@ -87,7 +95,9 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
             if api.fail:
                 self._reply(*api.fail)
                 return
-            if parts.path in (GITLAB_NOTES, GITHUB_COMMENTS) and self.command == "GET":
+            if parts.path in ("/api/v4/user", "/user") and self.command == "GET":
+                self._reply(200, ME)
+            elif parts.path in (GITLAB_NOTES, GITHUB_COMMENTS) and self.command == "GET":
                 page = int(urllib.parse.parse_qs(parts.query).get("page", ["1"])[0])
                 items = sorted(api.notes.values(), key=lambda n: n["id"])
                 chunk = items[(page - 1) * api.page_size : page * api.page_size]
@@ -193,7 +203,7 @@ def test_gitlab_creates_once_then_updates_the_same_note(api: FakeApi, capsys, tm
     for request in api.requests:
         assert request.headers["private-token"] == TOKEN
         assert "authorization" not in request.headers
-    listing = api.requests[0]
+    listing = api.listings()[0]
     assert listing.query["per_page"] == ["100"] and listing.query["page"] == ["1"]
 
 
@@ -214,7 +224,7 @@ def test_gitlab_finds_its_note_on_a_later_page(api: FakeApi, capsys, tmp_path: P
     code, out, err = comment(capsys, tmp_path, "new report\n", "--gitlab")
     assert code == 0, err
     assert out == f"comment: updated note {mine} on merge request !7\n"
-    assert [r.query["page"] for r in api.requests if r.method == "GET"] == [["1"], ["2"]]
+    assert [r.query["page"] for r in api.listings()] == [["1"], ["2"]]
     assert api.notes[mine]["body"].endswith("new report\n")
     assert len(api.notes) == 4
 
@@ -289,7 +299,7 @@ def test_connection_failure_and_timeout(api: FakeApi, capsys, tmp_path: Path, mo
     api.delay = 1.0
     code, _, err = comment(capsys, tmp_path, "report\n", "--gitlab", "--timeout", "0.2")
     assert code == 1
-    assert err == f"error: GitLab API: GET {GITLAB_NOTES}: no answer within 0.2s\n"
+    assert err == f"error: GitLab API: GET {GITLAB_NOTES}: no answer within 0.2s (--timeout, for the whole command)\n"
 
     monkeypatch.setenv("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")  # discard port: nothing listens
     code, _, err = comment(capsys, tmp_path, "report\n", "--gitlab")
@@ -317,7 +327,7 @@ def test_github_creates_then_updates_with_its_headers(api: FakeApi, capsys, tmp_
         ("PATCH", f"/repos/team/platform/issues/comments/{mine['id']}"),
     ]
     # The second run followed the Link header to page 2, where its comment was.
-    second_run = [r for r in api.requests if r.method == "GET"][1:]
+    second_run = api.listings()[1:]
     assert [r.query.get("page") for r in second_run] == [None, ["2"]]
     for request in api.requests:
         assert request.headers["authorization"] == f"Bearer {TOKEN}"
@@ -369,8 +379,24 @@ def test_github_body_over_the_limit_is_cut_with_a_notice(api: FakeApi, capsys, t
 
 def test_compose_keeps_a_report_under_the_limit_whole() -> None:
     assert compose("hello\n", "preview", 100, "GitLab") == "<!-- platformctl:preview -->\nhello\n"
-    cut = compose("```\n" + "x\n" * 100, "p", 120, "GitLab")
-    assert len(cut) <= 120 or "was cut" in cut  # the notice itself is longer than a tiny limit
+
+
+@pytest.mark.parametrize("limit", [120, 200, 333, 420])
+def test_compose_never_exceeds_a_small_limit_and_keeps_the_marker(limit: int) -> None:
+    report = "```\n" + "x\n" * 100 + "```\n<details>\n\n" + "y\n" * 100 + "</details>\n"
+    cut = compose(report, "p", limit, "GitLab")
+    assert len(cut) <= limit
+    assert cut.startswith("<!-- platformctl:p -->\n")
+    assert "**This report was cut**" in cut
+    body = cut.split("\n\n**This report was cut**")[0].split("\n\n---\n**This report was cut**")[0]
+    # Every fence and <details> opened in what was kept is closed before the notice.
+    assert sum(1 for line in body.splitlines() if line.startswith("```")) % 2 == 0
+    assert body.count("<details>") == body.count("</details>")
+
+
+def test_compose_refuses_a_limit_too_small_for_marker_and_notice() -> None:
+    with pytest.raises(CommandError, match="limit of 40 characters cannot hold the marker and a notice"):
+        compose("x\n" * 100, "p", 40, "GitLab")
 
 
 @pytest.mark.usefixtures("gitlab_env")
