@@ -245,6 +245,7 @@ class MagnumCluster(ManagedCluster):
         # the trigger that replaces it instead of patching it. References (network, image)
         # are left out: their token text depends on construction order, not on the template.
         literal = {key: value for key, value in settings.items() if not Token.is_unresolved(value)}
+        literal.update(image_name=image, kubernetes_version=version)
         digest = hashlib.sha256(json.dumps(literal, sort_keys=True).encode()).hexdigest()[:8]
         self.template_revision = TerraformResource(self, "template-revision", terraform_resource_type="terraform_data")
         self.template_revision.add_override("triggers_replace", digest)

@@ -342,8 +342,10 @@ class SelectelMksNodeGroup(NodeGroup):
             volume_type = check.text(path, "volume_type", volume_type or f"fast.{zone}")
         node_labels = {f"{ROLE_LABEL_PREFIX}{role}": ""}
         for key, value in check.labels(path, "labels", labels or {}).items():
-            if key in node_labels:
-                raise ConstructArgumentError(path, f"labels[{key!r}]", value, "a label the role does not set itself")
+            if key.startswith(ROLE_LABEL_PREFIX):
+                raise ConstructArgumentError(
+                    path, f"labels[{key!r}]", value, f"a label outside {ROLE_LABEL_PREFIX} (the role sets it)"
+                )
             node_labels[key] = value
         check.boolean(path, "taint", taint)
         check.boolean(path, "preemptible", preemptible)

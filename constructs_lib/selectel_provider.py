@@ -20,8 +20,9 @@ from constructs import Construct
 from ._generic import GenericDataSource, GenericProvider, GenericResource, present
 
 SOURCE = "selectel/selectel"
-#: The release whose schema the fixture records (v8.3.1); patch releases keep the schema.
-VERSION_CONSTRAINT = "~> 8.3"
+#: The release whose schema the fixture records; 8.3.1 is the first 8.x release that no longer
+#: resets a cluster's other Kubernetes options when one changes.
+VERSION_CONSTRAINT = ">= 8.3.1, < 9.0.0"
 
 
 class SelectelProvider(GenericProvider):

@@ -3,18 +3,25 @@
 Previews and diffs use this to make dangerous changes loud. It is knowledge of the providers,
 kept in one table so it can be reviewed against their docs:
 
-- terraform-provider-openstack 3.0: a Magnum cluster updates only ``node_count`` and
-  ``cluster_template_id`` in place (changing labels replaces the whole cluster, provider issue
-  #1625); a node group updates only its three counts. Security group rules cannot be updated
-  at all.
+- the cluster and node group types of every cluster driver come from the driver table
+  (:data:`constructs_lib.cluster_drivers.DRIVERS`, checked against the providers' schemas).
+  Where drivers differ on a type (a Magnum cluster moves to a new template in place on the
+  Cluster API drivers but is replaced on Heat), only what every driver updates in place is
+  claimed as in place: a preview errs on the loud side.
+- terraform-provider-openstack 3.0: security group rules cannot be updated at all.
 - For types not listed, nothing is claimed: a plan's ``replace_paths`` is the authority.
 """
 
 from __future__ import annotations
 
+from constructs_lib.cluster_drivers import DRIVERS
+
 #: Resource type -> what it is, as a reviewer should read it.
 DESCRIPTIONS: dict[str, str] = {
     "openstack_containerinfra_cluster_v1": "a whole Kubernetes cluster (Magnum)",
+    "selectel_mks_cluster_v1": "a whole Kubernetes cluster (Selectel MKS)",
+    "selectel_mks_nodegroup_v1": "a node group of the cluster (Selectel MKS)",
+    "kubernetes_storage_class_v1": "a StorageClass",
     "openstack_containerinfra_nodegroup_v1": "a node group of the cluster",
     "openstack_containerinfra_clustertemplate_v1": "a cluster template",
     "openstack_networking_floatingip_v2": "a floating IP (the public address changes)",
@@ -36,13 +43,17 @@ DESCRIPTIONS: dict[str, str] = {
     "terraform_data": "a terraform_data value",
 }
 
+def _in_place_by_type() -> dict[str, frozenset[str]]:
+    table: dict[str, frozenset[str]] = {"openstack_networking_secgroup_rule_v2": frozenset({"timeouts"})}
+    for driver in DRIVERS.values():
+        for resource_type, arguments in driver.in_place.items():
+            table[resource_type] = table[resource_type] & arguments if resource_type in table else arguments
+    return table
+
+
 #: Resource type -> the arguments that update in place. Every other argument of these types
 #: forces a new resource.
-IN_PLACE_ARGUMENTS: dict[str, frozenset[str]] = {
-    "openstack_containerinfra_cluster_v1": frozenset({"node_count", "cluster_template_id", "timeouts"}),
-    "openstack_containerinfra_nodegroup_v1": frozenset({"node_count", "min_node_count", "max_node_count", "timeouts"}),
-    "openstack_networking_secgroup_rule_v2": frozenset({"timeouts"}),
-}
+IN_PLACE_ARGUMENTS: dict[str, frozenset[str]] = _in_place_by_type()
 
 
 def describe(resource_type: str) -> str | None:

@@ -7,16 +7,42 @@ import yaml
 
 from constructs_lib import (
     AddonSettings,
+    ClusterDriver,
+    ClusterProfile,
     ConstructArgumentError,
     ExtraChart,
     HelmAddon,
+    NodePlacement,
     OpenStackCloud,
     PlatformAddons,
 )
 from constructs_lib.addons import CATALOG, catalog_values, deep_merge
+from constructs_lib.cluster_drivers import RoleLabel
 from tests.conftest import resources, synth_stack
 
 ROLES = ("system", "frontend", "worker")
+#: A cluster whose cloud runs none of the catalog's addons, nodes labelled by role.
+BARE = ClusterDriver(
+    name="bare",
+    title="a cluster that runs nothing of its own",
+    provided_addons=frozenset(),
+    role_label=RoleLabel("magnum.openstack.org/role", "role"),
+    taints_at_creation=False,
+    version_from="",
+    api_cidrs_label=None,
+)
+
+
+def profile(roles=ROLES, version="1.36.1", driver=BARE) -> ClusterProfile:
+    return ClusterProfile(
+        driver=driver,
+        name="env",
+        kubernetes_version=version,
+        placements={role: NodePlacement(role, "magnum.openstack.org/role", (role,)) for role in roles},
+    )
+
+
+CLUSTER = profile()
 CLOUD = OpenStackCloud("https://keystone.example/v3", "ru-1", "${var.id}", "${var.secret}")
 
 
@@ -44,7 +70,7 @@ def test_catalog_versions_are_pinned_and_charts_complete() -> None:
 
 
 def test_default_set_is_installed_in_dependency_order() -> None:
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, cloud=CLOUD))
     releases = _releases(doc)
     assert set(releases) == {
         "openstack-cloud-controller-manager",
@@ -61,13 +87,13 @@ def test_default_set_is_installed_in_dependency_order() -> None:
 
 
 def test_role_placement_puts_selector_and_toleration_on_every_component() -> None:
-    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None, node_roles=ROLES)
+    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None, cluster=CLUSTER)
     for component in (values, values["webhook"], values["cainjector"], values["startupapicheck"]):
         assert component["nodeSelector"] == {"magnum.openstack.org/role": "system"}
         assert component["tolerations"] == [
             {"key": "dedicated.deckhouse.io", "operator": "Equal", "value": "system", "effect": "NoExecute"}
         ]
-    traefik = catalog_values(CATALOG["traefik"], ha=False, image_registry=None, node_roles=ROLES)
+    traefik = catalog_values(CATALOG["traefik"], ha=False, image_registry=None, cluster=CLUSTER)
     assert traefik["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
     assert traefik["tolerations"][0]["value"] == "frontend"
     # Private by default: no floating IP for the frontend load balancer unless asked.
@@ -75,21 +101,21 @@ def test_role_placement_puts_selector_and_toleration_on_every_component() -> Non
 
 
 def test_ha_and_registry_mirror() -> None:
-    values = catalog_values(CATALOG["cert-manager"], ha=True, image_registry="harbor.internal/proxy/", node_roles=ROLES)
+    values = catalog_values(CATALOG["cert-manager"], ha=True, image_registry="harbor.internal/proxy/", cluster=CLUSTER)
     assert values["replicaCount"] == values["webhook"]["replicaCount"] == 2
     assert values["imageRegistry"] == "harbor.internal/proxy"
-    csi = catalog_values(CATALOG["openstack-cinder-csi"], ha=True, image_registry="mirror:5000", node_roles=ROLES)
+    csi = catalog_values(CATALOG["openstack-cinder-csi"], ha=True, image_registry="mirror:5000", cluster=CLUSTER)
     assert csi["csi"]["plugin"]["controllerPlugin"]["replicas"] == 2
     assert csi["csi"]["plugin"]["image"]["repository"] == "mirror:5000/provider-os/cinder-csi-plugin"
     assert (
-        catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None, node_roles=ROLES).get("replicas")
+        catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None, cluster=CLUSTER).get("replicas")
         is None
     )
 
 
 def test_environment_values_deep_merge_over_catalog_defaults() -> None:
     settings = {"traefik": AddonSettings(values={"service": {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}}})}
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, addons=settings, cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, addons=settings, cloud=CLOUD))
     values = _values(_releases(doc)["traefik"])
     assert values["service"]["spec"] == {"type": "LoadBalancer", "loadBalancerSourceRanges": ["192.0.2.0/24"]}
     assert values["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
@@ -107,7 +133,7 @@ def test_switching_off_cloud_addons_skips_their_dependencies() -> None:
         name: AddonSettings(enabled=False) for name in ("openstack-cloud-controller-manager", "openstack-cinder-csi")
     }
     settings["kube-prometheus-stack"] = AddonSettings(enabled=True)
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, addons=settings))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, addons=settings))
     releases = _releases(doc)
     assert "openstack-cloud-controller-manager" not in releases and "openstack-cinder-csi" not in releases
     assert "depends_on" not in releases["traefik"]
@@ -115,7 +141,7 @@ def test_switching_off_cloud_addons_skips_their_dependencies() -> None:
 
 
 def test_cloud_credentials_go_only_through_set_sensitive() -> None:
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, cloud=CLOUD))
     occm = _releases(doc)["openstack-cloud-controller-manager"]
     names = {item["name"]: item["value"] for item in occm["set_sensitive"]}
     assert names == {
@@ -129,7 +155,7 @@ def test_extra_chart_after_its_dependency() -> None:
     extra = [
         ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", {"a": 1}, depends_on=("traefik",))
     ]
-    doc = synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, extra_charts=extra, cloud=CLOUD))
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, extra_charts=extra, cloud=CLOUD))
     podinfo = _releases(doc)["podinfo"]
     assert podinfo["depends_on"] == ["helm_release.addons_traefik_release_969CF1EF"]
     assert _values(podinfo) == {"a": 1}
@@ -159,13 +185,13 @@ def test_extra_chart_after_its_dependency() -> None:
 )
 def test_bad_addon_declarations(kwargs, argument) -> None:
     with pytest.raises(ConstructArgumentError) as err:
-        synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES, cloud=CLOUD, **kwargs))
+        synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, cloud=CLOUD, **kwargs))
     assert err.value.argument == argument
 
 
 def test_cloud_controller_needs_credentials() -> None:
     with pytest.raises(ConstructArgumentError) as err:
-        synth_stack(lambda s: PlatformAddons(s, "addons", node_roles=ROLES))
+        synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER))
     assert err.value.argument == "cloud"
 
 
@@ -196,21 +222,23 @@ def test_helm_addon_passes_release_settings_through() -> None:
 
 
 def test_no_placement_on_a_role_the_cluster_does_not_have() -> None:
-    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None, node_roles=("worker",))
+    values = catalog_values(CATALOG["cert-manager"], ha=False, image_registry=None, cluster=profile(("worker",)))
     assert "nodeSelector" not in values and "tolerations" not in values
 
 
 def test_simple_environment_addons_run_anywhere(shipped_stacks) -> None:
+    # simple has only worker nodes: no addon may select a dedicated role's nodes.
     for release in resources(shipped_stacks["simple-platform"], "helm_release").values():
-        assert "magnum.openstack.org/role" not in "".join(release.get("values", [])), release["name"]
+        values = _values(release)
+        assert "nodeSelector" not in values and "affinity" not in values, release["name"]
     assert resources(shipped_stacks["simple-platform"], "kubernetes_node_taint") == {}
 
 
 def test_ha_adds_disruption_budgets() -> None:
-    values = catalog_values(CATALOG["traefik"], ha=True, image_registry=None, node_roles=ROLES)
+    values = catalog_values(CATALOG["traefik"], ha=True, image_registry=None, cluster=CLUSTER)
     assert values["podDisruptionBudget"] == {"enabled": True, "minAvailable": 1}
     assert "podDisruptionBudget" not in catalog_values(
-        CATALOG["traefik"], ha=False, image_registry=None, node_roles=ROLES
+        CATALOG["traefik"], ha=False, image_registry=None, cluster=CLUSTER
     )
 
 
@@ -220,10 +248,57 @@ def test_every_pod_running_addon_waits_for_the_cloud_controller() -> None:
             assert "openstack-cloud-controller-manager" in spec.depends_on, spec.name
 
 
-def test_load_balancers_use_the_infra_network(shipped_stacks) -> None:
-    for env in ("simple", "ha"):
-        releases = _releases(shipped_stacks[f"{env}-platform"])
-        load_balancer = _values(releases["openstack-cloud-controller-manager"])["cloudConfig"]["loadBalancer"]
-        prefix = f"${{data.terraform_remote_state.cross-stack-reference-input-{env}-infra.outputs."
-        assert load_balancer["subnet-id"].startswith(prefix) and "subnet" in load_balancer["subnet-id"]
-        assert load_balancer["floating-network-id"].startswith(prefix)
+def test_cloud_controller_gets_the_network_and_a_cluster_name() -> None:
+    cloud = OpenStackCloud(
+        "https://keystone.example/v3",
+        "ru-1",
+        "${var.id}",
+        "${var.secret}",
+        subnet_id="sub-1",
+        floating_network_id="ext",
+    )
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, cloud=cloud))
+    values = _values(_releases(doc)["openstack-cloud-controller-manager"])
+    assert values["cloudConfig"]["loadBalancer"]["subnet-id"] == "sub-1"
+    assert values["cloudConfig"]["loadBalancer"]["floating-network-id"] == "ext"
+    # Load balancers are named after the cluster: the chart's default name would clash.
+    assert values["cluster"]["name"] == "env"
+
+
+def test_extra_chart_placed_on_a_role() -> None:
+    extra = [ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", role="frontend")]
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, extra_charts=extra, cloud=CLOUD))
+    values = _values(_releases(doc)["podinfo"])
+    assert values["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
+    assert values["tolerations"][0]["value"] == "frontend"
+
+
+def test_a_role_spanning_several_groups_is_placed_by_affinity() -> None:
+    spread = ClusterProfile(
+        driver=BARE,
+        name="env",
+        kubernetes_version="1.36.1",
+        placements={"system": NodePlacement("system", "capi.stackhpc.com/node-group", ("sys-a", "sys-b"))},
+    )
+    values = catalog_values(CATALOG["metrics-server"], ha=False, image_registry=None, cluster=spread)
+    terms = values["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+    assert terms == [
+        {"matchExpressions": [{"key": "capi.stackhpc.com/node-group", "operator": "In", "values": ["sys-a", "sys-b"]}]}
+    ]
+    assert "nodeSelector" not in values
+
+
+def test_kubernetes_version_outside_a_chart_support_is_refused() -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: PlatformAddons(s, "addons", cluster=profile(version="1.30.4"), cloud=CLOUD))
+    assert err.value.argument == "kubernetes_version"
+    assert "1.36" in err.value.allowed
+
+
+def test_kubernetes_version_check_ignores_addons_turned_off() -> None:
+    # 1.37 is past cert-manager's and the cloud-provider charts' support, but they are off.
+    settings = {
+        name: AddonSettings(enabled=False) for name in ("cert-manager", *[n for n in CATALOG if "openstack" in n])
+    }
+    doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=profile(version="1.37.0"), addons=settings))
+    assert set(_releases(doc)) == {"metrics-server", "traefik"}
