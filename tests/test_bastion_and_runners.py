@@ -153,3 +153,87 @@ def test_bad_runner_arguments(overrides, argument) -> None:
         synth_stack(lambda s: _fleet(s, **overrides))
     assert err.value.argument == argument
     assert err.value.construct_path == "test/runners"
+
+
+def _vms(doc: dict, prefix: str) -> list[dict]:
+    return [vm for name, vm in resources(doc, "openstack_compute_instance_v2").items() if name.startswith(prefix)]
+
+
+def test_vms_boot_from_the_flavor_disk_by_default() -> None:
+    doc = synth_stack(_fleet)
+    for vm in _vms(doc, ""):
+        assert vm["image_name"] == "i"
+        assert "block_device" not in vm and "availability_zone" not in vm
+    assert "openstack_images_image_v2" not in doc.get("data", {})
+
+
+def test_bastion_boots_from_a_volume_in_the_zone() -> None:
+    doc = synth_stack(
+        lambda s: _bastion(s, boot_volume_size=10, boot_volume_type="fast.ru-7a", availability_zone="ru-7a")
+    )
+    (vm,) = _vms(doc, "bastion")
+    ((image_id, image),) = doc["data"]["openstack_images_image_v2"].items()
+    assert image["name"] == "i" and image["most_recent"] is True
+    assert vm["block_device"] == [
+        {
+            "uuid": f"${{data.openstack_images_image_v2.{image_id}.id}}",
+            "source_type": "image",
+            "destination_type": "volume",
+            "volume_size": 10,
+            "volume_type": "fast.ru-7a",
+            "boot_index": 0,
+            "delete_on_termination": True,
+        }
+    ]
+    assert "image_name" not in vm
+    assert vm["availability_zone"] == "ru-7a"
+
+
+def test_runners_share_one_image_look_up_and_boot_from_volumes() -> None:
+    doc = synth_stack(lambda s: _fleet(s, count=3, boot_volume_size=50, availability_zone="ru-7b"))
+    runners = _vms(doc, "runners")
+    assert len(runners) == 3
+    (image_id,) = [k for k in doc["data"]["openstack_images_image_v2"] if k.startswith("runners")]
+    for vm in runners:
+        (device,) = vm["block_device"]
+        assert device["uuid"] == f"${{data.openstack_images_image_v2.{image_id}.id}}"
+        assert (device["volume_size"], device["boot_index"], device["delete_on_termination"]) == (50, 0, True)
+        assert "volume_type" not in device
+        assert vm["availability_zone"] == "ru-7b"
+    (bastion,) = _vms(doc, "bastion")
+    assert "block_device" not in bastion and bastion["image_name"] == "i"
+
+
+def test_an_environment_places_and_boots_its_vms(env_dir, tmp_path) -> None:
+    import json
+
+    from stacks.app import synth
+    from tests._env_edit import set_or_add
+
+    directory = env_dir(
+        "ha",
+        (
+            set_or_add("ha", "openstack {", "availability_zone", '"ru-7a"'),
+            set_or_add("ha", "bastion {", "boot_volume_size", "10"),
+            set_or_add("ha", "bastion {", "boot_volume_type", '"fast.ru-7a"'),
+        ),
+    )
+    text = (directory / "ha.hcl").read_text()
+    # the runners of ha.hcl keep what the file says; here they boot from their flavor's disk
+    for key in ("boot_volume_size", "boot_volume_type"):
+        lines = text.splitlines()
+        found = [n for n, line in enumerate(lines) if line.strip().startswith(key)]
+        if len(found) > 1:
+            del lines[found[1]]
+        text = "\n".join(lines) + "\n"
+    (directory / "ha.hcl").write_text(text)
+    out = tmp_path / "cdktf.out"
+    synth(directory, out, ["ha"])
+    doc = json.loads((out / "stacks" / "ha-infra" / "cdk.tf.json").read_text())
+    (bastion,) = _vms(doc, "bastion")
+    assert bastion["availability_zone"] == "ru-7a"
+    assert bastion["block_device"][0]["volume_size"] == 10
+    assert bastion["block_device"][0]["volume_type"] == "fast.ru-7a"
+    runners = _vms(doc, "runners")
+    assert runners and all(vm["availability_zone"] == "ru-7a" for vm in runners)
+    assert all("block_device" not in vm and vm["image_name"] for vm in runners)
