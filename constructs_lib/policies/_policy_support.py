@@ -8,6 +8,7 @@ library and checkov, and the checks import it by its bare name.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -159,7 +160,11 @@ class _FileSolver(BaseSolver):
             block = _block(document, block_type, resource_type, name)
             if document is None or block is None:
                 continue
-            result = self.check.evaluate(document, name, block, resource_type)
+            try:
+                result = self.check.evaluate(document, name, block, resource_type)
+            except Exception:  # checkov runs graph checks in threads and drops what they raise unseen
+                logging.getLogger(__name__).exception("%s could not check %s in %s", self.check.id, name, path)
+                result = CheckResult.UNKNOWN
             results[result].append(_reportable(vertex, block, block_type, resource_type, name))
         return results[CheckResult.PASSED], results[CheckResult.FAILED], results[CheckResult.UNKNOWN]
 

@@ -33,7 +33,9 @@ class FloatingIpOutsideBastion(FileGraphCheck):
         bastions = {
             instance_name: instance
             for instance_name, instance in instances.items()
-            if isinstance(instance, dict) and (instance.get("metadata") or {}).get("role") == "bastion"
+            if isinstance(instance, dict)
+            and isinstance(instance.get("metadata"), dict)
+            and instance["metadata"].get("role") == "bastion"
         }
         if resource_type in _INSTANCE_OF:
             target = only_reference(str(block.get(_INSTANCE_OF[resource_type], "")))

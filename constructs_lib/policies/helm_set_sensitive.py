@@ -35,14 +35,16 @@ class HelmSetSensitive(FileGraphCheck):
     def evaluate(
         self, document: dict[str, Any], name: str, block: dict[str, Any], resource_type: str | None
     ) -> CheckResult:
-        variables = document.get("variable") or {}
+        variables = document.get("variable")
+        variables = variables if isinstance(variables, dict) else {}
         for item in _items(block.get("set_sensitive")):
             expression = only_reference(str(item.get("value", "")))
             if expression is None:
                 return CheckResult.FAILED
             variable = variable_of(expression)
             if variable is not None:
-                if (variables.get(variable) or {}).get("sensitive") is not True:
+                declared = variables.get(variable)
+                if not isinstance(declared, dict) or declared.get("sensitive") is not True:
                     return CheckResult.FAILED
             elif not is_attribute_reference(expression):
                 return CheckResult.FAILED

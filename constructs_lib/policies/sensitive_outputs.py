@@ -49,8 +49,11 @@ _REFERENCE = re.compile(r"\b(data\.)?([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-
 
 def secret_references(document: dict[str, Any], value: Any) -> list[str]:
     """The references in ``value`` that carry a secret, as written (``var.x``, ``type.name.attr``)."""
+    variables = document.get("variable")
     sensitive_variables = {
-        name for name, variable in (document.get("variable") or {}).items() if (variable or {}).get("sensitive") is True
+        name
+        for name, variable in (variables.items() if isinstance(variables, dict) else ())
+        if isinstance(variable, dict) and variable.get("sensitive") is True
     }
     found = []
     for _, text in strings(value):
