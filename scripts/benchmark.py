@@ -19,7 +19,7 @@ Each measurement is a fresh interpreter (import cost is most of the cost), repea
             Needs terraform on PATH; building the plan is not timed.
 
 jsii runs on the Node.js of ``JSII_NODE`` when set (``scripts/setup`` provides Node 24 as
-``.venv/bin/node``), else on ``node`` from PATH.
+``.venv/jsii/node``), else on ``node`` from PATH.
 
 Usage: ``.venv/bin/python scripts/benchmark.py [--runs N] [--only synth|preview]``. Figures
 depend on the machine; they are reported, never asserted.
@@ -246,7 +246,7 @@ def main() -> None:
 
 def _synth_benchmark(runs: int) -> dict[str, Any]:
     py = sys.executable
-    venv_node = Path(py).with_name("node")
+    venv_node = Path(py).parent.parent / "jsii" / "node"
     if "JSII_NODE" not in os.environ and venv_node.exists():
         os.environ["JSII_NODE"] = str(venv_node)  # the supported Node of scripts/setup
     with tempfile.TemporaryDirectory() as tmp:

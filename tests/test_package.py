@@ -92,7 +92,7 @@ def _consumer_env() -> dict[str, str]:
     env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p and p != venv_bin)
     if shutil.which("node", path=env["PATH"]) is None:
         # No Node.js on this machine: jsii needs one, so use the one the node extra provides.
-        env["JSII_NODE"] = str(Path(sys.executable).with_name("node"))
+        env["JSII_NODE"] = str(Path(sys.executable).parent.parent / "jsii" / "node")
     return env
 
 
