@@ -494,11 +494,56 @@ def push_entry(layout: Layout, ref_name: str, digest: str, registry: str, option
         destination = f"docker://{registry}/{ref_name}"
         if remote_digest(destination, options) == digest:
             return False
-        skopeo_copy(f"oci:{layout.path}:{ref_name}", destination, options)
+        with _directory_view(layout, digest) as view:
+            skopeo_copy(f"dir:{view}", destination, options)
         pushed = remote_digest(destination, options)
     if pushed != digest:
         raise CopyError(f"digest changed in the copy: {digest} in the layout, {pushed} in {registry}")
     return True
+
+
+@contextmanager
+def _directory_view(layout: Layout, digest: str) -> Iterator[Path]:
+    """The layout entry as skopeo's ``dir:`` transport lays out one image, over the same blobs.
+
+    skopeo 1.9 reads from an OCI layout only entries whose descriptor has an OCI media type,
+    while it keeps Docker-format images (most of Docker Hub's) as they are when it writes
+    them there, digests unchanged. Its ``dir:`` transport reads either format, so pushes go
+    through a view made of hard links (copies across file systems).
+    """
+    try:
+        tmp = tempfile.TemporaryDirectory(prefix=".push-", dir=layout.path)
+    except OSError:  # a read-only layout, e.g. on the drive it was carried on
+        tmp = tempfile.TemporaryDirectory(prefix="platformctl-push-")
+    with tmp as name:
+        view = Path(name)
+        top = layout.read_blob(digest)
+        (view / "version").write_text("Directory Transport Version: 1.1\n")
+        (view / "manifest.json").write_bytes(top)
+        manifest = json.loads(top)
+        if manifest.get("mediaType") in (OCI_INDEX, DOCKER_LIST) or "manifests" in manifest:
+            for instance in manifest.get("manifests", []):
+                data = layout.read_blob(instance["digest"])
+                (view / f"{instance['digest'].partition(':')[2]}.manifest.json").write_bytes(data)
+                _link_image_blobs(layout, json.loads(data), view)
+        else:
+            _link_image_blobs(layout, manifest, view)
+        yield view
+
+
+def _link_image_blobs(layout: Layout, manifest: dict[str, Any], view: Path) -> None:
+    for descriptor in [manifest.get("config", {}), *manifest.get("layers", [])]:
+        if "digest" not in descriptor:
+            continue
+        source, target = layout.blob_path(descriptor["digest"]), view / descriptor["digest"].partition(":")[2]
+        if target.exists():
+            continue
+        if not source.is_file():
+            raise CopyError(f"{source}: missing from the layout (pull again)")
+        try:
+            os.link(source, target)
+        except OSError:
+            shutil.copyfile(source, target)
 
 
 def sync_image(image: Image, registry: str, options: Options) -> bool:

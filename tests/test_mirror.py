@@ -37,6 +37,13 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).resolve().parent.parent
 CHART_NAME, CHART_VERSION = "demo", "0.1.0"
 IMAGE_PATH = "team/hello:1.0"
+#: Mirror path -> (architectures, skopeo --format): an OCI image, the same in Docker's
+#: format (as most of Docker Hub is), and a two-platform OCI index.
+IMAGES = {
+    IMAGE_PATH: (("amd64",), None),
+    "team/hello-docker:1.0": (("amd64",), "v2s2"),
+    "team/multi:1.0": (("amd64", "arm64"), None),
+}
 ACCEPT = ", ".join(
     [
         "application/vnd.oci.image.manifest.v1+json",
@@ -110,8 +117,9 @@ def _tar(files: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _image_layout(path: Path) -> None:
-    """A one-layer OCI image, as a layout skopeo can copy from."""
+def _image_layout(path: Path, architectures: tuple[str, ...]) -> None:
+    """A one-layer OCI image as a layout skopeo can copy from (tag ``1.0``); with several
+    architectures, an OCI index of one image per architecture."""
     blobs = path / "blobs" / "sha256"
     blobs.mkdir(parents=True)
 
@@ -122,34 +130,33 @@ def _image_layout(path: Path) -> None:
 
     layer_tar = _tar({"hello.txt": b"hello from the public side\n"})
     layer = blob(gzip.compress(layer_tar, mtime=0), "application/vnd.oci.image.layer.v1.tar+gzip")
-    config = blob(
-        json.dumps(
-            {
-                "architecture": "amd64",
-                "os": "linux",
-                "config": {},
-                "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer_tar).hexdigest()]},
-            }
-        ).encode(),
-        "application/vnd.oci.image.config.v1+json",
-    )
-    manifest = blob(
-        json.dumps(
-            {
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": config,
-                "layers": [layer],
-            }
-        ).encode(),
-        "application/vnd.oci.image.manifest.v1+json",
-    )
+    manifests = []
+    for architecture in architectures:
+        config = {
+            "architecture": architecture,
+            "os": "linux",
+            "config": {},
+            "rootfs": {"type": "layers", "diff_ids": ["sha256:" + hashlib.sha256(layer_tar).hexdigest()]},
+        }
+        manifest = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": blob(json.dumps(config).encode(), "application/vnd.oci.image.config.v1+json"),
+            "layers": [layer],
+        }
+        descriptor = blob(json.dumps(manifest).encode(), "application/vnd.oci.image.manifest.v1+json")
+        manifests.append({**descriptor, "platform": {"architecture": architecture, "os": "linux"}})
+    if len(manifests) == 1:
+        top = {k: v for k, v in manifests[0].items() if k != "platform"}
+    else:
+        index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": manifests}
+        top = blob(json.dumps(index).encode(), "application/vnd.oci.image.index.v1+json")
     (path / "oci-layout").write_text('{"imageLayoutVersion":"1.0.0"}')
-    index = {
+    layout_index = {
         "schemaVersion": 2,
-        "manifests": [{**manifest, "annotations": {"org.opencontainers.image.ref.name": "1.0"}}],
+        "manifests": [{**top, "annotations": {"org.opencontainers.image.ref.name": "1.0"}}],
     }
-    (path / "index.json").write_text(json.dumps(index))
+    (path / "index.json").write_text(json.dumps(layout_index))
 
 
 def _chart_archive() -> bytes:
@@ -174,6 +181,7 @@ class World:
     archive: bytes
     image: str
     image_digest: str
+    digests: dict[str, str]
     artifacts: Path
     tmp: Path
 
@@ -216,26 +224,33 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
 
-    _image_layout(tmp / "image")
+    digests = {}
+    for path, (architectures, image_format) in IMAGES.items():
+        source = tmp / "images" / path.replace("/", "_").replace(":", "_")
+        _image_layout(source, architectures)
+        options = ["--format", image_format] if image_format else []
+        subprocess.run(
+            ["skopeo", "copy", "--quiet", "--all", "--dest-tls-verify=false", *options]
+            + [f"oci:{source}:1.0", f"docker://{public.host}/{path}"],
+            check=True,
+            capture_output=True,
+        )
+        digests[path] = public.manifest(path)[0]
     image = f"{public.host}/{IMAGE_PATH}"
-    subprocess.run(
-        ["skopeo", "copy", "--quiet", "--dest-tls-verify=false", f"oci:{tmp / 'image'}:1.0", f"docker://{image}"],
-        check=True,
-        capture_output=True,
-    )
-    image_digest, _ = public.manifest(IMAGE_PATH)
     artifacts = tmp / "artifacts.json"
     chart_repo = f"http://127.0.0.1:{server.server_address[1]}/"
     artifacts.write_text(
         json.dumps(
             {
                 "charts": [{"repository": chart_repo, "name": CHART_NAME, "version": CHART_VERSION}],
-                "images": [{"reference": image}],
+                "images": [{"reference": f"{public.host}/{path}"} for path in IMAGES],
             }
         )
     )
     try:
-        yield World(public, internal, chart_repo, repo_dir, archive, image, image_digest, artifacts, tmp)
+        yield World(
+            public, internal, chart_repo, repo_dir, archive, image, digests[IMAGE_PATH], digests, artifacts, tmp
+        )
     finally:
         server.shutdown()
         public.stop()
@@ -257,20 +272,24 @@ def test_pull_then_push_keeps_digests_and_helm_media_types(
     world: World, layout: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = _mirror(capsys, "pull", "--list", str(world.artifacts), "--to", str(layout), "--insecure")
-    assert (code, out.strip()) == (0, "mirror pull: 2 copied, 0 skipped, 0 failed"), err
+    assert (code, out.strip()) == (0, "mirror pull: 4 copied, 0 skipped, 0 failed"), err
     # Plain lines when stderr is not a terminal, one per artifact.
-    assert f"[1/2] copied chart {CHART_NAME} {CHART_VERSION}" in err and f"[2/2] copied image {world.image}" in err
+    assert f"[1/4] copied chart {CHART_NAME} {CHART_VERSION}" in err and f"[2/4] copied image {world.image}" in err
     refs = {
         m["annotations"]["org.opencontainers.image.ref.name"]
         for m in json.loads((layout / "index.json").read_text())["manifests"]
     }
-    assert refs == {f"charts/{CHART_NAME}:{CHART_VERSION}", IMAGE_PATH}
+    assert refs == {f"charts/{CHART_NAME}:{CHART_VERSION}", *IMAGES}
 
     code, out, err = _mirror(capsys, "push", str(layout), "--registry", world.internal.host, "--insecure")
-    assert (code, out.strip()) == (0, "mirror push: 2 copied, 0 skipped, 0 failed"), err
+    assert (code, out.strip()) == (0, "mirror push: 4 copied, 0 skipped, 0 failed"), err
 
-    digest, _ = world.internal.manifest(IMAGE_PATH)
-    assert digest == world.image_digest
+    assert {path: world.internal.manifest(path)[0] for path in IMAGES} == world.digests
+    assert world.internal.manifest("team/hello-docker:1.0")[1]["mediaType"] == (
+        "application/vnd.docker.distribution.manifest.v2+json"
+    )
+    platforms = [m["platform"]["architecture"] for m in world.internal.manifest("team/multi:1.0")[1]["manifests"]]
+    assert platforms == ["amd64", "arm64"]
     _, manifest = world.internal.manifest(f"charts/{CHART_NAME}:{CHART_VERSION}")
     assert manifest["config"]["mediaType"] == HELM_CONFIG
     assert [layer["mediaType"] for layer in manifest["layers"]] == [HELM_CHART]
@@ -281,21 +300,21 @@ def test_pull_then_push_keeps_digests_and_helm_media_types(
 
 def test_a_second_run_copies_nothing(world: World, layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _mirror(capsys, "pull", "--list", str(world.artifacts), "--to", str(layout), "--insecure")
-    assert (code, out.strip()) == (0, "mirror pull: 0 copied, 2 skipped, 0 failed")
+    assert (code, out.strip()) == (0, "mirror pull: 0 copied, 4 skipped, 0 failed")
     code, out, _ = _mirror(capsys, "push", str(layout), "--registry", world.internal.host, "--insecure")
-    assert (code, out.strip()) == (0, "mirror push: 0 copied, 2 skipped, 0 failed")
+    assert (code, out.strip()) == (0, "mirror push: 0 copied, 4 skipped, 0 failed")
 
 
 def test_sync_copies_straight_into_a_registry_path(world: World, capsys: pytest.CaptureFixture[str]) -> None:
     target = f"{world.internal.host}/synced"
     code, out, err = _mirror(capsys, "sync", "--list", str(world.artifacts), "--registry", target, "--insecure")
-    assert (code, out.strip()) == (0, "mirror sync: 2 copied, 0 skipped, 0 failed"), err
-    assert world.internal.manifest(f"synced/{IMAGE_PATH}")[0] == world.image_digest
+    assert (code, out.strip()) == (0, "mirror sync: 4 copied, 0 skipped, 0 failed"), err
+    assert {path: world.internal.manifest(f"synced/{path}")[0] for path in IMAGES} == world.digests
     assert (
         world.internal.manifest(f"synced/charts/{CHART_NAME}:{CHART_VERSION}")[1]["config"]["mediaType"] == HELM_CONFIG
     )
     code, out, _ = _mirror(capsys, "sync", "--list", str(world.artifacts), "--registry", target, "--insecure")
-    assert out.strip() == "mirror sync: 0 copied, 2 skipped, 0 failed"
+    assert out.strip() == "mirror sync: 0 copied, 4 skipped, 0 failed"
 
 
 def test_a_missing_image_fails_by_name_and_the_rest_is_copied(world: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -318,7 +337,7 @@ def test_a_registry_that_stops_mid_way_fails_then_a_rerun_completes(
         """stderr that stops the internal registry once the first artifact is reported."""
 
         def write(self, text: str) -> int:
-            if text.startswith("[1/2]"):
+            if text.startswith("[1/4]"):
                 world.internal.stop()
             return super().write(text)
 
@@ -331,15 +350,16 @@ def test_a_registry_that_stops_mid_way_fails_then_a_rerun_completes(
         world.internal.start()
     out = capsys.readouterr().out
     assert code == 1
-    assert out.strip() == "mirror push: 1 copied, 0 skipped, 1 failed"
-    errors = [line for line in stream.getvalue().splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1 and errors[0].startswith(f"error: {IMAGE_PATH} -> {target}/{IMAGE_PATH}: ")
-    # Nothing half-copied counts as there: the image is absent, and the next run copies only it.
-    with pytest.raises(urllib.error.HTTPError):
-        world.internal.manifest(f"midway/{IMAGE_PATH}")
+    assert out.strip() == "mirror push: 1 copied, 0 skipped, 3 failed"
+    errors = sorted(line for line in stream.getvalue().splitlines() if line.startswith("error: "))
+    assert [e.split(": ")[1] for e in errors] == [f"{path} -> {target}/{path}" for path in sorted(IMAGES)]
+    # Nothing half-copied counts as there: the images are absent, and the next run copies only them.
+    for path in IMAGES:
+        with pytest.raises(urllib.error.HTTPError):
+            world.internal.manifest(f"midway/{path}")
     code, out, _ = _mirror(capsys, "push", str(layout), "--registry", target, "--insecure")
-    assert (code, out.strip()) == (0, "mirror push: 1 copied, 1 skipped, 0 failed")
-    assert world.internal.manifest(f"midway/{IMAGE_PATH}")[0] == world.image_digest
+    assert (code, out.strip()) == (0, "mirror push: 3 copied, 1 skipped, 0 failed")
+    assert {path: world.internal.manifest(f"midway/{path}")[0] for path in IMAGES} == world.digests
 
 
 def test_a_chart_that_does_not_match_its_index_digest_is_refused(
