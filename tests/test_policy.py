@@ -113,7 +113,8 @@ def _scan(directory: Path) -> dict[str, Any]:
     )
     report = json.loads(result.stdout)
     assert report.get("check_type") == "terraform_json", result.stdout[:500]
-    assert "Cannot load external check" not in result.stderr, result.stderr[-2000:]
+    # A check file that cannot be imported, or a check that raises, is only logged by checkov.
+    assert "[ERROR]" not in result.stderr, result.stderr[-2000:]
     return report
 
 
