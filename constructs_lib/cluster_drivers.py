@@ -391,3 +391,25 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
 def driver(name: str) -> ClusterDriver:
     """The driver called ``name`` (KeyError for an unknown one; callers check first)."""
     return DRIVERS[name]
+
+
+def markdown_table() -> str:
+    """The drivers as a Markdown table (kept in the README by scripts/update_readme.py)."""
+    rows = [
+        "| driver | builds the cluster | Kubernetes version from | API load balancer CIDRs "
+        "| the cloud runs itself | a role's nodes are found by | taints at join "
+        "| a version change | source |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for d in DRIVERS.values():
+        value = {"role": "`<role>`", "group": "`<group name>`", "empty": '`""`'}[d.role_label.value]
+        upgrade = "upgrades in place" if d.upgrades_in_place else "replaces the cluster"
+        if d.name != SELECTEL_MKS:
+            upgrade = f"new template; {upgrade}"
+        rows.append(
+            f"| `{d.name}` | {d.title} | {d.version_from} | "
+            f"{f'label `{d.api_cidrs_label}`' if d.api_cidrs_label else 'none (no public address by default)'} | "
+            f"{', '.join(sorted(d.provided_addons))} | `{d.role_label.key_for('<role>')}={value[1:-1]}` | "
+            f"{'yes' if d.taints_at_creation else 'no: the platform stack taints them'} | {upgrade} | {d.source} |"
+        )
+    return "\n".join(rows)

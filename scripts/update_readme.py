@@ -1,22 +1,28 @@
-"""Regenerate the generated parts of README.md (the addon catalog table)."""
+"""Regenerate the generated parts of README.md (the addon catalog and the cluster driver tables)."""
 
 from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from constructs_lib.addons.catalog import markdown_table  # noqa: E402
+from constructs_lib.addons.catalog import markdown_table as catalog_table  # noqa: E402
+from constructs_lib.cluster_drivers import markdown_table as drivers_table  # noqa: E402
 
-START, END = "<!-- catalog:start -->", "<!-- catalog:end -->"
+#: marker name -> what goes between ``<!-- name:start -->`` and ``<!-- name:end -->``.
+SECTIONS: dict[str, Callable[[], str]] = {"catalog": catalog_table, "drivers": drivers_table}
 
 
 def render(readme: str) -> str:
-    pattern = re.compile(re.escape(START) + ".*?" + re.escape(END), re.S)
-    return pattern.sub(lambda _: f"{START}\n{markdown_table()}\n{END}", readme)
+    for name, table in SECTIONS.items():
+        start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+        pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
+        readme = pattern.sub(lambda _, s=start, e=end, t=table: f"{s}\n{t()}\n{e}", readme)
+    return readme
 
 
 if __name__ == "__main__":

@@ -523,3 +523,10 @@ def test_shipped_kubernetes_version_is_supported_by_every_catalog_chart(env: str
     major, minor, _patch = config.cluster.arguments["kubernetes_version"].lstrip("v").split(".")
     for spec in CATALOG.values():
         assert spec.supports((int(major), int(minor))), (env, spec.name)
+
+
+def test_readme_has_the_driver_table() -> None:
+    from constructs_lib.cluster_drivers import markdown_table
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    assert f"<!-- drivers:start -->\n{markdown_table()}\n<!-- drivers:end -->" in readme
