@@ -22,6 +22,12 @@ What is read, and why it is enough for the catalog's charts:
   false, or when ``UNUSED_BY_DEFAULT`` says so for a component whose switch lives elsewhere;
 - templates are not rendered: an ``image:`` line with no template expression is reported as
   hard-coded, since no value can redirect it.
+
+Each image record: ``value_path`` (where the values set it), ``registry``, ``repository``,
+``tag`` (``null`` when chosen at install time), ``digest`` (when pinned), ``used_by_default``,
+``global_image_registry`` (a template rendering it reads ``global.imageRegistry``),
+``rewrite`` (the values key and value that move it to ``{registry}/<repository>``) and
+``notes`` (how the tag was resolved, why it is off).
 """
 
 from __future__ import annotations
@@ -171,6 +177,7 @@ def images_of(
     chart_enabled: bool = True,
     app_version: str,
 ) -> list[dict[str, Any]]:
+    """The image records of one chart's ``values`` (a subchart's carry ``prefix``)."""
     templates = list(source.templates())
     unused = UNUSED_BY_DEFAULT.get(str(chart.get("name")), {})
     records = []
@@ -383,7 +390,7 @@ CATALOG_NOTES: Mapping[str, list[str]] = {
         "depends on Bitnami's common 2.14.1, a library chart (templates only, no images)",
     ],
     "traefik": [
-        "image.registry and image.repository are null in values.yaml: the chart's helpers default them to"
+        "image.registry and image.repository are null in values.yaml: the chart's _helpers.tpl defaults them to"
         " docker.io and traefik (ghcr.io and traefik/traefik-hub when hub.enabled)",
         "with hub.enabled the image is ghcr.io/traefik/traefik-hub: not recorded (Traefik Hub is a paid product)",
     ],
@@ -431,7 +438,7 @@ def _apply_known_defaults(name: str, record: dict[str, Any]) -> None:
     if name != "traefik":
         return
     for image in record["images"]:
-        # Null registry/repository are filled in by the chart's helpers.
+        # Null registry/repository are filled in by the chart's _helpers.tpl.
         if image["value_path"] == "image":
             image["registry"] = image["registry"] or "docker.io"
             image["repository"] = image["repository"] or "traefik"
