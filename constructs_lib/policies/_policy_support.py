@@ -28,6 +28,12 @@ _TRAVERSAL = rf"(?:\.{_NAME}|\[[0-9]+\]|\[\"[^\"\\]*\"\])*"
 _RESOURCE_REFERENCE = re.compile(rf"(?:data\.)?({_NAME})\.{_NAME}{_TRAVERSAL}")
 _VARIABLE_REFERENCE = re.compile(rf"var\.({_NAME}){_TRAVERSAL}")
 
+# Secrets recognisable by their text wherever they are written.
+PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
+# GitLab's token prefixes (personal, runner, deploy, trigger, ... tokens) and the legacy
+# runner registration token prefix.
+GITLAB_TOKEN = re.compile(r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}")
+
 
 def first(value: Any) -> Any:
     """Checkov wraps every argument in a one-item list; this unwraps it (and leaves others)."""

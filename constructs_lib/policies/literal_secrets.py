@@ -20,12 +20,10 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
 try:
-    from ._policy_support import first, only_reference, strings
+    from ._policy_support import GITLAB_TOKEN, PRIVATE_KEY, first, only_reference, strings
 except ImportError:  # loaded by checkov as a top-level module
-    from _policy_support import first, only_reference, strings  # type: ignore[no-redef]
+    from _policy_support import GITLAB_TOKEN, PRIVATE_KEY, first, only_reference, strings  # type: ignore[no-redef]
 
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-_GITLAB_TOKEN = re.compile(r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}")
 # Argument names (admin_pass, application credential secret) and map keys or Helm settings
 # (adminPassword, client-secret). A bare "secret" counts only as a whole word: charts and
 # manifests name Kubernetes Secrets that way (existingSecret: <name>).
@@ -60,9 +58,9 @@ class LiteralSecrets(BaseResourceCheck):
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         found: list[str] = []
         for path, text in strings({k: v for k, v in conf.items() if k not in _CHECKED_ELSEWHERE}):
-            if _PRIVATE_KEY.search(text):
+            if PRIVATE_KEY.search(text):
                 found.append(f"{path}: a private key block")
-            if _GITLAB_TOKEN.search(text):
+            if GITLAB_TOKEN.search(text):
                 found.append(f"{path}: a GitLab token")
             if _SECRET_NAME.search(path.rsplit(".", 1)[-1]) and _is_literal(text):
                 found.append(f"{path}: a literal value")

@@ -4,8 +4,8 @@ User data is readable by anyone who can read the server (the metadata service, t
 API) and sits in the synthesized JSON and the plan. Secrets reach it as Terraform references
 (``token = "${gitlab_user_runner.x.token}"``), which this check accepts; literal values fail.
 
-Rules, applied to the text with every ``${...}`` reference taken out (base64 user data is
-decoded first):
+Rules, applied to the text with every ``${...}`` reference taken out (user data that looks
+like base64 is read both as it is and decoded):
 - a line ``<key> = <value>`` / ``<key>: <value>`` (YAML, TOML, INI, shell ``export``) whose key
   names a password, passphrase, secret, token, API or access key, private key or credential
   and whose value is a literal (not empty, a boolean, a number, a reference, or a YAML block
@@ -26,9 +26,9 @@ from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
 try:
-    from ._policy_support import first, templates
+    from ._policy_support import GITLAB_TOKEN, PRIVATE_KEY, first, templates
 except ImportError:  # loaded by checkov as a top-level module
-    from _policy_support import first, templates  # type: ignore[no-redef]
+    from _policy_support import GITLAB_TOKEN, PRIVATE_KEY, first, templates  # type: ignore[no-redef]
 
 _REFERENCE = "\x00"
 _KEY_VALUE = re.compile(
@@ -39,8 +39,6 @@ _SECRET_KEY = re.compile(r"pass(?:word|wd|phrase)|secret|token|api[_-]?key|acces
 _NOT_A_SECRET = re.compile(r"(?:_|-)(?:file|path|url|ttl|expiry|expires|type|length|id|name)$")
 _HARMLESS = {"", "null", "~", "true", "false", "yes", "no", "on", "off", "none", "|", ">", "|-", ">-", "|+", ">+"}
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
-_GITLAB_TOKEN = re.compile(r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}")
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 
 
@@ -112,9 +110,9 @@ def findings(user_data: str) -> list[str]:
     found: list[str] = []
     for text in map(literal_text, readable_texts(user_data)):
         found += [f"{key} is a literal" for key in _literal_secret_keys(text.splitlines())]
-        if _PRIVATE_KEY.search(text):
+        if PRIVATE_KEY.search(text):
             found.append("a private key block")
-        if _GITLAB_TOKEN.search(text):
+        if GITLAB_TOKEN.search(text):
             found.append("a GitLab token")
         if _chpasswd_list(text):
             found.append("chpasswd with a literal list of passwords")
