@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from . import resource_kinds
 from .errors import CommandError
-from .markdown import code, plural, write_output
+from .markdown import code, html_code, plural, write_output
 from .synth_output import SynthResource, SynthStack, read_synth_dir
 from .values import AttributeChange, attribute_changes, flatten
 
@@ -395,7 +395,9 @@ def _settings(stack: SynthStack) -> dict[str, Any]:
     path = stack.directory / "cdk.tf.json"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(document, dict):
         return {}
     return _without_metadata({k: v for k, v in document.items() if k not in ("//", "resource", "data")})
 
@@ -482,11 +484,6 @@ def _kind(resource_type: str, address: str = "") -> str:
     return f" ({description})" if description else ""
 
 
-def _html_code(text: str) -> str:
-    """Code inside HTML (``<summary>``), where Markdown is not rendered."""
-    return "<code>" + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") + "</code>"
-
-
 def _names(resource: ResourceDiff) -> str:
     """The construct path and the address, or the address alone for blocks cdktf adds itself."""
     if resource.construct_path:
@@ -515,7 +512,7 @@ def _attribute_table(attributes: Iterable[AttributeDiff], with_effect: bool) -> 
 
 
 def render_markdown(result: DiffResult, base_label: str) -> str:
-    lines = [f"## Synth diff: `{base_label}` → working tree", ""]
+    lines = [f"## Synth diff: {code(base_label)} → working tree", ""]
     if not result.changed:
         lines += [
             f"**No changes**: the working tree synthesizes the same {plural(len(result.stacks), 'stack')} "
@@ -630,7 +627,7 @@ def _stack_changes(result: DiffResult) -> list[str]:
             table = _attribute_table(resource.attributes, with_effect=False)
             if len(resource.attributes) > FOLD_AFTER:
                 summary = (
-                    f"Changed {_html_code(resource.label)}{_kind(resource.type, resource.address)}: {effect}, "
+                    f"Changed {html_code(resource.label)}{_kind(resource.type, resource.address)}: {effect}, "
                     f"{plural(len(resource.attributes), 'attribute')}"
                 )
                 lines += _details(summary, [f"Address {code(resource.address)}", "", *table])
@@ -659,6 +656,6 @@ def _stacks_added_removed(result: DiffResult) -> list[str]:
         lines += [f"### {heading}", ""]
         for stack in stacks:
             verb = "created" if status == "added" else "destroyed"
-            summary = f"{_html_code(stack.name)}: {plural(len(stack.resources), 'resource')} {verb}"
+            summary = f"{html_code(stack.name)}: {plural(len(stack.resources), 'resource')} {verb}"
             lines += _details(summary, _resource_list(stack.resources))
     return lines

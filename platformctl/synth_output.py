@@ -131,24 +131,39 @@ def _split_address(address: str) -> list[str]:
     return parts
 
 
-def read_stack(name: str, path: Path) -> SynthStack:
-    """Read one ``cdk.tf.json``."""
+def _json_file(path: Path, what: str) -> Any:
+    """The JSON document of ``path``; one error line for a file that is missing, not UTF-8 or not JSON."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise CommandError(f"{path}: cannot be read: {err.strerror}") from None
     except json.JSONDecodeError as err:
         raise CommandError(f"{path}: not JSON ({err.msg} at line {err.lineno})") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path}: not JSON (not UTF-8 text)") from None
+    except (ValueError, RecursionError):
+        raise CommandError(f"{path}: not {what} (a number or nesting JSON readers refuse)") from None
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def read_stack(name: str, path: Path) -> SynthStack:
+    """Read one ``cdk.tf.json``. Parts of the wrong type are skipped: they are not resources."""
+    document = _json_file(path, "a cdktf stack")
     if not isinstance(document, dict):
         raise CommandError(f"{path}: not a cdktf stack (expected a JSON object)")
-    stack = SynthStack(name=name, directory=path.parent, outputs=dict(document.get("output") or {}))
+    stack = SynthStack(name=name, directory=path.parent, outputs=dict(_object(document.get("output"))))
     for mode, section in (("managed", "resource"), ("data", "data")):
-        for type_, blocks in (document.get(section) or {}).items():
-            for block_name, block in blocks.items():
+        for type_, blocks in _object(document.get(section)).items():
+            for block_name, block in _object(blocks).items():
                 address = f"{type_}.{block_name}" if mode == "managed" else f"data.{type_}.{block_name}"
-                meta = block.get("//", {}).get("metadata", {}) if isinstance(block, dict) else {}
-                body = {k: v for k, v in block.items() if k != "//"} if isinstance(block, dict) else {}
-                stack.resources[address] = SynthResource(address, type_, mode, meta.get("path"), body)
+                block = _object(block)
+                construct_path = _object(_object(block.get("//")).get("metadata")).get("path")
+                body = {k: v for k, v in block.items() if k != "//"}
+                path_text = construct_path if isinstance(construct_path, str) and construct_path else None
+                stack.resources[address] = SynthResource(address, type_, mode, path_text, body)
     return stack
 
 
@@ -160,12 +175,14 @@ def read_synth_dir(directory: Path) -> dict[str, SynthStack]:
     manifest = directory / "manifest.json"
     stacks: dict[str, SynthStack] = {}
     if manifest.is_file():
-        try:
-            entries = json.loads(manifest.read_text(encoding="utf-8")).get("stacks", {})
-        except (OSError, json.JSONDecodeError, AttributeError) as err:
-            raise CommandError(f"{manifest}: not a cdktf manifest ({err})") from None
+        entries = _object(_json_file(manifest, "a cdktf manifest")).get("stacks")
+        if not isinstance(entries, dict):
+            raise CommandError(f"{manifest}: not a cdktf manifest (no stacks object)")
         for name, entry in sorted(entries.items()):
-            stacks[name] = read_stack(name, directory / entry["synthesizedStackPath"])
+            stack_path = _object(entry).get("synthesizedStackPath")
+            if not isinstance(stack_path, str) or not stack_path:
+                raise CommandError(f"{manifest}: not a cdktf manifest (stack {name!r} has no synthesizedStackPath)")
+            stacks[name] = read_stack(name, directory / stack_path)
     else:
         for path in sorted(directory.glob("stacks/*/cdk.tf.json")):
             stacks[path.parent.name] = read_stack(path.parent.name, path)
