@@ -3,6 +3,7 @@ side and an internal one), an HTTP chart repository, and an image built here."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import http.server
@@ -192,11 +193,54 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     (tmp / "public").mkdir()
     (tmp / "internal").mkdir()
     public, internal = Registry(tmp / "public"), Registry(tmp / "internal")
-    public.start()
-    internal.start()
+    with contextlib.ExitStack() as cleanup:
+        # Registered as each part starts, so a failing set-up leaves no server behind.
+        cleanup.callback(public.stop)
+        public.start()
+        cleanup.callback(internal.stop)
+        internal.start()
+        server = _chart_repository(tmp / "charts")
+        cleanup.callback(server.shutdown)
+        digests = {}
+        for path, (architectures, image_format) in IMAGES.items():
+            source = tmp / "images" / path.replace("/", "_").replace(":", "_")
+            _image_layout(source, architectures)
+            options = ["--format", image_format] if image_format else []
+            subprocess.run(
+                ["skopeo", "copy", "--quiet", "--all", "--dest-tls-verify=false", *options]
+                + [f"oci:{source}:1.0", f"docker://{public.host}/{path}"],
+                check=True,
+                capture_output=True,
+            )
+            digests[path] = public.manifest(path)[0]
+        artifacts = tmp / "artifacts.json"
+        chart_repo = f"http://127.0.0.1:{server.server_address[1]}/"
+        artifacts.write_text(
+            json.dumps(
+                {
+                    "charts": [{"repository": chart_repo, "name": CHART_NAME, "version": CHART_VERSION}],
+                    "images": [{"reference": f"{public.host}/{path}"} for path in IMAGES],
+                }
+            )
+        )
+        image = f"{public.host}/{IMAGE_PATH}"
+        yield World(
+            public,
+            internal,
+            chart_repo,
+            tmp / "charts",
+            _chart_archive(),
+            image,
+            digests[IMAGE_PATH],
+            digests,
+            artifacts,
+            tmp,
+        )
 
+
+def _chart_repository(repo_dir: Path) -> http.server.ThreadingHTTPServer:
+    """An HTTP Helm repository with the test chart, its digest in index.yaml, on a free port."""
     archive = _chart_archive()
-    repo_dir = tmp / "charts"
     repo_dir.mkdir()
     (repo_dir / f"{CHART_NAME}-{CHART_VERSION}.tgz").write_bytes(archive)
     index = {
@@ -223,38 +267,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-
-    digests = {}
-    for path, (architectures, image_format) in IMAGES.items():
-        source = tmp / "images" / path.replace("/", "_").replace(":", "_")
-        _image_layout(source, architectures)
-        options = ["--format", image_format] if image_format else []
-        subprocess.run(
-            ["skopeo", "copy", "--quiet", "--all", "--dest-tls-verify=false", *options]
-            + [f"oci:{source}:1.0", f"docker://{public.host}/{path}"],
-            check=True,
-            capture_output=True,
-        )
-        digests[path] = public.manifest(path)[0]
-    image = f"{public.host}/{IMAGE_PATH}"
-    artifacts = tmp / "artifacts.json"
-    chart_repo = f"http://127.0.0.1:{server.server_address[1]}/"
-    artifacts.write_text(
-        json.dumps(
-            {
-                "charts": [{"repository": chart_repo, "name": CHART_NAME, "version": CHART_VERSION}],
-                "images": [{"reference": f"{public.host}/{path}"} for path in IMAGES],
-            }
-        )
-    )
-    try:
-        yield World(
-            public, internal, chart_repo, repo_dir, archive, image, digests[IMAGE_PATH], digests, artifacts, tmp
-        )
-    finally:
-        server.shutdown()
-        public.stop()
-        internal.stop()
+    return server
 
 
 def _mirror(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
