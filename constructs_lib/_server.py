@@ -43,6 +43,14 @@ class BootVolume:
     volume_type: str | None = None
 
 
+def check_parts(path: str, network: Any, keypair: Any) -> None:
+    """The network and key pair a VM construct is given are the library's constructs."""
+    if not isinstance(network, Network):
+        raise ConstructArgumentError(path, "network", network, "a Network")
+    if not isinstance(keypair, SshKeyPair):
+        raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair")
+
+
 def check_placement(
     path: str, boot_volume_size: Any, boot_volume_type: Any, availability_zone: Any
 ) -> BootVolume | None:

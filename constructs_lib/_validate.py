@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 import urllib.parse
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -61,17 +62,31 @@ _POSIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
 _REGION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IPV4_FORM = re.compile(r"\d+\.\d+\.\d+\.\d+")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_BUT_NEWLINE_AND_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Unicode categories no text may hold: controls, format characters (bidirectional overrides,
+#: zero-width characters), surrogates, private use, line and paragraph separators.
+_FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
 _CHART_VERSION = re.compile(r"v?\d{1,9}\.\d{1,9}\.\d{1,9}([-+][0-9A-Za-z.+-]{1,100})?")
 _VARIABLE = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_REGISTRY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*")
+_REGISTRY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*/?")
 _HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
 
 #: cdktf encodes references to resources as strings holding this marker.
 _CDKTF_TOKEN = "TfToken["
 # A maximal run of '$' (or of '%') followed by '{'.
 _TEMPLATE_RUN = re.compile(r"(?<!\$)(\$+)\{|(?<!%)(%+)\{")
+
+
+def forbidden_character(value: str, allow: str = "") -> str | None:
+    """The first character of ``value`` no text may hold (see ``_FORBIDDEN_CATEGORIES``), other
+    than those in ``allow``; ``None`` when there is none."""
+    if value.isascii():
+        found = _ASCII_CONTROL.search(value.translate({ord(c): None for c in allow}) if allow else value)
+        return found.group() if found else None
+    for character in value:
+        if character not in allow and unicodedata.category(character) in _FORBIDDEN_CATEGORIES:
+            return character
+    return None
 
 
 def child_path(scope: Construct, id_: str) -> str:
@@ -139,7 +154,7 @@ def text(path: str, argument: str, value: Any, *, max_length: int = TEXT_MAX_LEN
     literal(path, argument, value)
     if value == "" and allow_empty:
         return value
-    if not value or len(value) > max_length or value != value.strip() or _CONTROL.search(value):
+    if not value or len(value) > max_length or value != value.strip() or forbidden_character(value):
         raise ConstructArgumentError(
             path,
             argument,
@@ -212,7 +227,7 @@ def url(path: str, argument: str, value: Any, schemes: Sequence[str] = ("https",
     if not isinstance(value, str) or len(value) > URL_MAX_LENGTH or re.search(r"[\s\\\"'<>`^{}|]", value):
         raise ConstructArgumentError(path, argument, value, allowed)
     literal(path, argument, value)
-    if _CONTROL.search(value):
+    if forbidden_character(value):
         raise ConstructArgumentError(path, argument, value, allowed)
     try:
         parts = urllib.parse.urlsplit(value)
@@ -279,7 +294,7 @@ def variable_name(path: str, argument: str, value: Any) -> str:
 
 def image_registry(path: str, argument: str, value: Any) -> str:
     """A container registry and optional path, no scheme: ``harbor.internal``,
-    ``harbor.internal:5000/proxy``; at most 255 characters."""
+    ``harbor.internal:5000/proxy`` (a trailing '/' is fine); at most 255 characters."""
     if not isinstance(value, str) or len(value) > 255 or not _REGISTRY.fullmatch(value):
         raise ConstructArgumentError(
             path,

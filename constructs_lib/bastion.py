@@ -17,7 +17,7 @@ from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
-from ._server import check_placement, private_server
+from ._server import check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
@@ -65,6 +65,7 @@ class Bastion(Construct):
         availability_zone: str | None = None,
     ) -> None:
         path = check.child_path(scope, id)
+        check_parts(path, network, keypair)
         check.text(path, "flavor", flavor)
         check.text(path, "image", image)
         check.posix_user(path, "ssh_user", ssh_user)
@@ -72,6 +73,8 @@ class Bastion(Construct):
             check.text(path, "name", name)
         boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
         allowed = check.cidrs(path, "ssh_allowed_cidrs", ssh_allowed_cidrs)
+        if floating_ip is not None and not isinstance(floating_ip, bool):
+            raise ConstructArgumentError(path, "floating_ip", floating_ip, "True, False or None")
         if floating_ip is None:
             floating_ip = not network.is_closed
         if floating_ip and network.is_closed:

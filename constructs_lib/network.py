@@ -156,7 +156,7 @@ def _check_subnets(path: str, subnets: Sequence[SubnetSpec]) -> None:
                 raise ConstructArgumentError(
                     path, f"{arg}.cidr", spec.cidr, f"a range that does not overlap subnet {other_name!r} ({other})"
                 )
-        if isinstance(spec.dns_servers, str):
+        if isinstance(spec.dns_servers, str) or not isinstance(spec.dns_servers, (list, tuple)):
             raise ConstructArgumentError(path, f"{arg}.dns_servers", spec.dns_servers, "a list of IP addresses")
         for server in spec.dns_servers:
             found = check.address(path, f"{arg}.dns_servers", server)

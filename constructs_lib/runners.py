@@ -11,7 +11,7 @@ from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
-from ._server import check_placement, private_server
+from ._server import check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .gitlab import UserRunner
 from .keypair import SshKeyPair
@@ -110,6 +110,11 @@ class RunnerFleet(Construct):
         availability_zone: str | None = None,
     ) -> None:
         path = check.child_path(scope, id)
+        check_parts(path, network, keypair)
+        if ssh_from is not None and not isinstance(ssh_from, (HasConnections, SecurityGroup)):
+            raise ConstructArgumentError(
+                path, "ssh_from", ssh_from, "None, a SecurityGroup or a construct with .connections"
+            )
         check.count(path, "count", count, check.RUNNER_COUNT)
         check.text(path, "flavor", flavor)
         check.text(path, "image", image)

@@ -13,7 +13,7 @@ import ipaddress
 import logging
 import re
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 from cdktf_cdktf_provider_openstack.networking_secgroup_rule_v2 import (
     NetworkingSecgroupRuleV2,
@@ -77,6 +77,33 @@ class HasConnections(Protocol):
     def connections(self) -> Connections: ...
 
 
+def _check_port(path: str, port: Any) -> None:
+    """tcp and udp take a port range within 1-65535 (from <= to); icmp and all traffic take none."""
+    allowed = "a Port: tcp or udp with ports from 1 to 65535 (from <= to), icmp or all traffic without ports"
+    if not isinstance(port, Port) or port.protocol not in (*_PROTOCOLS, None):
+        raise ConstructArgumentError(path, "port", port, allowed)
+    if port.protocol in ("tcp", "udp"):
+        ports = (port.from_port, port.to_port)
+        if not all(isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535 for p in ports):
+            raise ConstructArgumentError(path, "port", port, allowed)
+        if cast(int, port.from_port) > cast(int, port.to_port):
+            raise ConstructArgumentError(path, "port", port, allowed)
+    elif port.from_port is not None or port.to_port is not None:
+        raise ConstructArgumentError(path, "port", port, allowed)
+
+
+def _group_of(path: str, peer: Any) -> SecurityGroup:
+    if isinstance(peer, SecurityGroup):
+        return peer
+    if isinstance(peer, HasConnections) and isinstance(
+        getattr(peer.connections, "security_group", None), SecurityGroup
+    ):
+        return peer.connections.security_group
+    raise ConstructArgumentError(
+        path, "peer", peer, "a SecurityGroup or a construct with .connections (a Bastion, ...)"
+    )
+
+
 def _rule_id(text: str) -> str:
     return re.sub(r"[^a-zA-Z0-9-]+", "-", text).strip("-").lower()
 
@@ -130,6 +157,7 @@ class SecurityGroup(Construct):
         remote_group_id: str | None = None,
         peer_label: str,
     ) -> NetworkingSecgroupRuleV2:
+        _check_port(self.node.path, port)
         ethertype = "IPv4"
         if remote_ip_prefix is not None and ipaddress.ip_network(remote_ip_prefix).version == 6:
             ethertype = "IPv6"
@@ -165,7 +193,7 @@ class Connections:
     def allow_from(self, peer: HasConnections | SecurityGroup, port: Port, description: str = "") -> None:
         """Allow ``peer``'s members to reach this group's members on ``port``."""
         check.text(self.security_group.node.path, "description", description, allow_empty=True)
-        peer_group = peer if isinstance(peer, SecurityGroup) else peer.connections.security_group
+        peer_group = _group_of(self.security_group.node.path, peer)
         self.security_group._rule(
             "ingress",
             port,
@@ -176,7 +204,7 @@ class Connections:
 
     def allow_to(self, peer: HasConnections | SecurityGroup, port: Port, description: str = "") -> None:
         """Allow this group's members to reach ``peer``'s members on ``port`` (rule on the peer)."""
-        target = peer if isinstance(peer, SecurityGroup) else peer.connections.security_group
+        target = _group_of(self.security_group.node.path, peer)
         target.connections.allow_from(self.security_group, port, description)
 
     def allow_from_cidrs(self, cidrs: tuple[str, ...] | list[str], port: Port, description: str = "") -> None:

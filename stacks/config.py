@@ -186,6 +186,12 @@ class NodeGroupConfig(_Model):
 
 class PlatformConfig(_Model):
     ha: Bool = False
+    #: A closed contour's internal registry: every chart, image and runner job image comes
+    #: from there (see README, "Closed contours").
+    registry: Annotated[Str, _rule(check.image_registry)] | None = None
+    #: The registry needs a login to pull charts: TF_VAR_registry_username / _password.
+    registry_auth: Bool = False
+    #: A mirror for images only; charts stay public.
     image_registry: Annotated[Str, _rule(check.image_registry)] | None = None
     #: Label and taint nodes of the dedicated roles (system, frontend).
     taint_dedicated_roles: Bool = True
@@ -253,8 +259,6 @@ _MAX_TREE_DEPTH = 300
 #: Largest environment file read.
 MAX_FILE_BYTES = 1024 * 1024
 _CONTROL_IN_FILE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
-_CONTROL_IN_KEY = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_CONTROL_IN_VALUE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _ENVIRONMENT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?")
 _STRING_ESCAPE = re.compile(r'\\(?:([nrt"\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))')
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
@@ -292,7 +296,9 @@ class SourceMap:
         line = line or self.line_of(path)
         where = f"{self.file}:{line}" if line else self.file
         # A key may hold a newline or another control character: shown escaped, the error stays one line.
-        shown = ".".join(p.encode("unicode_escape").decode("ascii") if _CONTROL_IN_KEY.search(p) else p for p in path)
+        shown = ".".join(
+            p.encode("unicode_escape").decode("ascii") if check.forbidden_character(p) else p for p in path
+        )
         return EnvironmentConfigError(f"{where}: {shown or '(top level)'}: {message}")
 
     @contextmanager
@@ -497,11 +503,11 @@ def _check_string(
         )
     if "TfToken[" in text:
         raise source.error(where, f"{text!r} is not allowed: 'TfToken[' is cdktf's reference marker")
-    control = (_CONTROL_IN_VALUE if multiline else _CONTROL_IN_KEY).search(text)
+    control = check.forbidden_character(text, allow="\n\t" if multiline else "")
     if control:
         raise source.error(
             where,
-            f"{text!r} is not allowed: control character U+{ord(control.group()):04X} in a {what}"
+            f"{text!r} is not allowed: control character U+{ord(control):04X} in a {what}"
             + (" (chart values may hold newlines and tabs, nothing else)" if multiline else " (one line of text)"),
         )
 
