@@ -61,6 +61,7 @@ _OWN_LABELS = frozenset(
         "cloud_provider_enabled",
         "cinder_csi_enabled",
         "metrics_server_enabled",
+        "container_infra_prefix",
     }
 )
 
@@ -129,6 +130,12 @@ class MagnumCluster(ManagedCluster):
         driver's default.
     :param autoscaling: run the cluster autoscaler (node groups with differing bounds need
         it). Default ``False``.
+    :param system_image_registry: where the nodes pull the driver's own images (etcd, CNI,
+        cloud provider, CSI, ...) in a closed contour: the label ``container_infra_prefix``.
+        The images must be there in the driver's own layout (``magnum-cluster-api`` flattens
+        them, e.g. ``<registry>/calico/node``; Heat prefixes their names), which the driver's
+        own tooling fills. ``magnum-capi-helm`` has no such setting (its images come from what
+        the cloud's operator configured) and refuses it. Default: the public registries.
     """
 
     def __init__(
@@ -153,6 +160,7 @@ class MagnumCluster(ManagedCluster):
         api_allowed_cidrs: Sequence[str] | None = None,
         docker_volume_size: int | None = None,
         autoscaling: bool = False,
+        system_image_registry: str | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         check.dns_label(path, "name", name)
@@ -194,6 +202,15 @@ class MagnumCluster(ManagedCluster):
         if docker_volume_size is not None:
             check.count(path, "docker_volume_size", docker_volume_size, check.VOLUME_SIZE_GB)
         check.boolean(path, "autoscaling", autoscaling)
+        if system_image_registry is not None:
+            if "container_infra_prefix" not in the_driver.labels_read:
+                raise ConstructArgumentError(
+                    path,
+                    "system_image_registry",
+                    system_image_registry,
+                    f"left out: {driver} has no per-cluster registry (it pulls from what the cloud configured)",
+                )
+            check.image_registry(path, "system_image_registry", system_image_registry)
         super().__init__(scope, id, driver=the_driver, name=name, version=version)
 
         template_labels = _driver_labels(
@@ -204,6 +221,10 @@ class MagnumCluster(ManagedCluster):
             autoscaling=autoscaling,
             node_count=worker_count,
         )
+        if system_image_registry is not None:
+            host = system_image_registry.rstrip("/")
+            # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
+            template_labels["container_infra_prefix"] = f"{host}/" if driver == MAGNUM_HEAT else host
         template_labels.update(extra_labels)
         self.autoscaling = autoscaling
         self.master_count = master_count

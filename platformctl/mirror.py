@@ -62,6 +62,7 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     """The charts and images of an environment's enabled catalog addons and extra releases."""
     from constructs_lib.addons.catalog import CATALOG
     from constructs_lib.addons.registry import chart_images
+    from constructs_lib.cluster_drivers import DRIVERS
     from stacks.config import load_environment
 
     path = environments_dir / f"{environment}.hcl"
@@ -71,9 +72,11 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     charts: list[Chart] = []
     images: dict[str, Image] = {}
     notes: list[str] = []
+    provided = DRIVERS[config.cluster.driver].provided_addons
     for spec in CATALOG.values():
         settings = config.addon.get(spec.name)
-        if not spec.is_enabled(settings.enabled if settings else None):
+        # What the cloud runs itself is not installed, so not mirrored.
+        if spec.name in provided or not spec.is_enabled(settings.enabled if settings else None):
             continue
         version = (settings.version if settings else None) or spec.version
         repository = spec.repository
@@ -90,6 +93,12 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
                 notes.append(f"addon {spec.name}: {image.value_path} ({image.registry}/{image.repository}) has no tag")
                 continue
             _add_image(images, Image(reference=image.reference, path=f"{image.repository}:{image.tag}"))
+    runners = config.runners
+    if runners is not None and runners.count > 0 and "docker_image" not in runners.model_fields_set:
+        # The runners' default job image (Docker Hub's library image).
+        _add_image(
+            images, Image(reference=f"docker.io/library/{runners.docker_image}", path=f"library/{runners.docker_image}")
+        )
     for name, release in config.helm_release.items():
         charts.append(Chart(repository=release.repository, name=release.chart, version=release.version))
         notes.append(

@@ -118,7 +118,7 @@ class InfraStack(TerraformStack):
                     tags=r.tags,
                     concurrency=r.concurrency,
                     executor=r.executor,
-                    docker_image=r.docker_image,
+                    docker_image=_job_image(config),
                     affinity=r.affinity,
                     ssh_from=self.bastion,
                     boot_volume_size=r.boot_volume_size,
@@ -179,3 +179,13 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
     }
     check.keyword_arguments(path, MagnumCluster, props, supplied=supplied)
     return MagnumCluster(stack, "cluster", **supplied, **props)
+
+
+def _job_image(config: EnvironmentConfig) -> str:
+    """The runners' default job image; in a closed contour the internal registry's copy
+    (``docker.io/library/alpine:3`` is mirrored as ``<registry>/library/alpine:3``)."""
+    runners = config.runners
+    assert runners is not None
+    if config.platform.registry is not None and "docker_image" not in runners.model_fields_set:
+        return f"{config.platform.registry}/library/{runners.docker_image}"
+    return runners.docker_image

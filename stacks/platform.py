@@ -54,9 +54,19 @@ class PlatformStack(TerraformStack):
         backend_of(config).apply(self, stack_name)
         # KubernetesAccess's fields are named as both providers' connection arguments.
         connection = dataclasses.asdict(access)
-        HelmProvider(self, "helm", kubernetes=connection)
-        KubernetesProvider(self, "kubernetes", **connection)
         self._variables: dict[str, TerraformVariable] = {}
+        registries = None
+        if config.platform.registry is not None and config.platform.registry_auth:
+            # helm logs in to the internal registry to pull charts; the login is never a literal.
+            registries = [
+                {
+                    "url": f"oci://{config.platform.registry.split('/')[0]}",
+                    "username": self._secret("registry_username", "user name for the internal registry"),
+                    "password": self._secret("registry_password", "password for the internal registry"),
+                }
+            ]
+        HelmProvider(self, "helm", kubernetes=connection, registry=registries)
+        KubernetesProvider(self, "kubernetes", **connection)
 
         if cluster.roles_to_taint and config.platform.taint_dedicated_roles:
             NodeRoleTaints(self, "node-roles", cluster=cluster)
@@ -118,6 +128,7 @@ class PlatformStack(TerraformStack):
                 addons=addons,
                 extra_charts=extra,
                 ha=config.platform.ha,
+                registry=config.platform.registry,
                 image_registry=config.platform.image_registry,
                 cloud=cloud,
             )

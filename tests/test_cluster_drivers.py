@@ -461,15 +461,10 @@ def test_placement_check_catches_a_label_no_node_carries() -> None:
         _assert_placements_match(doc, _node_labels(doc, MAGNUM_HEAT))
 
 
-@pytest.mark.parametrize("env", ["ha", "simple", "magnum"])
+@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
 def test_shipped_addons_select_labels_their_nodes_carry(env: str, shipped_stacks) -> None:
     infra, platform = shipped_stacks[f"{env}-infra"], shipped_stacks[f"{env}-platform"]
-    if resources(infra, "selectel_mks_cluster_v1"):
-        driver = SELECTEL_MKS
-    else:
-        (template,) = resources(infra, "openstack_containerinfra_clustertemplate_v1").values()
-        driver = MAGNUM_CAPI_HELM if "kube_tag" not in template["labels"] else MAGNUM_CLUSTER_API
-    _assert_placements_match(platform, _node_labels(infra, driver))
+    _assert_placements_match(platform, _node_labels(infra, _shipped_driver(infra)))
 
 
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
@@ -496,10 +491,23 @@ def test_enabling_an_addon_the_cloud_runs_is_refused() -> None:
     assert "selectel-mks" in err.value.allowed
 
 
-@pytest.mark.parametrize("env", ["ha", "simple", "magnum"])
+def _shipped_driver(infra: dict[str, Any]) -> str:
+    """The driver a shipped infra stack was built with, from what it emits."""
+    if resources(infra, "selectel_mks_cluster_v1"):
+        return SELECTEL_MKS
+    (template,) = resources(infra, "openstack_containerinfra_clustertemplate_v1").values()
+    labels = template["labels"]
+    if "kube_tag" not in labels:
+        return MAGNUM_CAPI_HELM
+    return MAGNUM_HEAT if "metrics_server_enabled" in labels else MAGNUM_CLUSTER_API
+
+
+@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
 def test_no_shipped_environment_runs_two_cloud_controllers_csi_or_metrics_servers(env: str, shipped_stacks) -> None:
     releases = {r["name"] for r in resources(shipped_stacks[f"{env}-platform"], "helm_release").values()}
-    assert not releases & {"openstack-cloud-controller-manager", "openstack-cinder-csi", "metrics-server"}
+    provided = DRIVERS[_shipped_driver(shipped_stacks[f"{env}-infra"])].provided_addons
+    for addon in ("openstack-cloud-controller-manager", "openstack-cinder-csi", "metrics-server"):
+        assert (addon in releases) != (addon in provided), addon
 
 
 # --- charts and Kubernetes versions -----------------------------------------------------------
@@ -514,7 +522,7 @@ def test_catalog_kubernetes_support_matches_the_recorded_chart_sources() -> None
         assert len(recorded["source"]["commit"]) == 40
 
 
-@pytest.mark.parametrize("env", ["ha", "simple", "magnum"])
+@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
 def test_shipped_kubernetes_version_is_supported_by_every_catalog_chart(env: str, shipped_stacks) -> None:
     from stacks.app import ENVIRONMENTS_DIR
     from stacks.config import load_environment

@@ -11,7 +11,16 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-EXPECTED_STACKS = ["ha-infra", "ha-platform", "magnum-infra", "magnum-platform", "simple-infra", "simple-platform"]
+EXPECTED_STACKS = [
+    "closed-infra",
+    "closed-platform",
+    "ha-infra",
+    "ha-platform",
+    "magnum-infra",
+    "magnum-platform",
+    "simple-infra",
+    "simple-platform",
+]
 
 
 def test_every_environment_gives_an_infra_and_a_platform_stack(shipped_stacks: dict[str, Any]) -> None:

@@ -15,6 +15,7 @@ from ..errors import ConstructArgumentError
 from ..node_roles import check_role
 from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from .helm_addon import HelmAddon
+from .registry import RegistryError, chart_repository, check_registry, image_values
 from .spec import AddonSpec
 from .values import at_path, deep_merge
 
@@ -93,8 +94,10 @@ class PlatformAddons(Construct):
     cluster's driver really puts on that role's nodes, and the toleration of the role's taint,
     at every path the catalog lists, when the cluster has nodes of that role; otherwise it is
     left to run on any node, since a selector that matches no node would keep it pending
-    forever. With ``ha`` each listed replica key is set. With ``image_registry`` every image
-    the catalog knows is pulled from the mirror. Environment values always win over all of
+    forever. With ``ha`` each listed replica key is set. With ``registry`` (a closed contour)
+    every catalog chart is installed from ``oci://<registry>/charts`` and every image of
+    every chart, subcharts included, is pulled from ``<registry>/<its repository path>``;
+    with ``image_registry`` only the images are. Environment values always win over all of
     these.
 
     Dependencies are declared: a release waits for the enabled addons it depends on. A
@@ -105,8 +108,11 @@ class PlatformAddons(Construct):
     :param addons: catalog name -> :class:`AddonSettings`. Names not in the catalog are errors.
     :param extra_charts: :class:`ExtraChart` releases beside the catalog.
     :param ha: run replicated components with several replicas. Default ``False``.
-    :param image_registry: registry mirror host (and path), e.g. ``harbor.internal/proxy``.
-        Default: the charts' public registries.
+    :param registry: the internal registry of a closed contour (host, port, path), e.g.
+        ``harbor.corp.example/platform``: charts and images come only from there (fill it with
+        ``platformctl mirror``). Default: the public repositories and registries.
+    :param image_registry: a registry mirror for images only (charts stay public), e.g.
+        ``harbor.internal/proxy``. Not with ``registry``.
     :param cloud: required when the cloud-controller-manager is enabled.
     """
 
@@ -119,12 +125,29 @@ class PlatformAddons(Construct):
         addons: Mapping[str, AddonSettings] | None = None,
         extra_charts: Sequence[ExtraChart] = (),
         ha: bool = False,
+        registry: str | None = None,
         image_registry: str | None = None,
         cloud: OpenStackCloud | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         if not isinstance(cluster, ClusterProfile):
             raise ConstructArgumentError(path, "cluster", cluster, "a ClusterProfile (ManagedCluster.profile)")
+        for argument, value in (("registry", registry), ("image_registry", image_registry)):
+            if value is not None:
+                try:
+                    check_registry(value, what=argument)
+                except RegistryError:
+                    raise ConstructArgumentError(
+                        path,
+                        argument,
+                        value,
+                        "a registry host with optional port and path, such as harbor.internal/platform",
+                    ) from None
+        if registry is not None and image_registry is not None:
+            raise ConstructArgumentError(
+                path, "image_registry", image_registry, "left out with registry (which covers images too)"
+            )
+        mirror = registry or image_registry
         addons = dict(addons or {})
         for name, settings in addons.items():
             if name not in CATALOG:
@@ -216,7 +239,7 @@ class PlatformAddons(Construct):
                 continue
             spec, settings = item
             sensitive = dict(settings.sensitive_values)
-            values = catalog_values(spec, ha=ha, image_registry=image_registry, cluster=cluster)
+            values = catalog_values(spec, ha=ha, image_registry=mirror, cluster=cluster)
             if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
                 assert cloud is not None
                 load_balancer = {"subnet-id": cloud.subnet_id, "floating-network-id": cloud.floating_network_id}
@@ -240,7 +263,8 @@ class PlatformAddons(Construct):
                 self.releases[name] = HelmAddon(
                     self,
                     name,
-                    repository=settings.repository or spec.repository,
+                    repository=settings.repository
+                    or (chart_repository(spec, registry) if registry is not None else spec.repository),
                     chart=spec.chart,
                     version=settings.version or spec.version,
                     namespace=spec.namespace,
@@ -278,8 +302,7 @@ def catalog_values(spec: AddonSpec, *, ha: bool, image_registry: str | None, clu
             values = deep_merge(values, at_path(key, replicas))
         values = deep_merge(values, spec.ha_values)
     if image_registry:
-        for key, template in spec.images.items():
-            values = deep_merge(values, at_path(key, template.format(registry=image_registry.rstrip("/"))))
+        values = deep_merge(values, image_values(spec, image_registry))
     return values
 
 

@@ -63,7 +63,7 @@ class ChartImage:
 def check_registry(registry: str, *, what: str = "image_registry") -> str:
     """``registry`` without a trailing slash, or :class:`RegistryError` saying what is allowed."""
     value = registry.rstrip("/") if isinstance(registry, str) else registry
-    if not isinstance(value, str) or not _REGISTRY.match(value):
+    if not isinstance(value, str) or not _REGISTRY.fullmatch(value):
         raise RegistryError(
             f"{what} = {registry!r} is not allowed: a registry host with optional port and path,"
             " such as harbor.internal or harbor.internal:5000/platform (no scheme, no tag)"
