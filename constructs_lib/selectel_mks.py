@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Fn, TerraformProvider, TerraformResourceLifecycle
+from cdktf import Annotations, Fn, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_openstack.data_openstack_compute_flavor_v2 import DataOpenstackComputeFlavorV2
 from cdktf_cdktf_provider_openstack.data_openstack_identity_auth_scope_v3 import DataOpenstackIdentityAuthScopeV3
 from constructs import Construct
@@ -194,6 +194,8 @@ class SelectelMksCluster(ManagedCluster):
             check.non_empty(path, "availability_zone", availability_zone)
         super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=version)
 
+        if not private_api:
+            Annotations.of(self).add_warning("private_api is false: the Kubernetes API gets a public address")
         self.provider = provider or SelectelProvider.of(self)
         self.region = region
         self.keypair = keypair

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -45,11 +47,22 @@ def synth(
             for stack in build(app, config, source):
                 stack_names.append(stack.node.id)
         app.synth()
+        _print_warnings(staging / "manifest.json")
         _swap(staging, outdir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return stack_names
+
+
+def _print_warnings(manifest: Path) -> None:
+    """Constructs warn through cdktf's Annotations; ``cdktf synth`` prints them from the
+    manifest, and so does this app (one ``warning:`` line each, without cdktf's stack trace)."""
+    stacks = json.loads(manifest.read_text()).get("stacks", {})
+    for stack in stacks.values():
+        for note in stack.get("annotations", []):
+            if note.get("level") == "@cdktf/warn":
+                print(f"warning: {note['constructPath']}: {note['message']}", file=sys.stderr)
 
 
 def _swap(new: Path, target: Path) -> None:

@@ -121,3 +121,16 @@ def test_heat_prefix_ends_with_a_slash() -> None:
     doc = synth_stack(lambda s: _cluster(s, "magnum-heat", system_image_registry=REGISTRY))
     (template,) = resources(doc, "openstack_containerinfra_clustertemplate_v1").values()
     assert template["labels"]["container_infra_prefix"] == f"{REGISTRY}/"
+
+
+def test_an_extra_chart_outside_the_registry_is_a_synth_warning(env_dir, tmp_path, capsys) -> None:
+    from stacks.app import synth
+
+    directory = env_dir(
+        "closed",
+        append='helm_release "podinfo" {\n  repository = "https://charts.example.com"\n  chart = "podinfo"\n'
+        '  version = "6.7.1"\n  namespace = "podinfo"\n}\n',
+    )
+    synth(directory, tmp_path / "out", ["closed"])
+    err = capsys.readouterr().err
+    assert "warning: closed-platform/addons: extra chart podinfo comes from https://charts.example.com" in err

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from cdktf import Annotations
 from constructs import Construct
 
 from .. import _validate as check
@@ -223,6 +224,10 @@ class PlatformAddons(Construct):
             deps, item = plans[name]
             depends_on = [self.releases[d] for d in deps]
             if isinstance(item, ExtraChart):
+                if registry is not None and not item.repository.startswith(f"oci://{registry.rstrip('/')}/"):
+                    Annotations.of(self).add_warning(
+                        f"extra chart {name} comes from {item.repository}, outside the registry {registry}"
+                    )
                 placed = placement_values(cluster, item.role, item.placement_paths)
                 with _argument_of(f"extra_charts[{name!r}]"):
                     self.releases[name] = HelmAddon(
