@@ -179,8 +179,10 @@ def test_extra_chart_after_its_dependency() -> None:
             },
             "depends_on",
         ),
-        ({"addons": {"cert-manager": AddonSettings(version="^1.21")}}, "addons['cert-manager'].version"),
-        ({"extra_charts": [ExtraChart("Bad_Name", "https://c", "x", "1.0.0", "x")]}, "extra_charts['Bad_Name'].name"),
+        ({"addons": {"cert-manager": {"version": "1.21.1"}}}, "addons['cert-manager']"),
+        ({"addons": ["cert-manager"]}, "addons"),
+        ({"extra_charts": ExtraChart("x", "https://c", "x", "1.0.0", "x")}, "extra_charts"),
+        ({"ha": 1}, "ha"),
     ],
 )
 def test_bad_addon_declarations(kwargs, argument) -> None:
@@ -302,3 +304,41 @@ def test_kubernetes_version_check_ignores_addons_turned_off() -> None:
     }
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=profile(version="1.37.0"), addons=settings))
     assert set(_releases(doc)) == {"metrics-server", "traefik"}
+
+
+@pytest.mark.parametrize(
+    ("make", "argument"),
+    [
+        (lambda: AddonSettings(version="^1.21"), "version"),
+        (lambda: AddonSettings(version="1.21.1\n"), "version"),
+        (lambda: AddonSettings(enabled=1), "enabled"),
+        (lambda: AddonSettings(values=[1]), "values"),
+        (lambda: AddonSettings(repository="ftp://charts"), "repository"),
+        (lambda: ExtraChart("Bad_Name", "https://c", "x", "1.0.0", "x"), "name"),
+        (lambda: ExtraChart("x", "https://c", "x", "1.0.0", "x", depends_on="cert-manager"), "depends_on"),
+        (lambda: ExtraChart("x", "https://c", "x", "1.0.0", "x", role="Front"), "role"),
+        (lambda: ExtraChart("x", "https://c", "x", "~1.0", "x"), "version"),
+    ],
+)
+def test_value_types_check_themselves(make, argument) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        make()
+    assert err.value.argument == argument
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"version": "1.2.3\n"}, "version"),
+        ({"repository": "charts.example"}, "repository"),
+        ({"atomic": "yes"}, "atomic"),
+        ({"values": {"a": "${var.x}"}}, "values['a']"),
+        ({"values": {"%{ if true }x%{ endif }": 1}}, "values['%{ if true }x%{ endif }']"),
+        ({"depends_on": "cert-manager"}, "depends_on"),
+    ],
+)
+def test_helm_addon_refuses_bad_arguments(kwargs, argument) -> None:
+    args = {"repository": "https://charts.example", "chart": "app", "version": "1.2.3", "namespace": "apps"} | kwargs
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: HelmAddon(s, "app", **args))
+    assert err.value.argument == argument

@@ -14,7 +14,7 @@ from .. import _validate as check
 from ..errors import ConstructArgumentError
 from .values import to_yaml
 
-_PINNED = re.compile(r"^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$")
+_PINNED = re.compile(r"v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?")
 
 
 class HelmAddon(Construct):
@@ -68,11 +68,31 @@ class HelmAddon(Construct):
         check.dns_label(path, "name", id)
         check.non_empty(path, "repository", repository)
         check.non_empty(path, "chart", chart)
-        if not isinstance(version, str) or not _PINNED.match(version):
+        if not isinstance(version, str) or not _PINNED.fullmatch(version):
             raise ConstructArgumentError(path, "version", version, "an exact chart version such as 1.2.3 (no ranges)")
         check.dns_label(path, "namespace", namespace)
         check.int_range(path, "timeout", timeout, 30, 7200)
         check.int_range(path, "max_history", max_history, 1, 100)
+        check.repository(path, "repository", repository)
+        check.text(path, "chart", chart)
+        for argument, flag in (
+            ("create_namespace", create_namespace),
+            ("atomic", atomic),
+            ("wait", wait),
+            ("skip_crds", skip_crds),
+        ):
+            check.boolean(path, argument, flag)
+        if values is not None and not isinstance(values, Mapping):
+            raise ConstructArgumentError(path, "values", values, "a map of Helm values")
+        check.literal_tree(path, "values", dict(values or {}))
+        if sensitive_values is not None and not isinstance(sensitive_values, Mapping):
+            raise ConstructArgumentError(
+                path, "sensitive_values", sensitive_values, "a map of value paths to references"
+            )
+        for key in sensitive_values or {}:
+            check.text(path, "sensitive_values", key)
+        if isinstance(depends_on, (str, bytes)) or not all(isinstance(d, HelmAddon) for d in depends_on):
+            raise ConstructArgumentError(path, "depends_on", depends_on, "a list of HelmAddon constructs")
         super().__init__(scope, id)
         self.name = id
         self.namespace = namespace

@@ -60,6 +60,17 @@ class AddonSettings:
     version: str | None = None
     repository: str | None = None
 
+    def __post_init__(self) -> None:
+        where = "AddonSettings"
+        if self.enabled is not None:
+            check.boolean(where, "enabled", self.enabled)
+        _mapping(where, "values", self.values)
+        _mapping(where, "sensitive_values", self.sensitive_values)
+        if self.version is not None:
+            check.chart_version(where, "version", self.version)
+        if self.repository is not None:
+            check.repository(where, "repository", self.repository)
+
 
 @dataclass(frozen=True)
 class ExtraChart:
@@ -82,6 +93,29 @@ class ExtraChart:
     depends_on: tuple[str, ...] = ()
     role: str | None = None
     placement_paths: tuple[str, ...] = ("",)
+
+    def __post_init__(self) -> None:
+        where = f"ExtraChart({self.name!r})"
+        check.dns_label(where, "name", self.name)
+        check.repository(where, "repository", self.repository)
+        check.text(where, "chart", self.chart)
+        check.chart_version(where, "version", self.version)
+        check.dns_label(where, "namespace", self.namespace)
+        _mapping(where, "values", self.values)
+        _mapping(where, "sensitive_values", self.sensitive_values)
+        for argument in ("depends_on", "placement_paths"):
+            items = getattr(self, argument)
+            if isinstance(items, str) or not isinstance(items, (tuple, list)):
+                raise ConstructArgumentError(where, argument, items, "a list of names (not a single string)")
+            for item in items:
+                check.text(where, argument, item, allow_empty=argument == "placement_paths")
+        if self.role is not None:
+            check_role(where, self.role)
+
+
+def _mapping(where: str, argument: str, value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise ConstructArgumentError(where, argument, value, "a map")
 
 
 class PlatformAddons(Construct):
@@ -149,8 +183,17 @@ class PlatformAddons(Construct):
                 path, "image_registry", image_registry, "left out with registry (which covers images too)"
             )
         mirror = registry or image_registry
+        if addons is not None and not isinstance(addons, Mapping):
+            raise ConstructArgumentError(path, "addons", addons, "a map of catalog names to AddonSettings")
         addons = dict(addons or {})
+        if not isinstance(extra_charts, (list, tuple)) or not all(isinstance(e, ExtraChart) for e in extra_charts):
+            raise ConstructArgumentError(path, "extra_charts", extra_charts, "a list of ExtraChart")
+        check.boolean(path, "ha", ha)
+        if cloud is not None and not isinstance(cloud, OpenStackCloud):
+            raise ConstructArgumentError(path, "cloud", cloud, "an OpenStackCloud")
         for name, settings in addons.items():
+            if not isinstance(settings, AddonSettings):
+                raise ConstructArgumentError(path, f"addons[{name!r}]", settings, "an AddonSettings")
             if name not in CATALOG:
                 raise ConstructArgumentError(
                     path,
