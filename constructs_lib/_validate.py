@@ -283,6 +283,17 @@ def chart_version(path: str, argument: str, value: Any) -> str:
     return value
 
 
+def chart_name(path: str, argument: str, value: Any) -> str:
+    """A chart's name in its repository: letters, digits, '.', '_' and '-', 1-63 characters,
+    alphanumeric at both ends (no URL or path: those would carry a location, and perhaps
+    credentials, into the output)."""
+    if not isinstance(value, str) or not _REGION.fullmatch(value):
+        raise ConstructArgumentError(
+            path, argument, value, "a chart name: letters, digits, '.', '_' and '-', 1-64 characters"
+        )
+    return value
+
+
 def variable_name(path: str, argument: str, value: Any) -> str:
     """A Terraform variable name: a lowercase letter, then lowercase letters, digits and '_'; 1-64 characters."""
     if not isinstance(value, str) or not _VARIABLE.fullmatch(value):

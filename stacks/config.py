@@ -213,12 +213,12 @@ class AddonConfig(_Model):
 
 class HelmReleaseConfig(_Model):
     repository: Repository
-    chart: Text
+    chart: Annotated[Str, _rule(check.chart_name)]
     version: Version
     namespace: Annotated[Str, _rule(check.name)]
     values: dict[str, Any] = {}
     sensitive_values: SensitiveValues = {}
-    depends_on: tuple[Text, ...] = ()
+    depends_on: tuple[Annotated[Str, _rule(check.name)], ...] = ()
     #: Run the chart's pods on the nodes of this role (node selector and tolerations at the
     #: top level of its values). Default: anywhere.
     role: Str | None = None

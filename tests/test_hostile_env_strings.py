@@ -151,6 +151,20 @@ LOAD_CASES: dict[str, tuple[str, tuple[tuple[str, str], ...], str, str, str]] = 
         "addon.traefik.repository",
         "query",
     ),
+    "chart given as a URL with credentials": (
+        "simple",
+        (),
+        _release().replace('chart = "app"', 'chart = "https://robot:s3cret@charts.example.com/app-1.0.0.tgz"'),
+        "helm_release.app.chart",
+        "a chart name",
+    ),
+    "depends_on naming no release": (
+        "simple",
+        (),
+        _release().replace('namespace = "apps"', 'namespace = "apps"\n  depends_on = ["a b"]'),
+        "helm_release.app.depends_on.0",
+        "lowercase letters",
+    ),
     "chart version range": ("simple", (), _release(version='">=1.0.0"'), "helm_release.app.version", "exact"),
     "namespace in capitals": ("simple", (), _release(namespace='"Apps"'), "helm_release.app.namespace", "lowercase"),
     "sensitive variable name with a dash": (
@@ -369,6 +383,7 @@ def test_constructs_refuse_bad_strings_from_python(case: str) -> None:
         (check.region, "ru-1", ["ru-1\n", "ru 1", "-ru", "a" * 65, "ru/1"]),
         (check.availability_zone, "ru-7a", ["ru-7a\n", "ru 7a", ""]),
         (check.chart_version, "v1.21.1", ["1.21.1\n", "1.x", "~1.2.3", "1.2"]),
+        (check.chart_name, "kube-prometheus-stack", ["app\n", "https://h/app.tgz", "a/b", "a b", "a" * 65]),
         (check.variable_name, "grafana_password", ["grafana_password\n", "Grafana", "a-b", "1a"]),
         (check.image_registry, "harbor.internal:5000/proxy", ["harbor.internal\n", "https://h", "h/Upper", "h p"]),
         (check.bucket_name, "platform-state", ["platform-state\n", "ab", "1.2.3.4", "a..b", "a-.b", "UP"]),
