@@ -268,15 +268,12 @@ class MagnumCluster(ManagedCluster):
         literal = {key: value for key, value in settings.items() if not Token.is_unresolved(value)}
         literal.update(image_name=image, kubernetes_version=version)
         digest = hashlib.sha256(json.dumps(literal, sort_keys=True).encode()).hexdigest()[:8]
-        self.template_revision = TerraformResource(self, "template-revision", terraform_resource_type="terraform_data")
-        self.template_revision.add_override("triggers_replace", digest)
+        self.template_revision, replaced_on_change = revision_trigger(self, "template-revision", digest)
         self.template = ContainerinfraClustertemplateV1(
             self,
             "template",
             name=f"{name}-{digest}",
-            lifecycle=TerraformResourceLifecycle(
-                create_before_destroy=True, replace_triggered_by=[self.template_revision]
-            ),
+            lifecycle=replaced_on_change,
             **settings,
         )
         self.resource = ContainerinfraClusterV1(
@@ -297,7 +294,7 @@ class MagnumCluster(ManagedCluster):
             # Heat cannot move a cluster to a new template: replace it instead.
             lifecycle=None
             if the_driver.upgrades_in_place
-            else TerraformResourceLifecycle(replace_triggered_by=[self.template_revision]),
+            else TerraformResourceLifecycle(replace_triggered_by=replaced_on_change.replace_triggered_by),
         )
         self.cluster_id: str = self.resource.id
         self.api_address: str = self.resource.api_address
@@ -387,6 +384,20 @@ class MagnumNodeGroup(NodeGroup):
             # The autoscaler owns the count of an autoscaled group: an apply must not reset it.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["node_count"]) if self.autoscaled else None,
         )
+
+
+def revision_trigger(scope: Construct, id: str, digest: str) -> tuple[TerraformResource, TerraformResourceLifecycle]:
+    """A ``terraform_data`` holding ``digest`` and the lifecycle that replaces a resource
+    whenever the digest changes (a new one first, then the old one goes), instead of updating
+    it in place."""
+    revision = TerraformResource(scope, id, terraform_resource_type="terraform_data")
+    revision.add_override("triggers_replace", digest)
+    # Written as a bare reference: cdktf 0.20 renders a resource here as "${...}", which
+    # terraform refuses in replace_triggered_by ("Expected the start of an expression").
+    lifecycle = TerraformResourceLifecycle(
+        create_before_destroy=True, replace_triggered_by=[f"terraform_data.{revision.friendly_unique_id}"]
+    )
+    return revision, lifecycle
 
 
 def _version(path: str, value: Any) -> str:
