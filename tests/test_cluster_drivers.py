@@ -540,3 +540,35 @@ def test_readme_has_the_driver_table() -> None:
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     assert f"<!-- drivers:start -->\n{markdown_table()}\n<!-- drivers:end -->" in readme
+
+
+def test_storage_class_type_matches_the_prebuilt_kubernetes_binding() -> None:
+    from cdktf_cdktf_provider_kubernetes.storage_class_v1 import StorageClassV1 as Prebuilt
+
+    from constructs_lib.kubernetes import StorageClassV1
+
+    arguments = {
+        "metadata": {"name": "fast-ru-7a"},
+        "storage_provisioner": "cinder.csi.openstack.org",
+        "parameters": {"type": "fast.ru-7a", "availability": "ru-7a"},
+        "reclaim_policy": "Delete",
+        "volume_binding_mode": "WaitForFirstConsumer",
+        "allow_volume_expansion": True,
+    }
+    ours = synth_stack(lambda s: StorageClassV1(s, "class", **arguments))
+    prebuilt = synth_stack(lambda s: Prebuilt(s, "class", **arguments))
+    assert ours["resource"] == prebuilt["resource"]
+
+
+def test_previews_know_what_replaces_a_cluster_of_every_driver() -> None:
+    from platformctl.resource_kinds import describe, forces_replacement
+
+    assert describe("selectel_mks_cluster_v1") and describe("selectel_mks_nodegroup_v1")
+    assert forces_replacement("selectel_mks_cluster_v1", "kube_version") is False
+    assert forces_replacement("selectel_mks_cluster_v1", "cluster_type") is True
+    assert forces_replacement("selectel_mks_nodegroup_v1", "nodes_count") is False
+    assert forces_replacement("selectel_mks_nodegroup_v1", "flavor_id") is True
+    # Heat replaces the cluster on a new template; claimed as a replacement for every driver.
+    assert forces_replacement("openstack_containerinfra_cluster_v1", "cluster_template_id") is True
+    assert forces_replacement("openstack_containerinfra_cluster_v1", "node_count") is False
+    assert forces_replacement("openstack_containerinfra_clustertemplate_v1", "labels") is True
