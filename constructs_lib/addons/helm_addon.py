@@ -40,9 +40,11 @@ class HelmAddon(Construct):
     :param skip_crds: do not install the chart's ``crds/``. Default ``False``.
     :param max_history: release revisions kept. Default ``10``.
     :param provider: the helm provider to use. Default: the stack's default one.
+
+    ``resource`` is the raw ``helm_release`` (as every construct's main resource is named).
     """
 
-    release: Release
+    resource: Release
 
     def __init__(
         self,
@@ -98,7 +100,7 @@ class HelmAddon(Construct):
         self.namespace = namespace
         self.version = version
         self.values: dict[str, Any] = dict(values or {})
-        self.release = Release(
+        self.resource = Release(
             self,
             "release",
             name=id,
@@ -115,6 +117,6 @@ class HelmAddon(Construct):
             max_history=max_history,
             values=[to_yaml(self.values)] if self.values else None,
             set_sensitive=[{"name": k, "value": v} for k, v in sorted((sensitive_values or {}).items())] or None,
-            depends_on=[d.release for d in depends_on] or None,
+            depends_on=[d.resource for d in depends_on] or None,
             provider=provider,
         )
