@@ -207,3 +207,27 @@ def test_no_traceback_from_a_fresh_interpreter(tmp_path: Path) -> None:
         == f"error: {directory / 'deep.hcl'}:9: not UTF-8 text (byte 0xdc): environment files are UTF-8 HCL\n"
     )
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\xff", "x.hcl:1: not UTF-8 text (byte 0x89)"),
+        (
+            SIMPLE.replace(b'"platform-terraform-state"', b'"192.168.1.1"'),
+            "x.hcl:{line}: backend.bucket: '192.168.1.1'",
+        ),
+    ],
+)
+def test_bootstrap_state_reads_files_through_the_same_checks(
+    content: bytes, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Refused before any request: the bucket name is checked when the file is loaded."""
+    from platformctl.cli import main as platformctl
+
+    (tmp_path / "x.hcl").write_bytes(content)
+    code = platformctl(["bootstrap-state", "x", "--environments-dir", str(tmp_path)])
+    err = capsys.readouterr().err
+    line = line_number(content.decode("utf-8", "replace"), "  bucket") if b"192.168" in content else 0
+    assert code == 1
+    assert err.startswith(f"error: {tmp_path / expected.format(line=line)}") and err.count("\n") == 1
