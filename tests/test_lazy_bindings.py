@@ -141,3 +141,16 @@ def test_variable_turns_the_hook_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_lazy_bindings.DISABLE_VARIABLE, "0")
     assert _lazy_bindings.install() is True
     assert isinstance(sys.meta_path[0], _lazy_bindings.LazyBindingsFinder)
+
+
+def test_importing_the_library_stays_light() -> None:
+    """The hook is installed by ``import constructs_lib``, which must still load no cdktf or jsii
+    (platformctl's commands start on it)."""
+    code = (
+        "import sys, constructs_lib; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('cdktf', 'jsii', 'constructs', 'yaml')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert any(isinstance(f, _lazy_bindings.LazyBindingsFinder) for f in sys.meta_path)
