@@ -127,7 +127,7 @@ PREFIX_LENGTHS = {4: (8, 28), 6: (64, 124)}
 
 
 def _check_subnets(path: str, subnets: Sequence[SubnetSpec]) -> None:
-    if isinstance(subnets, (str, bytes)) or not subnets:
+    if not isinstance(subnets, (list, tuple)) or not subnets:
         raise ConstructArgumentError(path, "subnets", subnets, "at least one subnet")
     seen: dict[str, ipaddress.IPv4Network | ipaddress.IPv6Network] = {}
     for index, spec in enumerate(subnets):
@@ -176,7 +176,7 @@ def _check_subnets(path: str, subnets: Sequence[SubnetSpec]) -> None:
 def _check_pool(path: str, arg: str, pool: tuple[str, str], net: ipaddress.IPv4Network | ipaddress.IPv6Network) -> None:
     """DHCP's range: inside the subnet, past the network address and the gateway (Neutron's
     default, the first host), before the IPv4 broadcast address, start <= end."""
-    if isinstance(pool, str) or len(pool) != 2:
+    if not isinstance(pool, (list, tuple)) or len(pool) != 2:
         raise ConstructArgumentError(path, arg, pool, "a (start, end) pair of addresses")
     start = check.address(path, f"{arg}.start", pool[0])
     end = check.address(path, f"{arg}.end", pool[1])

@@ -131,7 +131,7 @@ class RunnerFleet(Construct):
                 (group_id, project_id),
                 "exactly one of them (runners are group or project scoped)",
             )
-        if isinstance(tags, str) or not tags or len(tags) > MAX_TAGS:
+        if not isinstance(tags, (list, tuple)) or not tags or len(tags) > MAX_TAGS:
             raise ConstructArgumentError(
                 path, "tags", tags, f"a list of 1 to {MAX_TAGS} tags (untagged jobs are turned off)"
             )

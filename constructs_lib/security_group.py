@@ -192,6 +192,7 @@ class Connections:
 
     def allow_from(self, peer: HasConnections | SecurityGroup, port: Port, description: str = "") -> None:
         """Allow ``peer``'s members to reach this group's members on ``port``."""
+        _check_port(self.security_group.node.path, port)
         check.text(self.security_group.node.path, "description", description, allow_empty=True)
         peer_group = _group_of(self.security_group.node.path, peer)
         self.security_group._rule(
@@ -209,6 +210,7 @@ class Connections:
 
     def allow_from_cidrs(self, cidrs: tuple[str, ...] | list[str], port: Port, description: str = "") -> None:
         """Allow the given networks on ``port``. The operator names every CIDR: none is implied."""
+        _check_port(self.security_group.node.path, port)
         check.cidrs(self.security_group.node.path, "cidrs", cidrs)
         check.text(self.security_group.node.path, "description", description, allow_empty=True)
         for cidr in cidrs:
@@ -224,4 +226,5 @@ class Connections:
 
     def allow_internally(self, port: Port, description: str = "") -> None:
         """Allow members of this group to reach each other on ``port``."""
+        _check_port(self.security_group.node.path, port)
         self.allow_from(self.security_group, port, description or f"{port.label} within {self.security_group.name}")

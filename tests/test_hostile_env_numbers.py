@@ -12,7 +12,16 @@ import cdktf
 import pytest
 from cdktf import TerraformOutput, TerraformStack
 
-from constructs_lib import Bastion, ConstructArgumentError, Network, RunnerFleet, SshKeyPair, SubnetSpec
+from constructs_lib import (
+    Bastion,
+    ConstructArgumentError,
+    Network,
+    Port,
+    RunnerFleet,
+    SecurityGroup,
+    SshKeyPair,
+    SubnetSpec,
+)
 from constructs_lib import _validate as check
 from stacks.app import synth
 from stacks.config import EnvironmentConfigError, load_environment
@@ -256,3 +265,32 @@ def test_good_pools_and_an_ipv6_subnet_synthesize() -> None:
     snippet = doc["output"]["ssh"]["value"]
     assert "Host 10.0.0.*\n" in snippet
     assert ":" not in snippet.split("Host ", 2)[2].splitlines()[0]
+
+
+def _group_rule(port: Any) -> None:
+    SecurityGroup(_stack(), "g", name="g").connections.allow_from_cidrs(["192.0.2.0/24"], port)
+
+
+@pytest.mark.parametrize(
+    ("build", "argument"),
+    [
+        (lambda: _group_rule(None), "port"),
+        (lambda: _group_rule(22), "port"),
+        (lambda: _group_rule(Port.tcp(0)), "port"),
+        (lambda: _group_rule(Port.tcp(65536)), "port"),
+        (lambda: _group_rule(Port.tcp(True)), "port"),
+        (lambda: _group_rule(Port.tcp_range(443, 80)), "port"),
+        (lambda: _group_rule(Port("icmp", 1, 2)), "port"),
+        (lambda: _group_rule(Port("gre")), "port"),
+        (lambda: Network(_stack(), "n", name="env", subnets=7), "subnets"),  # type: ignore[arg-type]
+        (lambda: _network(SubnetSpec("nodes", "10.0.0.0/24", allocation_pool=5)), "subnets['nodes'].allocation_pool"),  # type: ignore[arg-type]
+        (lambda: _network(SubnetSpec("nodes", "10.0.0.0/24", dns_servers=None)), "subnets['nodes'].dns_servers"),  # type: ignore[arg-type]
+        (lambda: _runners(tags=7), "tags"),
+        (lambda: _runners(network="net"), "network"),
+        (lambda: _runners(ssh_from="bastion"), "ssh_from"),
+    ],
+)
+def test_ports_and_types_from_python(build: Callable[[], object], argument: str) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        build()
+    assert err.value.argument == argument
