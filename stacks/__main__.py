@@ -53,7 +53,10 @@ def _exit_without_teardown(code: int) -> None:
     Exit handlers still run (they stop jsii's node process and remove its temporary files),
     and the standard streams are flushed, so nothing written is lost.
     """
-    atexit._run_exitfuncs()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: exit the usual way
+        sys.exit(code)
+    run_exit_handlers()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
