@@ -411,10 +411,20 @@ def _check_tree(tree: Tree, source: SourceMap) -> None:
         for child in children:
             child_path = path
             if child.data in ("attribute", "object_elem"):
-                child_path = path + (_tree_key(child.children[0]),)
+                key = _tree_key(child.children[0])
+                child_path = path + (key,)
+                if key.strip('"') in _META:
+                    # python-hcl2 marks blocks with these keys: one written in the file would pass for a block.
+                    raise source.error(
+                        child_path, "a reserved name: use another key", getattr(child.meta, "line", None)
+                    )
             elif child.data == "block":
                 labels = [_tree_key(c) for c in child.children[:-1] if isinstance(c, Tree)]
                 child_path = path + tuple(labels)
+                if any(label.strip('"') in _META for label in labels):
+                    raise source.error(
+                        child_path, "a reserved name: use another name", getattr(child.meta, "line", None)
+                    )
             stack.append((child, child_path, nesting, tree_depth + 1))
 
 

@@ -61,6 +61,18 @@ FILES: dict[str, tuple[bytes, int | None, str]] = {
         None,
         'addon "traefik" is defined twice',
     ),
+    "python-hcl2's line key at the top": (SIMPLE + b"\n__start_line__ = 5\n", None, "a reserved name"),
+    "python-hcl2's line key in chart values": (
+        SIMPLE + b'\naddon "traefik" {\n  values = { "__end_line__" = 1 }\n}\n',
+        None,
+        "addon.traefik.values.__end_line__: a reserved name",
+    ),
+    "python-hcl2's line key as a block": (SIMPLE + b"\n__start_line__ {\n}\n", None, "a reserved name"),
+    "python-hcl2's line key as a label": (
+        SIMPLE + b'\nnode_group "__end_line__" {\n  role = "worker"\n}\n',
+        None,
+        "node_group.__end_line__: a reserved name",
+    ),
     "lists 300 deep": (SIMPLE + _nested(300), None, f"nest at most {MAX_DEPTH} levels"),
     "lists 40 deep": (SIMPLE + _nested(40), None, f"nest at most {MAX_DEPTH} levels"),
     "parentheses 500 deep": (SIMPLE + b"\nx = " + b"(" * 500 + b"1" + b")" * 500 + b"\n", None, "nested too deep"),
@@ -83,6 +95,10 @@ def _expected_line(case: str, content: bytes) -> int | None:
         "lists 40 deep": "    deep = ",
         "parentheses 500 deep": "x = ",
         "an unterminated string": '  image_registry = "harbor',
+        "python-hcl2's line key at the top": "__start_line__ = 5",
+        "python-hcl2's line key in chart values": "  values = {",
+        "python-hcl2's line key as a block": "__start_line__ {",
+        "python-hcl2's line key as a label": 'node_group "__end_line__"',
     }
     if case in markers:
         lines = text.splitlines()
