@@ -425,6 +425,12 @@ def _check_tree(tree: Tree, source: SourceMap) -> None:
                     raise source.error(
                         child_path, "a reserved name: use another name", getattr(child.meta, "line", None)
                     )
+                wanted = 1 if labels[0] in _LABELED_BLOCKS else 0
+                if len(labels) - 1 != wanted and (wanted == 0 or len(labels) > 2):
+                    form = f'{labels[0]} "name" {{ ... }}' if wanted else f"{labels[0]} {{ ... }}"
+                    raise source.error(
+                        child_path, f"wrong number of labels: write {form}", getattr(child.meta, "line", None)
+                    )
             stack.append((child, child_path, nesting, tree_depth + 1))
 
 
