@@ -21,6 +21,7 @@ reaches ``cdk.tf.json`` is exactly what the caller wrote:
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 import unicodedata
 import urllib.parse
@@ -126,25 +127,35 @@ def literal(path: str, argument: str, value: Any) -> str:
 
 
 def literal_tree(path: str, argument: str, value: Any, depth: int = 0) -> Any:
-    """:func:`literal` on every string key and value of nested maps and lists (Helm values, labels)."""
+    """Nested maps and lists (Helm values, labels) as Terraform must receive them: every key a
+    one-line :func:`literal` string, every string value :func:`literal` (newlines and tabs
+    allowed, no other control characters), numbers finite and within ±(2**53 - 1), nothing
+    but strings, numbers, booleans, null, lists and maps, nested at most 32 deep."""
     if depth > 32:
         raise ConstructArgumentError(path, argument, "...", "maps and lists nested at most 32 deep")
     if isinstance(value, str):
         literal(path, argument, value)
+        if forbidden_character(value, allow="\n\t"):
+            raise ConstructArgumentError(path, argument, value, "text without control characters but newlines and tabs")
     elif isinstance(value, bool) or value is None:
         pass
-    elif isinstance(value, int):
-        if abs(value) > MAX_SAFE_INTEGER:
+    elif isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > MAX_SAFE_INTEGER:
             raise ConstructArgumentError(
-                path, argument, value, f"an integer between -{MAX_SAFE_INTEGER} and {MAX_SAFE_INTEGER}"
+                path, argument, value, f"a finite number from -{MAX_SAFE_INTEGER} to {MAX_SAFE_INTEGER}"
             )
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         for key, item in value.items():
-            literal(path, f"{argument}[{key!r}]", key)
-            literal_tree(path, f"{argument}[{key!r}]", item, depth + 1)
+            where = f"{argument}[{key!r}]"
+            literal(path, where, key)
+            if forbidden_character(key):
+                raise ConstructArgumentError(path, where, key, "a key without control characters")
+            literal_tree(path, where, item, depth + 1)
     elif isinstance(value, (list, tuple)):
         for item in value:
             literal_tree(path, argument, item, depth + 1)
+    else:
+        raise ConstructArgumentError(path, argument, value, "strings, numbers, booleans, null, lists and maps")
     return value
 
 
@@ -317,6 +328,7 @@ def image_registry(path: str, argument: str, value: Any) -> str:
 
 
 def choice(path: str, argument: str, value: Any, allowed: Iterable[Any]) -> Any:
+    """One of ``allowed`` (a bool is not taken for 0 or 1)."""
     allowed = tuple(allowed)
     if isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed):
         raise ConstructArgumentError(path, argument, value, "one of " + ", ".join(repr(a) for a in allowed))
@@ -341,6 +353,7 @@ def count(path: str, argument: str, value: Any, limits: tuple[int, int]) -> int:
 
 
 def network(path: str, argument: str, value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A CIDR, IPv4 or IPv6, with no host bits set and no surrounding space."""
     try:
         if not isinstance(value, str) or value != value.strip():
             raise ValueError(value)
@@ -352,6 +365,7 @@ def network(path: str, argument: str, value: Any) -> ipaddress.IPv4Network | ipa
 
 
 def address(path: str, argument: str, value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """One IP address, IPv4 or IPv6, with no surrounding space."""
     try:
         if not isinstance(value, str) or value != value.strip():
             raise ValueError(value)
@@ -361,6 +375,7 @@ def address(path: str, argument: str, value: Any) -> ipaddress.IPv4Address | ipa
 
 
 def cidrs(path: str, argument: str, values: Sequence[str]) -> tuple[str, ...]:
+    """A list (not a single string) of :func:`network` CIDRs; may be empty."""
     if isinstance(values, str) or not isinstance(values, Sequence):
         raise ConstructArgumentError(path, argument, values, "a list of CIDRs, not a single string")
     for v in values:

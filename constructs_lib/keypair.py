@@ -47,7 +47,7 @@ def _is_public_key(value: object) -> bool:
     if not isinstance(value, str) or len(value) > _MAX_KEY_LENGTH:
         return False
     line = value.strip()
-    if check.template_start(line) is not None or "TfToken[" in line or re.search(r"[\x00-\x08\x0a-\x1f\x7f]", line):
+    if check.template_start(line) is not None or "TfToken[" in line or check.forbidden_character(line, allow="\t"):
         return False
     parts = line.split(None, 2)
     if len(parts) < 2 or parts[0] not in _KEY_TYPES or not _BASE64.fullmatch(parts[1]):
