@@ -275,3 +275,27 @@ def test_an_escape_reaches_the_json_unchanged() -> None:
     (vm,) = resources(doc, "openstack_compute_instance_v2").values()
     assert (vm["flavor_name"], vm["image_name"]) == ("flavor-$${x}", "image-%%{y}")
     assert "${x}" not in json.dumps(doc).replace("$${x}", "")
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"a": {"b": "${x}"}},
+        {"${x}": 1},
+        {"a%{ if true }": 1},
+        {"a": ["ok", "%{ for x in y }"]},
+        {"key\n": 1},
+        {"a": float("nan")},
+        {"a": 2**60},
+        {"a": object()},
+        {"a": "\x1b[2J"},
+    ],
+)
+def test_nested_values_from_python_are_literal(values: dict[str, object]) -> None:
+    with pytest.raises(ConstructArgumentError):
+        check.literal_tree("p", "values", values)
+
+
+def test_nested_values_keep_escapes_newlines_and_numbers() -> None:
+    values = {"$${a}": ["%%{b}", "line one\nline two\t", 1.5, -3, None, True], "nested": {"k": {}}}
+    assert check.literal_tree("p", "values", values) is values
