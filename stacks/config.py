@@ -605,10 +605,39 @@ def _read(path: Path, display: str) -> str:
     return text
 
 
+# Strings, comments and heredocs (whose brackets do not nest), brackets, and newlines.
+_SCAN = re.compile(
+    r'"(?:[^"\\\n]|\\.)*"'
+    r"|#[^\n]*|//[^\n]*|/\*.*?\*/"
+    r"|<<-?([A-Za-z_][\w-]*)\n.*?\n[ \t]*\1[ \t]*(?=\n|$)"
+    r"|[\[{(]|[\]})]|\n",
+    re.DOTALL,
+)
+
+
+def _check_brackets(text: str, source: SourceMap) -> None:
+    """A fast bound on nesting before the parser runs, whose time grows with it. Generous, so
+    that the exact check on the syntax tree (with the key path) reports ordinary cases."""
+    depth = 0
+    line = 1
+    for match in _SCAN.finditer(text):
+        token = match.group()
+        if token in "[{(":
+            depth += 1
+            if depth > 4 * MAX_DEPTH:
+                raise source.error(
+                    (), f"nested too deep: blocks, maps and lists may nest at most {MAX_DEPTH} levels", line
+                )
+        elif token in "]})":
+            depth -= 1
+        line += token.count("\n")
+
+
 def _parse(text: str, source: SourceMap) -> dict[str, Any]:
     """python-hcl2's parse, checked before its recursive transformer runs; any failure of
     either is one error naming the file and, where known, the line."""
     display = source.file
+    _check_brackets(text, source)
     try:
         tree = hcl2.parser.parser().parse(text + "\n")
     except UnexpectedInput as err:

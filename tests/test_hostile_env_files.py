@@ -84,6 +84,7 @@ FILES: dict[str, tuple[bytes, int | None, str]] = {
         "platform.x: wrong number of labels: write platform { ... }",
     ),
     "lists 300 deep": (SIMPLE + _nested(300), None, f"nest at most {MAX_DEPTH} levels"),
+    "lists 200,000 deep": (SIMPLE + _nested(200_000), None, f"nest at most {MAX_DEPTH} levels"),
     "lists 40 deep": (SIMPLE + _nested(40), None, f"nest at most {MAX_DEPTH} levels"),
     "parentheses 500 deep": (SIMPLE + b"\nx = " + b"(" * 500 + b"1" + b")" * 500 + b"\n", None, "nested too deep"),
     "maps 100 deep": (
@@ -103,6 +104,7 @@ def _expected_line(case: str, content: bytes) -> int | None:
         "a map key set twice": '    "a" = 2',
         "lists 300 deep": "    deep = ",
         "lists 40 deep": "    deep = ",
+        "lists 200,000 deep": "    deep = ",
         "parentheses 500 deep": "x = ",
         "an unterminated string": '  image_registry = "harbor',
         "python-hcl2's line key at the top": "__start_line__ = 5",
