@@ -248,6 +248,7 @@ def test_no_traceback_from_a_fresh_interpreter(tmp_path: Path) -> None:
             "x.hcl:{line}: backend.bucket: '192.168.1.1'",
         ),
     ],
+    ids=["binary file", "bucket in IP form"],
 )
 def test_bootstrap_state_reads_files_through_the_same_checks(
     content: bytes, expected: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
