@@ -583,6 +583,9 @@ def _explain(error: Mapping[str, Any]) -> str:
 def _read(path: Path, display: str) -> str:
     """The file's text: UTF-8 (a byte-order mark is dropped), no control characters."""
     try:
+        if path.exists() and not path.is_file():
+            # A directory, a device or a pipe: reading one could fail late or never end.
+            raise EnvironmentConfigError(f"{display}: cannot be read: not a regular file")
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:

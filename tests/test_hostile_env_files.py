@@ -154,7 +154,19 @@ def test_nesting_up_to_the_limit_is_fine(tmp_path: Path) -> None:
 
 def test_a_directory_named_like_an_environment(tmp_path: Path) -> None:
     (tmp_path / "simple.hcl").mkdir()
-    with pytest.raises(EnvironmentConfigError, match=r"simple\.hcl: cannot be read"):
+    with pytest.raises(EnvironmentConfigError, match=r"simple\.hcl: cannot be read: not a regular file$"):
+        load_environment(tmp_path / "simple.hcl")
+
+
+def test_a_pipe_named_like_an_environment_is_not_waited_for(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "simple.hcl")
+    with pytest.raises(EnvironmentConfigError, match=r"simple\.hcl: cannot be read: not a regular file$"):
+        load_environment(tmp_path / "simple.hcl")
+
+
+def test_a_device_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "simple.hcl").symlink_to("/dev/zero")
+    with pytest.raises(EnvironmentConfigError, match="not a regular file"):
         load_environment(tmp_path / "simple.hcl")
 
 
