@@ -399,3 +399,20 @@ def test_check_functions_match_whole_strings(
     for value in bad:
         with pytest.raises(ConstructArgumentError):
             rule("p", "a", value)
+
+
+@pytest.mark.parametrize(
+    ("written", "loaded"),
+    [
+        (r'"caf\u00e9"', "café"),
+        (r'"\U0001F600"', "\U0001f600"),
+        (r'"a\\nb"', "a\\nb"),
+        (r'"say \"hi\""', 'say "hi"'),
+        (r'"back\\\\slash"', "back\\\\slash"),
+    ],
+)
+def test_string_escapes_are_decoded_once(written: str, loaded: str, env_dir: Callable[..., Path]) -> None:
+    """HCL's escapes in one pass: an escaped backslash before 'n' is not a newline."""
+    directory = env_dir("simple", (set_key("simple", "description", written),))
+    config, _ = load_environment(directory / "simple.hcl")
+    assert config.description == loaded
