@@ -19,8 +19,14 @@ from .network import Network
 from .security_group import HasConnections, Port, SecurityGroup
 
 EXECUTORS = ("docker", "shell")
-# A Docker image reference (registry/path:tag@digest); it is written into TOML between quotes.
-_DOCKER_IMAGE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/:@+-]{0,254}")
+# A Docker image reference, [registry[:port]/]path[:tag][@sha256:digest], as the distribution
+# spec writes it: no credentials (user:password@host), nothing that would break out of the
+# quoted TOML string it is written into.
+_DOCKER_IMAGE = re.compile(
+    r"(?:[A-Za-z0-9.-]+(?::[0-9]{1,5})?/)?"
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+)
 #: Most tags one runner may carry.
 MAX_TAGS = 50
 AFFINITY_POLICIES = ("anti-affinity", "soft-anti-affinity")
@@ -141,7 +147,7 @@ class RunnerFleet(Construct):
                 raise ConstructArgumentError(path, "tags", tag, "a tag without commas (GitLab splits tags at commas)")
         check.count(path, "concurrency", concurrency, check.RUNNER_CONCURRENCY)
         check.choice(path, "executor", executor, EXECUTORS)
-        if not isinstance(docker_image, str) or not _DOCKER_IMAGE.fullmatch(docker_image):
+        if not isinstance(docker_image, str) or len(docker_image) > 255 or not _DOCKER_IMAGE.fullmatch(docker_image):
             raise ConstructArgumentError(
                 path,
                 "docker_image",

@@ -337,6 +337,11 @@ PYTHON_CASES: dict[str, tuple[Callable[[], object], str]] = {
         "gitlab_url",
     ),
     "runner tag ending in a newline": (lambda: _runners(_stack(), tags=["werf\n"]), "tags"),
+    "runner image with credentials": (
+        lambda: _runners(_stack(), docker_image="robot:s3cret@registry.example.com/ci/image:1"),
+        "docker_image",
+    ),
+    "runner image in capitals": (lambda: _runners(_stack(), docker_image="Alpine:3"), "docker_image"),
     "network name ending in a newline": (lambda: _network(_stack(), name="env\n"), "name"),
     "subnet name ending in a newline": (
         lambda: _network(_stack(), subnets=[SubnetSpec("nodes\n", "10.0.0.0/24")]),
