@@ -197,6 +197,7 @@ class SelectelMksCluster(ManagedCluster):
         if not private_api:
             Annotations.of(self).add_warning("private_api is false: the Kubernetes API gets a public address")
         self.provider = provider or SelectelProvider.of(self)
+        self._flavor_ids: dict[str, str] = {}
         self.region = region
         self.keypair = keypair
         self.availability_zone = availability_zone
@@ -262,6 +263,13 @@ class SelectelMksCluster(ManagedCluster):
             client_certificate=Fn.base64decode(kubeconfig.get_string_attribute("client_cert")),
             client_key=Fn.base64decode(kubeconfig.get_string_attribute("client_key")),
         )
+
+    def flavor_id(self, flavor: str) -> str:
+        """The id of the flavor called ``flavor``, looked up at plan time once per cluster."""
+        if flavor not in self._flavor_ids:
+            lookup = DataOpenstackComputeFlavorV2(self, f"flavor-{len(self._flavor_ids)}", name=flavor)
+            self._flavor_ids[flavor] = lookup.id
+        return self._flavor_ids[flavor]
 
 
 class SelectelMksNodeGroup(NodeGroup):
@@ -353,9 +361,7 @@ class SelectelMksNodeGroup(NodeGroup):
         check.boolean(path, "preemptible", preemptible)
         super().__init__(scope, id, cluster=cluster, name=name, role=role, counts=counts)
 
-        flavor_id = None
-        if flavor is not None:
-            flavor_id = DataOpenstackComputeFlavorV2(self, "flavor", name=flavor).id
+        flavor_id = cluster.flavor_id(flavor) if flavor is not None else None
         self.taints = [role_taint(role)] if taint and role in DEDICATED_ROLES else []
         self.volume_type = volume_type
         self.resource = SelectelResource(
