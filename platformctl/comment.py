@@ -322,6 +322,11 @@ def _read_body(stream: Any) -> bytes:
     data: bytes = stream.read(MAX_ANSWER_BYTES + 1)
     if len(data) > MAX_ANSWER_BYTES:
         raise CommandError(f"the answer is larger than {MAX_ANSWER_BYTES // (1024 * 1024)} MiB")
+    # A read of a given size returns what came before the connection closed, without the
+    # IncompleteRead a whole read raises: what Content-Length promised and did not come.
+    missing = getattr(stream, "length", None)
+    if missing:
+        raise http.client.IncompleteRead(data, missing)
     return data
 
 
