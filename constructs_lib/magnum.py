@@ -180,7 +180,7 @@ class MagnumCluster(ManagedCluster):
         if keypair is not None and not isinstance(keypair, SshKeyPair):
             raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair construct")
         check.choice(path, "network_driver", network_driver, NETWORK_DRIVERS)
-        extra_labels = _labels(path, the_driver, labels or {})
+        extra_labels = _labels(path, the_driver, {} if labels is None else labels)
         if master_lb_enabled is None:
             master_lb_enabled = master_count > 1
         check.boolean(path, "master_lb_enabled", master_lb_enabled)

@@ -191,7 +191,10 @@ class SelectelMksCluster(ManagedCluster):
         if keypair is not None and not isinstance(keypair, SshKeyPair):
             raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair construct")
         if availability_zone is not None:
-            check.non_empty(path, "availability_zone", availability_zone)
+            check.availability_zone(path, "availability_zone", availability_zone)
+        if provider is not None and not isinstance(provider, TerraformProvider):
+            raise ConstructArgumentError(path, "provider", provider, "a TerraformProvider for selectel/selectel")
+        check.region(path, "region", region)
         super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=version)
 
         if not private_api:
@@ -338,7 +341,7 @@ class SelectelMksNodeGroup(NodeGroup):
             check.int_range(path, "ram_mb", ram_mb, 512, 1048576)
         if volume_size is not None:
             check.int_range(path, "volume_size", volume_size, *VOLUME_GB)
-        zone = availability_zone or cluster.availability_zone
+        zone = cluster.availability_zone if availability_zone is None else availability_zone
         if zone is None:
             raise ConstructArgumentError(
                 path, "availability_zone", None, "a zone such as ru-7a (here or as the cluster's availability_zone)"
@@ -349,9 +352,9 @@ class SelectelMksNodeGroup(NodeGroup):
             if volume_type is not None:
                 raise ConstructArgumentError(path, "volume_type", volume_type, "left out with local_volume (MKS)")
         else:
-            volume_type = check.text(path, "volume_type", volume_type or f"fast.{zone}")
+            volume_type = check.text(path, "volume_type", f"fast.{zone}" if volume_type is None else volume_type)
         node_labels = {f"{ROLE_LABEL_PREFIX}{role}": ""}
-        for key, value in check.labels(path, "labels", labels or {}).items():
+        for key, value in check.labels(path, "labels", {} if labels is None else labels).items():
             if key.startswith(ROLE_LABEL_PREFIX):
                 raise ConstructArgumentError(
                     path, f"labels[{key!r}]", value, f"a label outside {ROLE_LABEL_PREFIX} (the role sets it)"

@@ -572,3 +572,26 @@ def test_previews_know_what_replaces_a_cluster_of_every_driver() -> None:
     assert forces_replacement("openstack_containerinfra_cluster_v1", "cluster_template_id") is True
     assert forces_replacement("openstack_containerinfra_cluster_v1", "node_count") is False
     assert forces_replacement("openstack_containerinfra_clustertemplate_v1", "labels") is True
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"volume_type": []}, "volume_type"),
+        ({"volume_type": 0}, "volume_type"),
+        ({"volume_type": ""}, "volume_type"),
+        ({"labels": []}, "labels"),
+        ({"labels": 0}, "labels"),
+        ({"availability_zone": ""}, "availability_zone"),
+        ({"taint": 1}, "taint"),
+    ],
+)
+def test_falsy_values_are_not_taken_for_defaults(kwargs: dict[str, Any], argument: str) -> None:
+    def build(stack: TerraformStack) -> None:
+        _cluster(stack, SELECTEL_MKS).add_node_group(
+            "extra", name="extra", role="worker", flavor="f", count=1, **kwargs
+        )
+
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(build)
+    assert err.value.argument == argument
