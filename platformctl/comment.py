@@ -646,10 +646,11 @@ class GitHub(_Api):
 
     def notes(self) -> list[Note]:
         found: list[Note] = []
-        url: str | None = f"{self.repo_url}/issues/{self.number}/comments?per_page=100"
+        first = f"{self.repo_url}/issues/{self.number}/comments?per_page=100"
+        url: str | None = first
         origin = urllib.parse.urlsplit(self.base_url)[:2]
         seen: set[str] = set()
-        path = urllib.parse.urlsplit(url).path
+        path = urllib.parse.urlsplit(first).path
         for _ in range(MAX_PAGES):
             assert url is not None
             seen.add(url)

@@ -89,8 +89,9 @@ class _Checker:
 
     def actions(self, change: dict[str, Any], where: str) -> None:
         actions = change.get("actions")
-        strings = isinstance(actions, list) and all(isinstance(a, str) for a in actions)
-        known = strings and tuple(actions) in ACTION_LISTS
+        known = (
+            isinstance(actions, list) and all(isinstance(a, str) for a in actions) and tuple(actions) in ACTION_LISTS
+        )
         if not known:
             kind = "an unknown list of actions" if isinstance(actions, list) else type_name(actions)
             raise CommandError(
