@@ -61,6 +61,14 @@ def _key(name: str) -> str:
     return "[" + repr(shown) + "]"
 
 
+def _deeper_than(value: Any, levels: int) -> bool:
+    """Whether containers nest below ``value`` more than ``levels`` deep (recursion bounded by ``levels``)."""
+    if levels < 0:
+        return True
+    items = value.values() if type(value) is dict else value if type(value) is list else ()
+    return any((type(item) is dict or type(item) is list) and _deeper_than(item, levels - 1) for item in items)
+
+
 class _Checker:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -75,17 +83,10 @@ class _Checker:
         return value
 
     def depth(self, value: Any, where: str) -> None:
-        stack: list[tuple[Any, int]] = [(value, 0)]
-        while stack:
-            item, level = stack.pop()
-            if level > MAX_DEPTH:
-                raise CommandError(
-                    f"{self.path}: not a terraform plan: {where} is nested more than {MAX_DEPTH} levels deep"
-                )
-            if isinstance(item, dict):
-                stack.extend((child, level + 1) for child in item.values() if isinstance(child, dict | list))
-            elif isinstance(item, list):
-                stack.extend((child, level + 1) for child in item if isinstance(child, dict | list))
+        if _deeper_than(value, MAX_DEPTH):
+            raise CommandError(
+                f"{self.path}: not a terraform plan: {where} is nested more than {MAX_DEPTH} levels deep"
+            )
 
     def actions(self, change: dict[str, Any], where: str) -> None:
         actions = change.get("actions")
