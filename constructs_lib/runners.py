@@ -54,6 +54,10 @@ def runner_config_toml(*, name: str, url: str, token: str, executor: str, concur
     return "\n".join(lines) + "\n"
 
 
+#: The default job image of the docker executor (Docker Hub's ``library/alpine``).
+DEFAULT_JOB_IMAGE = "alpine:3"
+
+
 class RunnerFleet(Construct):
     """``count`` GitLab runner VMs with no floating IP, in an anti-affinity server group.
 
@@ -107,7 +111,7 @@ class RunnerFleet(Construct):
         tags: Sequence[str] = ("werf",),
         concurrency: int = 2,
         executor: str = "docker",
-        docker_image: str = "alpine:3",
+        docker_image: str = DEFAULT_JOB_IMAGE,
         ssh_from: HasConnections | None = None,
         affinity: str = "anti-affinity",
         name: str | None = None,

@@ -63,7 +63,7 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     from constructs_lib.addons.catalog import CATALOG
     from constructs_lib.addons.registry import chart_images
     from constructs_lib.cluster_drivers import DRIVERS
-    from stacks.config import load_environment
+    from constructs_lib.environment import load_environment
 
     path = environments_dir / f"{environment}.hcl"
     if not path.is_file():
@@ -94,11 +94,14 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
                 continue
             _add_image(images, Image(reference=image.reference, path=f"{image.repository}:{image.tag}"))
     runners = config.runners
-    if runners is not None and runners.count > 0 and "docker_image" not in runners.model_fields_set:
+    if runners is not None and runners.count > 0 and "docker_image" not in runners.arguments:
+        from constructs_lib.runners import DEFAULT_JOB_IMAGE
+
         # The runners' default job image (Docker Hub's library image).
         _add_image(
-            images, Image(reference=f"docker.io/library/{runners.docker_image}", path=f"library/{runners.docker_image}")
+            images, Image(reference=f"docker.io/library/{DEFAULT_JOB_IMAGE}", path=f"library/{DEFAULT_JOB_IMAGE}")
         )
+
     for name, release in config.helm_release.items():
         charts.append(Chart(repository=release.repository, name=release.chart, version=release.version))
         notes.append(

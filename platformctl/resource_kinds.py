@@ -43,6 +43,7 @@ DESCRIPTIONS: dict[str, str] = {
     "terraform_data": "a terraform_data value",
 }
 
+
 def _in_place_by_type() -> dict[str, frozenset[str]]:
     table: dict[str, frozenset[str]] = {"openstack_networking_secgroup_rule_v2": frozenset({"timeouts"})}
     for driver in DRIVERS.values():

@@ -95,7 +95,7 @@ class StateBucket:
 
 def state_bucket_of(environment: str, environments_dir: Path) -> StateBucket:
     """The environment's backend settings, checked: an s3 backend with a bucket and an endpoint."""
-    from stacks.config import load_environments
+    from constructs_lib.environment import load_environments
 
     [(config, source)] = load_environments(environments_dir, [environment])
     backend = config.backend

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from cdktf import App
 
-from .config import EnvironmentConfig, SourceMap, load_environments
+from constructs_lib.environment import EnvironmentConfig, SourceMap, load_environments
+
 from .infra import InfraStack
 from .platform import PlatformStack
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
@@ -24,9 +25,11 @@ from constructs_lib import (
 from constructs_lib import _validate as check
 from constructs_lib.addons import CATALOG
 from constructs_lib.cluster_drivers import SELECTEL_MKS
+from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.gitlab import GitlabProvider
+from constructs_lib.runners import DEFAULT_JOB_IMAGE
 
-from .config import EnvironmentConfig, SourceMap
+T = TypeVar("T")
 
 
 def backend_of(config: EnvironmentConfig) -> StateBackend:
@@ -81,48 +84,37 @@ class InfraStack(TerraformStack):
 
         self.bastion: Bastion | None = None
         if config.has_bastion:
-            b = config.bastion
-            assert b is not None
+            assert config.bastion is not None
             with source.origin("bastion"):
-                self.bastion = Bastion(
+                self.bastion = _build(
+                    Bastion,
                     self,
                     "bastion",
+                    config.bastion.arguments,
                     network=self.network,
                     keypair=keypair,
-                    flavor=b.flavor,
-                    image=b.image,
-                    ssh_allowed_cidrs=b.ssh_allowed_cidrs,
-                    ssh_user=b.ssh_user,
-                    boot_volume_size=b.boot_volume_size,
-                    boot_volume_type=b.boot_volume_type,
                     availability_zone=config.openstack.availability_zone,
                 )
             TerraformOutput(self, "bastion_address", value=self.bastion.address, description="SSH to this address")
             TerraformOutput(self, "ssh_config", value=self.bastion.ssh_proxy_jump, description="~/.ssh/config snippet")
 
         if config.runners is not None and config.runners.count > 0:
-            r = config.runners
+            runners = config.runners.arguments
             with source.origin("runners"):
-                GitlabProvider(self, "gitlab", base_url=f"{r.gitlab_url.rstrip('/')}/api/v4")
-                RunnerFleet(
+                gitlab_url = check.url(check.child_path(self, "runners"), "gitlab_url", runners.get("gitlab_url"))
+                GitlabProvider(self, "gitlab", base_url=f"{gitlab_url.rstrip('/')}/api/v4")
+                if config.platform.registry is not None and "docker_image" not in runners:
+                    # The registry's copy of the default job image (Docker Hub's library path).
+                    runners["docker_image"] = f"{config.platform.registry}/library/{DEFAULT_JOB_IMAGE}"
+                _build(
+                    RunnerFleet,
                     self,
                     "runners",
+                    runners,
                     network=self.network,
                     keypair=keypair,
-                    count=r.count,
-                    flavor=r.flavor,
-                    image=r.image,
-                    gitlab_url=r.gitlab_url,
-                    group_id=r.group_id,
-                    project_id=r.project_id,
-                    tags=r.tags,
-                    concurrency=r.concurrency,
-                    executor=r.executor,
-                    docker_image=_job_image(config),
-                    affinity=r.affinity,
+                    count=config.runners.count,
                     ssh_from=self.bastion,
-                    boot_volume_size=r.boot_volume_size,
-                    boot_volume_type=r.boot_volume_type,
                     availability_zone=config.openstack.availability_zone,
                 )
 
@@ -135,10 +127,10 @@ class InfraStack(TerraformStack):
                 props = group.arguments
                 if self.cluster.driver.name == SELECTEL_MKS:
                     props.setdefault("taint", config.platform.taint_dedicated_roles)
-                path = check.child_path(self, f"node-group-{name}")
-                check.keyword_arguments(path, self.cluster.node_group_type, props, supplied=("cluster", "name"))
                 self.node_groups.append(
-                    self.cluster.node_group_type(self, f"node-group-{name}", cluster=self.cluster, name=name, **props)
+                    _build(
+                        self.cluster.node_group_type, self, f"node-group-{name}", props, cluster=self.cluster, name=name
+                    )
                 )
         TerraformOutput(self, "kubernetes_api_address", value=self.cluster.api_address)
         TerraformOutput(
@@ -155,7 +147,6 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
     """The cluster construct the environment's ``cluster.driver`` names, with the block's
     arguments and what the stack supplies (name, network, key pair, region)."""
     props: dict[str, Any] = config.cluster.arguments
-    path = check.child_path(stack, "cluster")
     supplied: dict[str, Any]
     if config.cluster.driver == SELECTEL_MKS:
         supplied = {
@@ -167,8 +158,7 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
         }
         if config.openstack.availability_zone is not None:
             supplied["availability_zone"] = config.openstack.availability_zone
-        check.keyword_arguments(path, SelectelMksCluster, props, supplied=supplied)
-        return SelectelMksCluster(stack, "cluster", **supplied, **props)
+        return _build(SelectelMksCluster, stack, "cluster", props, **supplied)
     supplied = {
         "name": config.name,
         "driver": config.cluster.driver,
@@ -177,15 +167,11 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
         # The autoscaler runs when some node group has room to grow or shrink.
         "autoscaling": any(group.autoscaled for group in config.node_group.values()),
     }
-    check.keyword_arguments(path, MagnumCluster, props, supplied=supplied)
-    return MagnumCluster(stack, "cluster", **supplied, **props)
+    return _build(MagnumCluster, stack, "cluster", props, **supplied)
 
 
-def _job_image(config: EnvironmentConfig) -> str:
-    """The runners' default job image; in a closed contour the internal registry's copy
-    (``docker.io/library/alpine:3`` is mirrored as ``<registry>/library/alpine:3``)."""
-    runners = config.runners
-    assert runners is not None
-    if config.platform.registry is not None and "docker_image" not in runners.model_fields_set:
-        return f"{config.platform.registry}/library/{runners.docker_image}"
-    return runners.docker_image
+def _build(construct: Callable[..., T], stack: TerraformStack, id: str, props: dict[str, Any], **supplied: Any) -> T:
+    """``construct(stack, id, **supplied, **props)``, where ``props`` come from an environment
+    block: a key the construct does not take, or one the stack supplies, is an argument error."""
+    check.keyword_arguments(check.child_path(stack, id), construct, props, supplied=supplied)
+    return construct(stack, id, **supplied, **props)

@@ -27,9 +27,9 @@ from constructs_lib import (
     VolumeStorageClasses,
 )
 from constructs_lib.addons.catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.kubernetes import KubernetesProvider
 
-from .config import EnvironmentConfig, SourceMap
 from .infra import backend_of
 
 

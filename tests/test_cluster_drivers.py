@@ -526,8 +526,8 @@ def test_catalog_kubernetes_support_matches_the_recorded_chart_sources() -> None
 
 @pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
 def test_shipped_kubernetes_version_is_supported_by_every_catalog_chart(env: str, shipped_stacks) -> None:
+    from constructs_lib.environment import load_environment
     from stacks.app import ENVIRONMENTS_DIR
-    from stacks.config import load_environment
 
     config, _ = load_environment(ENVIRONMENTS_DIR / f"{env}.hcl")
     major, minor, _patch = config.cluster.arguments["kubernetes_version"].lstrip("v").split(".")

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from constructs_lib.environment import EnvironmentConfigError
 from stacks.__main__ import main
 from stacks.app import synth
-from stacks.config import EnvironmentConfigError
 from tests._env_edit import key_line, line_number, set_key
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from constructs_lib.environment import MAX_DEPTH, EnvironmentConfigError, load_environment, load_environments
 from stacks.__main__ import main
-from stacks.config import MAX_DEPTH, EnvironmentConfigError, load_environment, load_environments
 from tests._env_edit import line_number
 
 ROOT = Path(__file__).resolve().parent.parent

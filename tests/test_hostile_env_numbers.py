@@ -23,8 +23,8 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
+from constructs_lib.environment import EnvironmentConfigError, load_environment
 from stacks.app import synth
-from stacks.config import EnvironmentConfigError, load_environment
 from tests._env_edit import set_key, set_or_add
 from tests.conftest import resources, synth_stack
 

@@ -23,8 +23,8 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
+from constructs_lib.environment import EnvironmentConfigError, load_environment
 from stacks.app import synth
-from stacks.config import EnvironmentConfigError, load_environment
 from tests._env_edit import set_key, set_or_add
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIB0Vbw2SmHb4vJ7cfX2hKqV0M0QvSx8Rt3wq4hN8kYJv test"

@@ -276,15 +276,35 @@ def _mirror(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, out, err
 
 
+@dataclass(frozen=True)
+class Pulled:
+    """The layout ``mirror pull`` wrote once for the module, and what it printed."""
+
+    layout: Path
+    code: int
+    out: str
+    err: str
+
+
 @pytest.fixture(scope="module")
-def layout(world: World) -> Path:
-    return world.tmp / "layout"
+def pulled(world: World) -> Pulled:
+    layout = world.tmp / "layout"
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["mirror", "pull", "--list", str(world.artifacts), "--to", str(layout), "--insecure"])
+    return Pulled(layout, code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def layout(pulled: Pulled) -> Path:
+    """The pulled layout: every test that pushes from it may run alone, in any order."""
+    return pulled.layout
 
 
 def test_pull_then_push_keeps_digests_and_helm_media_types(
-    world: World, layout: Path, capsys: pytest.CaptureFixture[str]
+    world: World, layout: Path, pulled: Pulled, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _mirror(capsys, "pull", "--list", str(world.artifacts), "--to", str(layout), "--insecure")
+    code, out, err = pulled.code, pulled.out, pulled.err
     assert (code, out.strip()) == (0, "mirror pull: 4 copied, 0 skipped, 0 failed"), err
     # Plain lines when stderr is not a terminal, one per artifact.
     assert f"[1/4] copied chart {CHART_NAME} {CHART_VERSION}" in err and f"[2/4] copied image {world.image}" in err

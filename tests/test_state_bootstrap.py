@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from conftest import S3Store
 
+from constructs_lib.environment import load_environment
 from platformctl.cli import main
 from platformctl.errors import CommandError
 from platformctl.state import LIFECYCLE_RULE_ID, StateBucket, bootstrap
 from stacks.app import synth
-from stacks.config import load_environment
 
 BUCKET_LINE = 'bucket   = "platform-terraform-state"'
 ENDPOINT_LINE = 'endpoint = "https://s3.ru-1.storage.selcloud.ru"'

@@ -1,9 +1,14 @@
 """Environment files: ``environments/<name>.hcl`` -> one typed, immutable EnvironmentConfig.
 
 The file is parsed with python-hcl2, then checked for shape here (unknown keys, types,
-missing keys, choices). Rules about values (CIDRs, counts, versions) live in the constructs,
-which raise :class:`~constructs_lib.errors.ConstructArgumentError`; :class:`SourceMap` turns
-those back into the file, key and line the operator wrote.
+missing keys, choices). Blocks that configure one construct (``cluster``, ``node_group``,
+``bastion``, ``runners``) have no schema of their own: their keys are that construct's
+keyword arguments, and its signature and checks are the rules, written once. Errors of
+constructs (:class:`~constructs_lib.errors.ConstructArgumentError`) are turned back into the
+file, key and line the operator wrote by :class:`SourceMap`.
+
+It lives in the library, not the app, because ``platformctl`` reads environment files too;
+it needs the ``platformctl`` extra (python-hcl2, pydantic).
 """
 
 from __future__ import annotations
@@ -123,60 +128,46 @@ class NetworkConfig(_Model):
     egress_cidrs: StrList = ("0.0.0.0/0",)
 
 
-class BastionConfig(_Model):
+class ConstructBlock(_Model):
+    """A block whose keys are the keyword arguments of one construct (checked there, with its
+    defaults): nothing about them is restated here."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """The construct arguments the block sets."""
+        return dict(self.model_extra or {})
+
+
+class BastionConfig(ConstructBlock):
+    """The ``bastion`` block: :class:`~constructs_lib.bastion.Bastion`'s arguments, and
+    ``enabled`` (``false`` keeps the block but builds no bastion)."""
+
     enabled: Bool = True
-    flavor: Str
-    image: Str
-    ssh_allowed_cidrs: StrList
-    ssh_user: Str = "ubuntu"
-    #: Boot from a new volume of this many GB (flavors without a local disk); default: local disk.
-    boot_volume_size: Int | None = None
-    #: Cinder type of the boot volume, e.g. ``fast.ru-7a``; default: the cloud's default type.
-    boot_volume_type: Str | None = None
 
 
-class RunnersConfig(_Model):
-    #: Checked here too: with 0 (or less) the stack builds no runners at all, so nothing else would.
+class RunnersConfig(ConstructBlock):
+    """The ``runners`` block: :class:`~constructs_lib.runners.RunnerFleet`'s arguments. With
+    ``count = 0`` no runner is built."""
+
+    #: Checked here too: with 0 the stack builds no fleet at all, so nothing else would.
     count: Annotated[Int, _within(check.RUNNER_COUNT)]
-    flavor: Str = ""
-    image: Str = ""
-    gitlab_url: Str = ""
-    group_id: Int | None = None
-    project_id: Int | None = None
-    tags: StrList = ("werf",)
-    concurrency: Int = 2
-    executor: Str = "docker"
-    docker_image: Str = "alpine:3"
-    affinity: Str = "anti-affinity"
-    boot_volume_size: Int | None = None
-    boot_volume_type: Str | None = None
 
 
-class ClusterConfig(_Model):
+class ClusterConfig(ConstructBlock):
     """The ``cluster`` block. ``driver`` picks the construct that builds the cluster
     (:class:`~constructs_lib.selectel_mks.SelectelMksCluster` or
     :class:`~constructs_lib.magnum.MagnumCluster`); every other key is an argument of that
     construct, checked there: its signature and its checks are this block's schema, so no
     default or rule is written twice."""
 
-    model_config = ConfigDict(extra="allow", frozen=True)
-
     driver: Literal["selectel-mks", "magnum-capi-helm", "magnum-cluster-api", "magnum-heat"]
 
-    @property
-    def arguments(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
 
-
-class NodeGroupConfig(_Model):
+class NodeGroupConfig(ConstructBlock):
     """A ``node_group "<name>"`` block: the arguments of the cluster driver's node group
     construct (checked there)."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    @property
-    def arguments(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
 
     @property
     def autoscaled(self) -> bool:
