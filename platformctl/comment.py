@@ -372,7 +372,8 @@ class _Api:
         except CommandError as err:
             raise self._timed_out(where) if self.deadline.expired.is_set() else self._error(f"{where}: {err}") from None
         except (OSError, http.client.HTTPException, ValueError) as err:
-            if self.deadline.expired.is_set():
+            # The socket's own timeout is the time left too: whichever fires first, time is up.
+            if self.deadline.expired.is_set() or self.deadline.left() <= 0 or _is_timeout(err):
                 raise self._timed_out(where) from None
             raise self._error(f"{where}: {_transport_problem(err, self.base_url)}") from None
         if self.deadline.expired.is_set():  # the body may have been cut short
@@ -433,6 +434,11 @@ class _Api:
 
     def create(self, body: str) -> str:
         raise NotImplementedError
+
+
+def _is_timeout(err: BaseException) -> bool:
+    reason = err.reason if isinstance(err, urllib.error.URLError) else err
+    return isinstance(reason, TimeoutError)
 
 
 def _transport_problem(err: BaseException, base_url: str) -> str:
