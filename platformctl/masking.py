@@ -34,12 +34,15 @@ from .values import ABSENT, KNOWN_AFTER_APPLY, SENSITIVE, AttributeChange, attri
 MIN_SECRET_LENGTH = 4
 #: Secrets at least this long are also replaced in the finished report, as a last net.
 REPORT_NET_LENGTH = 8
+_WORDS = frozenset({"true", "false"})
 
 
 def scalar_text(value: Any) -> str | None:
     """How a scalar is compared with secrets: strings as they are, numbers and bools as JSON."""
     if isinstance(value, str):
         return value
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)  # 5.0 is the same secret as 5
     if isinstance(value, bool | int | float):
         try:
             return json.dumps(value)
@@ -61,7 +64,10 @@ class Secrets:
     def of(cls, texts: Iterable[str]) -> Secrets:
         # An empty value carries nothing to hide, and hiding every "" would hide much for nothing.
         exact = frozenset(t for t in texts if t)
-        long = tuple(sorted((t for t in exact if len(t) >= MIN_SECRET_LENGTH), key=lambda t: (-len(t), t)))
+        # A sensitive bool hides equal values, not every text with the word "true" in it.
+        long = tuple(
+            sorted((t for t in exact if len(t) >= MIN_SECRET_LENGTH and t not in _WORDS), key=lambda t: (-len(t), t))
+        )
         prefixes: dict[str, list[str]] = {}
         for secret in long:
             prefixes.setdefault(secret[:MIN_SECRET_LENGTH], []).append(secret)

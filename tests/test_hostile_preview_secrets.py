@@ -96,6 +96,15 @@ CASES: dict[str, tuple[dict[str, Any], list[str]]] = {
     "string repeated": (_repeated(SECRET), [SECRET]),
     "number repeated": (_repeated(NUMBER), [str(NUMBER)]),
     "float repeated": (_repeated(31337.25), ["31337.25"]),
+    "integer repeated as a float": (
+        _plan(
+            [
+                _sensitive_input(NUMBER),
+                _entry("terraform_data.copy", ["update"], {"n": 1}, {"n": float(NUMBER)}),
+            ]
+        ),
+        [str(NUMBER)],
+    ),
     "number repeated as a string": (
         _plan(
             [
