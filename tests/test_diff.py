@@ -267,12 +267,31 @@ def test_base_synth_failure_names_the_side(repo: Path) -> None:
             "error: no environment nope in environments/ of the working tree nor at HEAD; known: dev, extra, stable",
         ),
         (["--base", "HEAD", "--environments-dir", "/"], "error: --environments-dir /: must be inside the repository"),
+        # A ref with a line break and a terminal escape is quoted visibly, on one line.
+        (["--base", "main\n\x1b[2Jx"], "error: --base main\\n\\x1b[2Jx: not a branch, tag or commit of "),
     ],
 )
 def test_user_mistakes_are_one_line(repo: Path, argv: list[str], message: str) -> None:
     code, stdout, stderr = run_diff(repo, *argv)
     assert code == 1 and stdout == ""
     assert stderr.startswith(message) and stderr.count("\n") == 1, stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"\xff\xfe\x00n\x00o\x00t\x00 utf-8", b'cluster {\n  name = "\x1b[2J\x00\x07"\n}\n' + bytes(range(128, 256))],
+    ids=["not-utf-8", "binary"],
+)
+def test_an_environment_file_that_is_not_text_is_one_line(repo: Path, content: bytes) -> None:
+    odd = repo / "environments" / "odd.hcl"
+    odd.write_bytes(content)
+    try:
+        code, stdout, stderr = run_diff(repo, "--base", "HEAD", "odd")
+    finally:
+        odd.unlink()
+    assert code == 1 and stdout == ""
+    assert stderr.startswith("error: working tree synth failed: ") and stderr.count("\n") == 1, stderr
+    assert "Traceback" not in stderr and all(c.isprintable() for c in stderr.rstrip("\n"))
 
 
 def test_outside_a_git_repository(tmp_path: Path) -> None:
