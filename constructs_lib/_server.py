@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_openstack.compute_instance_v2 import (
     ComputeInstanceV2,
     ComputeInstanceV2BlockDevice,
@@ -26,6 +29,8 @@ from .security_group import SecurityGroup
 
 #: Construct id of the image look-up shared by every boot volume of one construct.
 _IMAGE_ID = "boot-image"
+_FILE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
+_PERMISSIONS = re.compile(r"0?[0-7]{3}")
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,44 @@ def check_parts(path: str, network: Any, keypair: Any) -> None:
         raise ConstructArgumentError(path, "network", network, "a Network")
     if not isinstance(keypair, SshKeyPair):
         raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair")
+
+
+@dataclass(frozen=True)
+class VmExtras:
+    """The escape hatches every VM construct takes, checked."""
+
+    security_group: SecurityGroup | None
+    files: list[dict[str, str]]
+    commands: list[str]
+    provider: TerraformProvider | None
+
+
+def check_extras(path: str, security_group: Any, extra_files: Any, extra_commands: Any, provider: Any) -> VmExtras:
+    """An existing security group, extra cloud-init files and commands, a provider.
+
+    Files are ``{"path", "content"[, "permissions"]}`` with literal text (cloud-init writes
+    them at first boot); commands run after the library's own. Neither may hold a secret:
+    user data is readable by anyone who can read the server."""
+    if security_group is not None and not isinstance(security_group, SecurityGroup):
+        raise ConstructArgumentError(path, "security_group", security_group, "a SecurityGroup construct")
+    check.provider(path, "provider", provider)
+    if isinstance(extra_files, (str, Mapping)) or not isinstance(extra_files, (list, tuple)):
+        raise ConstructArgumentError(path, "extra_files", extra_files, "a list of {path, content, permissions} maps")
+    files = []
+    for item in extra_files:
+        if not isinstance(item, Mapping) or not {"path", "content"} <= set(item) <= {"path", "content", "permissions"}:
+            raise ConstructArgumentError(path, "extra_files", item, "a map with path, content and optional permissions")
+        if not isinstance(item["path"], str) or not _FILE_PATH.fullmatch(item["path"]):
+            raise ConstructArgumentError(path, "extra_files.path", item["path"], "an absolute path such as /etc/x.conf")
+        check.literal(path, "extra_files.content", item["content"])
+        permissions = item.get("permissions", "0644")
+        if not isinstance(permissions, str) or not _PERMISSIONS.fullmatch(permissions):
+            raise ConstructArgumentError(path, "extra_files.permissions", permissions, "an octal mode such as 0644")
+        files.append({"path": item["path"], "permissions": permissions, "content": item["content"]})
+    if isinstance(extra_commands, str) or not isinstance(extra_commands, (list, tuple)):
+        raise ConstructArgumentError(path, "extra_commands", extra_commands, "a list of shell commands")
+    commands = [check.text(path, "extra_commands", command, max_length=4096) for command in extra_commands]
+    return VmExtras(security_group, files, commands, provider)
 
 
 def check_placement(
@@ -88,6 +131,7 @@ def private_server(
     server_group_id: str | None = None,
     boot_volume: BootVolume | None = None,
     availability_zone: str | None = None,
+    provider: TerraformProvider | None = None,
 ) -> tuple[NetworkingPortV2, ComputeInstanceV2]:
     """A port on the primary subnet in ``security_group``, and a VM attached to it.
 
@@ -104,13 +148,14 @@ def private_server(
         fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id)],
         security_group_ids=[security_group.id],
         admin_state_up=True,
+        provider=provider,
     )
     block_device = None
     image_name: str | None = image
     if boot_volume is not None:
         lookup = scope.node.try_find_child(_IMAGE_ID)
         if not isinstance(lookup, DataOpenstackImagesImageV2):
-            lookup = DataOpenstackImagesImageV2(scope, _IMAGE_ID, name=image, most_recent=True)
+            lookup = DataOpenstackImagesImageV2(scope, _IMAGE_ID, name=image, most_recent=True, provider=provider)
         block_device = [
             ComputeInstanceV2BlockDevice(
                 uuid=lookup.id,
@@ -137,5 +182,6 @@ def private_server(
         metadata={"role": role},
         block_device=block_device,
         availability_zone=availability_zone,
+        provider=provider,
     )
     return port, instance

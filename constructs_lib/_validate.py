@@ -454,3 +454,14 @@ def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied
     for name in allowed:
         if parameters[name].default is inspect.Parameter.empty and name not in given:
             raise ConstructArgumentError(path, name, None, f"a value: {target.__name__} needs {name}")
+
+
+def provider(path: str, argument: str, value: Any) -> Any:
+    """``None`` (the stack's default provider) or a cdktf ``TerraformProvider``."""
+    if value is None:
+        return value
+    from cdktf import TerraformProvider
+
+    if not isinstance(value, TerraformProvider):
+        raise ConstructArgumentError(path, argument, value, "a TerraformProvider (or None for the stack's default)")
+    return value

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
-import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from cdktf import Token
+from cdktf import Annotations, TerraformProvider, Token
 from cdktf_cdktf_provider_openstack.networking_floatingip_associate_v2 import (
     NetworkingFloatingipAssociateV2,
 )
@@ -17,13 +16,11 @@ from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
-from ._server import check_parts, check_placement, private_server
+from ._server import check_extras, check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
 from .security_group import Port, SecurityGroup
-
-log = logging.getLogger("constructs_lib")
 
 
 class Bastion(Construct):
@@ -34,7 +31,7 @@ class Bastion(Construct):
     :param flavor: Nova flavor name.
     :param image: Glance image name.
     :param ssh_allowed_cidrs: where SSH may come from. There is no default: an empty list
-        writes no SSH rule at all (and logs a warning), it never opens 0.0.0.0/0.
+        writes no SSH rule at all (and warns at synth), it never opens 0.0.0.0/0.
     :param ssh_user: login user of the image (a POSIX user name), used in the ProxyJump
         snippet. Default ``ubuntu``.
     :param floating_ip: give the bastion a floating IP. Default: ``True`` when the network has a
@@ -45,6 +42,14 @@ class Bastion(Construct):
     :param boot_volume_type: Cinder type of that volume, e.g. ``fast.ru-7a``. Default: the
         cloud's default type. Needs ``boot_volume_size``.
     :param availability_zone: Nova availability zone, e.g. ``ru-7a``. Default: the cloud's choice.
+    :param security_group: an existing :class:`SecurityGroup` to use (its rules are added
+        there). Default: a group of its own.
+    :param extra_files: cloud-init files to write at first boot, ``{"path", "content",
+        "permissions"}`` with literal text (never a secret: user data is readable). Default: none.
+    :param extra_commands: commands to run at first boot, after the library's. Default: none.
+    :param provider: the OpenStack provider to use. Default: the stack's.
+
+    ``resource`` is the raw VM (``openstack_compute_instance_v2``).
     """
 
     def __init__(
@@ -63,6 +68,10 @@ class Bastion(Construct):
         boot_volume_size: int | None = None,
         boot_volume_type: str | None = None,
         availability_zone: str | None = None,
+        security_group: SecurityGroup | None = None,
+        extra_files: Sequence[Mapping[str, str]] = (),
+        extra_commands: Sequence[str] = (),
+        provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         check_parts(path, network, keypair)
@@ -72,6 +81,7 @@ class Bastion(Construct):
         if name is not None:
             check.text(path, "name", name)
         boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
+        extras = check_extras(path, security_group, extra_files, extra_commands, provider)
         allowed = check.cidrs(path, "ssh_allowed_cidrs", ssh_allowed_cidrs)
         if floating_ip is not None and not isinstance(floating_ip, bool):
             raise ConstructArgumentError(path, "floating_ip", floating_ip, "True, False or None")
@@ -84,14 +94,19 @@ class Bastion(Construct):
         super().__init__(scope, id)
         name = name or f"{network.name}-bastion"
 
-        self.security_group = SecurityGroup(
-            self, "security-group", name=name, description="bastion host", egress_cidrs=network.egress_cidrs
+        self.security_group = extras.security_group or SecurityGroup(
+            self,
+            "security-group",
+            name=name,
+            description="bastion host",
+            egress_cidrs=network.egress_cidrs,
+            provider=provider,
         )
         self.connections = self.security_group.connections
         if allowed:
             self.connections.allow_from_cidrs(allowed, Port.tcp(22), "SSH from operator networks")
         else:
-            log.warning("%s: ssh_allowed_cidrs is empty, so no SSH rule was written; the bastion is unreachable", path)
+            Annotations.of(self).add_warning("ssh_allowed_cidrs is empty, so no SSH rule was written: unreachable")
 
         self.port, self.instance = private_server(
             self,
@@ -103,11 +118,13 @@ class Bastion(Construct):
             flavor=flavor,
             image=image,
             keypair=keypair,
-            user_data=cloud_init.render(cloud_init.hardened_base()),
+            user_data=cloud_init.render(cloud_init.hardened_base(extras.files, extras.commands)),
             role="bastion",
             boot_volume=boot_volume,
             availability_zone=availability_zone,
+            provider=provider,
         )
+        self.resource = self.instance
         # IPv4 only: the primary subnet, where VMs are, is IPv4, and an IPv6 pattern such as
         # '*:*' would send every IPv6 host through the bastion.
         self._private_host_patterns = [
@@ -118,9 +135,11 @@ class Bastion(Construct):
         self.public_address: str | None = None
         if floating_ip:
             assert network.external_network_name is not None
-            fip = NetworkingFloatingipV2(self, "floating-ip", pool=network.external_network_name, description=name)
+            fip = NetworkingFloatingipV2(
+                self, "floating-ip", pool=network.external_network_name, description=name, provider=provider
+            )
             NetworkingFloatingipAssociateV2(
-                self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id
+                self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id, provider=provider
             )
             self.public_address = fip.address
 

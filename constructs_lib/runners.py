@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_openstack.compute_instance_v2 import ComputeInstanceV2
 from cdktf_cdktf_provider_openstack.compute_servergroup_v2 import ComputeServergroupV2
 from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
-from ._server import check_parts, check_placement, private_server
+from ._server import check_extras, check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .gitlab import UserRunner
 from .keypair import SshKeyPair
@@ -93,6 +94,15 @@ class RunnerFleet(Construct):
     :param boot_volume_type: Cinder type of those volumes, e.g. ``fast.ru-7a``. Default: the
         cloud's default type. Needs ``boot_volume_size``.
     :param availability_zone: Nova availability zone, e.g. ``ru-7a``. Default: the cloud's choice.
+    :param security_group: an existing :class:`SecurityGroup` to use (its rules are added
+        there). Default: a group of its own.
+    :param extra_files: cloud-init files to write at first boot, ``{"path", "content",
+        "permissions"}`` with literal text (never a secret: user data is readable). Default: none.
+    :param extra_commands: commands to run at first boot, after the library's. Default: none.
+    :param provider: the OpenStack provider to use. Default: the stack's.
+
+    ``resource`` is the fleet's server group (``openstack_compute_servergroup_v2``; ``None``
+    with no runners); ``instances`` and ``registrations`` are the VMs and their GitLab runners.
     """
 
     def __init__(
@@ -118,6 +128,10 @@ class RunnerFleet(Construct):
         boot_volume_size: int | None = None,
         boot_volume_type: str | None = None,
         availability_zone: str | None = None,
+        security_group: SecurityGroup | None = None,
+        extra_files: Sequence[Mapping[str, str]] = (),
+        extra_commands: Sequence[str] = (),
+        provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         check_parts(path, network, keypair)
@@ -160,22 +174,30 @@ class RunnerFleet(Construct):
             )
         check.choice(path, "affinity", affinity, AFFINITY_POLICIES)
         boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
+        extras = check_extras(path, security_group, extra_files, extra_commands, provider)
         super().__init__(scope, id)
         name = name or f"{network.name}-runner"
         self.count = count
         self.instances: list[ComputeInstanceV2] = []
         self.registrations: list[UserRunner] = []
 
-        self.security_group = SecurityGroup(
-            self, "security-group", name=name, description="GitLab runners", egress_cidrs=network.egress_cidrs
+        self.security_group = extras.security_group or SecurityGroup(
+            self,
+            "security-group",
+            name=name,
+            description="GitLab runners",
+            egress_cidrs=network.egress_cidrs,
+            provider=provider,
         )
+        self.resource: ComputeServergroupV2 | None = None
         self.connections = self.security_group.connections
         if ssh_from is not None:
             self.connections.allow_from(ssh_from, Port.tcp(22), "SSH from the bastion")
         if count == 0:
             return
 
-        group = ComputeServergroupV2(self, "server-group", name=name, policies=[affinity])
+        group = ComputeServergroupV2(self, "server-group", name=name, policies=[affinity], provider=provider)
+        self.resource = group
         for index in range(1, count + 1):
             vm_name = f"{name}-{index}"
             registration = UserRunner(
@@ -200,8 +222,15 @@ class RunnerFleet(Construct):
             )
             user_data = cloud_init.render(
                 cloud_init.hardened_base(
-                    extra_files=[{"path": "/etc/gitlab-runner/config.toml", "permissions": "0600", "content": config}],
-                    runcmd=["systemctl enable --now gitlab-runner", "systemctl restart gitlab-runner"],
+                    extra_files=[
+                        {"path": "/etc/gitlab-runner/config.toml", "permissions": "0600", "content": config},
+                        *extras.files,
+                    ],
+                    runcmd=[
+                        "systemctl enable --now gitlab-runner",
+                        "systemctl restart gitlab-runner",
+                        *extras.commands,
+                    ],
                 )
             )
             _, instance = private_server(
@@ -219,6 +248,7 @@ class RunnerFleet(Construct):
                 server_group_id=group.id,
                 boot_volume=boot_volume,
                 availability_zone=availability_zone,
+                provider=provider,
             )
             self.registrations.append(registration)
             self.instances.append(instance)

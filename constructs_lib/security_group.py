@@ -10,11 +10,11 @@ group, so it keeps working when addresses change.
 from __future__ import annotations
 
 import ipaddress
-import logging
 import re
 from dataclasses import dataclass
 from typing import Any, Protocol, cast, runtime_checkable
 
+from cdktf import Annotations, TerraformProvider
 from cdktf_cdktf_provider_openstack.networking_secgroup_rule_v2 import (
     NetworkingSecgroupRuleV2,
 )
@@ -23,8 +23,6 @@ from constructs import Construct
 
 from . import _validate as check
 from .errors import ConstructArgumentError
-
-log = logging.getLogger("constructs_lib")
 
 _PROTOCOLS = ("tcp", "udp", "icmp")
 
@@ -120,6 +118,7 @@ class SecurityGroup(Construct):
         nodes and VMs must reach package mirrors, registries and the OpenStack APIs, and egress
         opens nothing to the outside. Closed contours pass their internal ranges instead; an
         empty tuple blocks all egress.
+    :param provider: the OpenStack provider to use. Default: the stack's.
     """
 
     def __init__(
@@ -130,15 +129,18 @@ class SecurityGroup(Construct):
         name: str,
         description: str = "",
         egress_cidrs: tuple[str, ...] = ("0.0.0.0/0",),
+        provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
+        check.provider(path, "provider", provider)
         check.text(path, "name", name)
         check.text(path, "description", description, allow_empty=True)
         check.cidrs(path, "egress_cidrs", egress_cidrs)
         super().__init__(scope, id)
         self.name = name
+        self.provider = provider
         self.resource = NetworkingSecgroupV2(
-            self, "group", name=name, description=description, delete_default_rules=True
+            self, "group", name=name, description=description, delete_default_rules=True, provider=provider
         )
         self.id: str = self.resource.id
         self.connections = Connections(self)
@@ -181,6 +183,7 @@ class SecurityGroup(Construct):
             remote_ip_prefix=remote_ip_prefix,
             remote_group_id=remote_group_id,
             description=description,
+            provider=self.provider,
         )
 
 
@@ -215,7 +218,7 @@ class Connections:
         check.text(self.security_group.node.path, "description", description, allow_empty=True)
         for cidr in cidrs:
             if ipaddress.ip_network(cidr).prefixlen == 0:
-                log.warning("%s: %s is open to %s, as configured", self.security_group.node.path, port.label, cidr)
+                Annotations.of(self.security_group).add_warning(f"{port.label} is open to {cidr}, as configured")
             self.security_group._rule(
                 "ingress",
                 port,

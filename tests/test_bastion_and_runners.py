@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from constructs_lib import (
@@ -61,11 +59,13 @@ def test_bastion_exposes_a_proxy_jump_snippet_for_its_subnets() -> None:
     assert "Host 10.0.0.*\n  User ubuntu\n  ProxyJump bastion\n" in snippet
 
 
-def test_bastion_with_no_cidrs_writes_no_ssh_rule_and_warns(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="constructs_lib"):
-        doc = synth_stack(lambda s: _bastion(s, cidrs=[]))
+def test_bastion_with_no_cidrs_writes_no_ssh_rule_and_warns() -> None:
+    built = []
+    doc = synth_stack(lambda s: built.append(_bastion(s, cidrs=[])))
     assert _ingress(doc) == []
-    assert "no SSH rule" in caplog.text
+    # A cdktf annotation: cdktf synth and the app print it.
+    warnings = [m.data for m in built[0].node.metadata if m.type == "@cdktf/warn"]
+    assert any("no SSH rule" in w for w in warnings), warnings
 
 
 def test_bastion_on_a_closed_network_has_no_floating_ip_and_cannot_ask_for_one() -> None:
@@ -237,3 +237,53 @@ def test_an_environment_places_and_boots_its_vms(env_dir, tmp_path) -> None:
     runners = _vms(doc, "runners")
     assert runners and all(vm["availability_zone"] == "ru-7a" for vm in runners)
     assert all("block_device" not in vm and vm["image_name"] for vm in runners)
+
+
+def test_vms_take_an_existing_security_group_extra_cloud_init_and_a_provider() -> None:
+    from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
+
+    from constructs_lib import SecurityGroup
+
+    def build(stack):
+        other = OpenstackProvider(stack, "other", alias="other")
+        network, keypair = _base(stack)
+        shared = SecurityGroup(stack, "shared", name="shared", egress_cidrs=network.egress_cidrs)
+        Bastion(
+            stack,
+            "bastion",
+            network=network,
+            keypair=keypair,
+            flavor="f",
+            image="i",
+            ssh_allowed_cidrs=["198.51.100.0/24"],
+            security_group=shared,
+            extra_files=[{"path": "/etc/motd", "content": "bastion of team a\n"}],
+            extra_commands=["echo ready"],
+            provider=other,
+        )
+
+    doc = synth_stack(build)
+    (instance,) = resources(doc, "openstack_compute_instance_v2").values()
+    assert instance["provider"] == "openstack.other"
+    assert "/etc/motd" in instance["user_data"] and "- echo ready" in instance["user_data"]
+    # No group of its own: the SSH rule went to the shared one.
+    assert len(resources(doc, "openstack_networking_secgroup_v2")) == 1
+    (rule,) = _ingress(doc)
+    assert rule["security_group_id"].startswith("${openstack_networking_secgroup_v2.shared")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"security_group": "sg-1"}, "security_group"),
+        ({"extra_files": {"path": "/x", "content": "y"}}, "extra_files"),
+        ({"extra_files": [{"path": "relative", "content": "y"}]}, "extra_files.path"),
+        ({"extra_files": [{"path": "/x", "content": "${var.secret}"}]}, "extra_files.content"),
+        ({"extra_commands": "reboot"}, "extra_commands"),
+        ({"provider": "openstack"}, "provider"),
+    ],
+)
+def test_bad_escape_hatches(kwargs, argument) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: _bastion(s, **kwargs))
+    assert err.value.argument == argument

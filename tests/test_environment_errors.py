@@ -4,7 +4,6 @@ and leaves no output behind."""
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -210,10 +209,10 @@ def test_closed_contour_environment(env_dir: Callable[..., Path], tmp_path: Path
     assert any("harbor.internal/proxy" in "".join(r.get("values", [])) for r in releases.values())
 
 
-def test_empty_ssh_cidrs_warn(env_dir: Callable[..., Path], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_empty_ssh_cidrs_warn(env_dir: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     directory = env_dir("ha", (set_key("ha", "ssh_allowed_cidrs", "[]"),))
-    with caplog.at_level(logging.WARNING, logger="constructs_lib"):
-        synth(directory, tmp_path / "out", ["ha"])
-    assert "ha-infra/bastion: ssh_allowed_cidrs is empty, so no SSH rule was written" in caplog.text
+    synth(directory, tmp_path / "out", ["ha"])
+    err = capsys.readouterr().err
+    assert "warning: ha-infra/bastion: ssh_allowed_cidrs is empty, so no SSH rule was written" in err
     rules = _stack(tmp_path / "out", "ha-infra")["resource"]["openstack_networking_secgroup_rule_v2"]
     assert not [r for r in rules.values() if r["direction"] == "ingress" and "bastion" in r["security_group_id"]]
