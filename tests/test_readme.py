@@ -50,3 +50,21 @@ def test_catalog_table_is_current() -> None:
     from update_readme import render
 
     assert render(README) == README, "README catalog table is stale: run python scripts/update_readme.py"
+
+
+def test_cluster_and_platform_example_synthesizes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (example,) = [b for b in re.findall(r"```python\n(.*?)```", README, re.S) if "class ClusterStack" in b]
+    outdir = tmp_path / "cdktf.out"
+    example = example.replace("app = App()", f"app = App(outdir={str(outdir)!r})")
+    monkeypatch.chdir(tmp_path)
+    exec(compile(example, "README.md (ClusterStack)", "exec"), {"__name__": "__main__"})
+    infra = json.loads((outdir / "stacks" / "team-infra" / "cdk.tf.json").read_text())
+    addons = json.loads((outdir / "stacks" / "team-addons" / "cdk.tf.json").read_text())
+    groups = infra["resource"]["selectel_mks_nodegroup_v1"].values()
+    assert {
+        g["labels"]["node-role.deckhouse.io/gpu"] for g in groups if "node-role.deckhouse.io/gpu" in g["labels"]
+    } == {""}
+    releases = {r["name"]: r for r in addons["resource"]["helm_release"].values()}
+    assert set(releases) == {"cert-manager", "traefik", "inference"}
+    assert "node-role.deckhouse.io/gpu" in releases["inference"]["values"][0]
+    assert "terraform_remote_state" in addons["data"]
