@@ -342,3 +342,23 @@ def test_helm_addon_refuses_bad_arguments(kwargs, argument) -> None:
     with pytest.raises(ConstructArgumentError) as err:
         synth_stack(lambda s: HelmAddon(s, "app", **args))
     assert err.value.argument == argument
+
+
+def test_add_chart_after_the_catalog_on_a_role() -> None:
+    def build(stack) -> None:
+        addons = PlatformAddons(stack, "addons", cluster=CLUSTER, cloud=CLOUD)
+        addons.add_chart(ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", role="frontend"))
+        addons.add_chart(
+            ExtraChart("probe", "https://charts.example", "probe", "1.0.0", "apps", depends_on=("podinfo",))
+        )
+        with pytest.raises(ConstructArgumentError) as err:
+            addons.add_chart(ExtraChart("late", "https://c", "late", "1.0.0", "x", depends_on=("later",)))
+        assert err.value.argument == "extra_charts['late'].depends_on"
+        with pytest.raises(ConstructArgumentError):
+            addons.add_chart(ExtraChart("traefik", "https://c", "x", "1.0.0", "x"))
+
+    releases = _releases(synth_stack(build))
+    assert _values(releases["podinfo"])["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
+    (dependency,) = releases["probe"]["depends_on"]
+    assert dependency.startswith("helm_release.addons_podinfo_release_")
+    ][0].startswith("helm_release.addons_podinfo_release_")

@@ -262,28 +262,14 @@ class PlatformAddons(Construct):
             deps = tuple(d for d in extra.depends_on if d in enabled_names or d in extra_names)
             plans[extra.name] = (deps, extra)
 
+        self.cluster = cluster
+        self.registry = registry
         self.releases: dict[str, HelmAddon] = {}
         for name in _dependency_order(path, plans):
             deps, item = plans[name]
             depends_on = [self.releases[d] for d in deps]
             if isinstance(item, ExtraChart):
-                if registry is not None and not item.repository.startswith(f"oci://{registry.rstrip('/')}/"):
-                    Annotations.of(self).add_warning(
-                        f"extra chart {name} comes from {item.repository}, outside the registry {registry}"
-                    )
-                placed = placement_values(cluster, item.role, item.placement_paths)
-                with _argument_of(f"extra_charts[{name!r}]"):
-                    self.releases[name] = HelmAddon(
-                        self,
-                        name,
-                        repository=item.repository,
-                        chart=item.chart,
-                        version=item.version,
-                        namespace=item.namespace,
-                        values=deep_merge(placed, item.values),
-                        sensitive_values=item.sensitive_values,
-                        depends_on=depends_on,
-                    )
+                self.releases[name] = self._install_extra(item, depends_on)
                 continue
             spec, settings = item
             sensitive = dict(settings.sensitive_values)
@@ -320,6 +306,49 @@ class PlatformAddons(Construct):
                     sensitive_values=sensitive,
                     depends_on=depends_on,
                 )
+
+    def add_chart(self, chart: ExtraChart) -> HelmAddon:
+        """Install one more chart after those of the constructor, placed on its ``role``'s nodes.
+
+        Its ``depends_on`` names releases already here (catalog addons the cloud runs itself
+        are skipped, as in the constructor)."""
+        path = self.node.path
+        if not isinstance(chart, ExtraChart):
+            raise ConstructArgumentError(path, "chart", chart, "an ExtraChart")
+        if chart.name in self.releases or chart.name in CATALOG:
+            raise ConstructArgumentError(
+                path, f"extra_charts[{chart.name!r}]", chart.name, "a name used by no catalog addon and no other chart"
+            )
+        depends_on = []
+        for dep in chart.depends_on:
+            if dep in self.releases:
+                depends_on.append(self.releases[dep])
+            elif dep not in CATALOG:
+                raise ConstructArgumentError(
+                    path, f"extra_charts[{chart.name!r}].depends_on", dep, "a release added before this one"
+                )
+        self.releases[chart.name] = self._install_extra(chart, depends_on)
+        return self.releases[chart.name]
+
+    def _install_extra(self, item: ExtraChart, depends_on: list[HelmAddon]) -> HelmAddon:
+        registry = self.registry
+        if registry is not None and not item.repository.startswith(f"oci://{registry.rstrip('/')}/"):
+            Annotations.of(self).add_warning(
+                f"extra chart {item.name} comes from {item.repository}, outside the registry {registry}"
+            )
+        placed = placement_values(self.cluster, item.role, item.placement_paths)
+        with _argument_of(f"extra_charts[{item.name!r}]"):
+            return HelmAddon(
+                self,
+                item.name,
+                repository=item.repository,
+                chart=item.chart,
+                version=item.version,
+                namespace=item.namespace,
+                values=deep_merge(placed, item.values),
+                sensitive_values=item.sensitive_values,
+                depends_on=depends_on,
+            )
 
 
 @contextmanager
