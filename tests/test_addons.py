@@ -361,4 +361,3 @@ def test_add_chart_after_the_catalog_on_a_role() -> None:
     assert _values(releases["podinfo"])["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
     (dependency,) = releases["probe"]["depends_on"]
     assert dependency.startswith("helm_release.addons_podinfo_release_")
-    ][0].startswith("helm_release.addons_podinfo_release_")
