@@ -16,6 +16,7 @@ from platformctl.errors import CommandError
 from platformctl.synth_output import config_address, read_synth_dir, recover_construct_path
 from platformctl.values import KNOWN_AFTER_APPLY, SENSITIVE, attribute_changes, flatten, format_path
 
+ROOT = Path(__file__).resolve().parent.parent
 COMMANDS = ("bootstrap-state", "preview", "diff", "comment")
 
 
@@ -70,15 +71,16 @@ def test_config_address_drops_instance_keys_and_modules(address: str, expected: 
 
 def test_construct_paths_come_from_the_shipped_synth(shipped_out: Path) -> None:
     stacks = read_synth_dir(shipped_out)
-    assert set(stacks) == {"ha-infra", "ha-platform", "simple-infra", "simple-platform"}
-    infra = stacks["ha-infra"]
+    environments = sorted(p.stem for p in (ROOT / "environments").glob("*.hcl"))
+    assert set(stacks) == {f"{env}-{part}" for env in environments for part in ("infra", "platform")}
+    infra = stacks["magnum-infra"]
     (cluster,) = [r for r in infra.resources.values() if r.type == "openstack_containerinfra_cluster_v1"]
-    assert cluster.construct_path == "ha-infra/cluster/cluster"
+    assert cluster.construct_path == "magnum-infra/cluster/cluster"
     assert "//" not in cluster.body
-    assert infra.construct_path(cluster.address + "[0]") == "ha-infra/cluster/cluster"
+    assert infra.construct_path(cluster.address + "[0]") == "magnum-infra/cluster/cluster"
     assert infra.construct_path("openstack_containerinfra_cluster_v1.not_there") is None
     # Every block cdktf wrote metadata for is found by its address.
-    document = json.loads((shipped_out / "stacks" / "ha-infra" / "cdk.tf.json").read_text())
+    document = json.loads((shipped_out / "stacks" / "magnum-infra" / "cdk.tf.json").read_text())
     for type_, blocks in document["resource"].items():
         for name, block in blocks.items():
             assert infra.construct_path(f"{type_}.{name}") == block["//"]["metadata"]["path"]

@@ -21,7 +21,7 @@ from platformctl.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "plans"
-OPENSTACK_PLAN = FIXTURES / "openstack-ha.plan.json"
+OPENSTACK_PLAN = FIXTURES / "openstack-magnum.plan.json"
 SECRET_V1 = "S3cr3t-Planted-Password-v1"
 SECRET_V2 = "S3cr3t-Planted-Password-v2"
 PLANTED = re.compile(r"PLANTED-[A-Z-]+-[0-9a-f]{4}|glrt-PLANTED-[A-Z-]+-[0-9a-f]{4}")
@@ -229,8 +229,8 @@ def openstack_document() -> dict[str, Any]:
 
 
 def test_openstack_plan_addresses_are_those_of_the_shipped_synth(openstack_document, shipped_stacks) -> None:
-    """The fixture must stay a plan of the shipped ha-infra stack, or the join is not tested."""
-    synth = shipped_stacks["ha-infra"]
+    """The fixture must stay a plan of the shipped magnum-infra stack, or the join is not tested."""
+    synth = shipped_stacks["magnum-infra"]
     for entry in openstack_document["resource_changes"] + openstack_document["resource_drift"]:
         type_, name = entry["type"], entry["name"]
         section = "data" if entry["mode"] == "data" else "resource"
@@ -240,25 +240,25 @@ def test_openstack_plan_addresses_are_those_of_the_shipped_synth(openstack_docum
 def test_openstack_plan_report(shipped_out: Path, openstack_document, capsys, snapshot) -> None:
     code, out, err = preview(capsys, "--plan", str(OPENSTACK_PLAN), "--synth-dir", str(shipped_out))
     assert (code, err) == (0, "")
-    # "openstack-ha" names no stack: the plan's declared resources identify ha-infra.
-    assert list(summary_rows(out)) == ["ha-infra"]
-    assert_counts(summary_rows(out)["ha-infra"], expected_counts(openstack_document))
+    # "openstack-magnum" names no stack: the plan's declared resources identify magnum-infra.
+    assert list(summary_rows(out)) == ["magnum-infra"]
+    assert_counts(summary_rows(out)["magnum-infra"], expected_counts(openstack_document))
     assert out.splitlines()[2].startswith("⚠️ **1 resource will be replaced, 1 destroyed**")
-    danger, rest = out.split("### `ha-infra`")
+    danger, rest = out.split("### `magnum-infra`")
     assert (
-        "🔁 **replace** `ha-infra/cluster/cluster`: a whole Kubernetes cluster (Magnum) "
+        "🔁 **replace** `magnum-infra/cluster/cluster`: a whole Kubernetes cluster (Magnum) "
         "(`openstack_containerinfra_cluster_v1.cluster_A4C38409`)"
     ) in danger
     assert "forced by: `labels`" in danger
     assert '| `labels.kube_tag` ⚠️ forces replacement | `"v1.30.4"` | `"v1.31.1"` |' in danger
     assert "| `kubeconfig` | `(sensitive)` | `(known after apply)` |" in danger
-    assert "🗑️ **destroy** `ha-infra/bastion/floating-ip`: a floating IP (the public address changes)" in danger
-    assert "🔧 **change** `ha-infra/node-group-workers/nodegroup`: a node group of the cluster" in rest
+    assert "🗑️ **destroy** `magnum-infra/bastion/floating-ip`: a floating IP (the public address changes)" in danger
+    assert "🔧 **change** `magnum-infra/node-group-system/nodegroup`: a node group of the cluster" in rest
     assert "| `node_count` | `2` | `4` |" in rest
     # No-op and read changes are not listed.
     assert "keypair" not in out and "network/external" not in out
     drift = rest.split("changed outside Terraform (drift)</summary>")[1]
-    assert "`ha-infra/bastion/security-group/ingress-tcp-22-from-203-0-113-0-24`" in drift
+    assert "`magnum-infra/bastion/security-group/ingress-tcp-22-from-198-51-100-0-24`" in drift
     assert "deleted outside Terraform" in drift
     assert "| `kubeconfig` | update | `(sensitive)` | `(known after apply)` |" in rest
     assert out == snapshot
@@ -275,7 +275,7 @@ def test_openstack_plan_secrets_never_printed(shipped_out: Path, capsys, tmp_pat
         assert not [secret for secret in planted if secret in out]
         assert "PLANTED" not in out
     # Without a synth dir too.
-    code, out, _ = preview(capsys, "--plan", f"ha-infra={OPENSTACK_PLAN}", "--synth-dir", str(shipped_out))
+    code, out, _ = preview(capsys, "--plan", f"magnum-infra={OPENSTACK_PLAN}", "--synth-dir", str(shipped_out))
     assert code == 0 and "PLANTED" not in out
 
 
@@ -313,14 +313,14 @@ def test_without_synth_dir_shows_addresses_and_says_so(tmp_path: Path, capsys, m
     code, out, err = preview(capsys, "--plan", str(OPENSTACK_PLAN))
     assert (code, err) == (0, "")
     assert "no synth directory (`cdktf.out` not found)" in out
-    assert "openstack-ha" in summary_rows(out)  # the stack is named after the file
+    assert "openstack-magnum" in summary_rows(out)  # the stack is named after the file
     # The path is read back from cdktf's name (its hash checked); the stack is the file's name.
     assert (
-        "`openstack-ha/cluster/cluster`: a whole Kubernetes cluster (Magnum) (`openstack_containerinfra_cluster_v1.cluster_A4C38409`)"
+        "`openstack-magnum/cluster/cluster`: a whole Kubernetes cluster (Magnum) (`openstack_containerinfra_cluster_v1.cluster_A4C38409`)"
         in out
     )
-    assert "`openstack-ha/node-group-workers/nodegroup`: a node group" in out
-    assert "ha-infra/" not in out
+    assert "`openstack-magnum/node-group-system/nodegroup`: a node group" in out
+    assert "magnum-infra/" not in out
 
 
 def test_two_plans_are_summed(shipped_out: Path, capsys, tmp_path: Path, openstack_document) -> None:
@@ -332,9 +332,9 @@ def test_two_plans_are_summed(shipped_out: Path, capsys, tmp_path: Path, opensta
     code, out, _ = preview(capsys, *args)
     assert code == 0
     rows = summary_rows(out)
-    assert list(rows) == ["ha-infra", "simple-infra", "total"]
+    assert list(rows) == ["magnum-infra", "simple-infra", "total"]
     assert rows["simple-infra"]["add"] == 1
-    assert rows["total"]["add"] == rows["ha-infra"]["add"] + 1
+    assert rows["total"]["add"] == rows["magnum-infra"]["add"] + 1
     code, out, _ = preview(capsys, *args, "--format", "gitlab-report")
     summed = gitlab_counts(openstack_document)
     summed["create"] += 1
@@ -464,8 +464,7 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         ),
         (
             ["--plan", f"nope={tmp / 'ha-infra.plan.json'}", "--synth-dir", "SYNTH"],
-            f"{tmp / 'ha-infra.plan.json'}: unknown stack 'nope'; the stacks of SYNTH are: "
-            "ha-infra, ha-platform, simple-infra, simple-platform",
+            f"{tmp / 'ha-infra.plan.json'}: unknown stack 'nope'; the stacks of SYNTH are: ",
         ),
         (
             ["--plan", str(tmp / "nameless.json"), "--synth-dir", "SYNTH"],
