@@ -33,7 +33,7 @@ from . import resource_kinds
 from .errors import CommandError
 from .markdown import code, html_code, plural, write_output
 from .synth_output import SynthResource, SynthStack, read_synth_dir
-from .values import AttributeChange, attribute_changes, flatten
+from .values import SENSITIVE, AttributeChange, attribute_changes, flatten
 
 log = logging.getLogger(__name__)
 
@@ -382,7 +382,9 @@ def _compare_stack(name: str, old: SynthStack, new: SynthStack) -> StackDiff:
             attributes.sort(key=lambda a: (a.forces_replacement is not True, a.change.path))
             path = after.construct_path or before.construct_path
             stack.resources.append(ResourceDiff(name, address, after.type, path, "changed", attributes))
-    stack.settings = attribute_changes(_settings(old), _settings(new))
+    old_settings, new_settings = _settings(old), _settings(new)
+    _hide_sensitive_defaults(old_settings, new_settings)
+    stack.settings = attribute_changes(old_settings, new_settings)
     stack.renames = _renames(stack.resources, old, new)
     stack.dependents = _dependents(stack.resources, new)
     if stack.resources or stack.settings:
@@ -400,6 +402,22 @@ def _settings(stack: SynthStack) -> dict[str, Any]:
     if not isinstance(document, dict):
         return {}
     return _without_metadata({k: v for k, v in document.items() if k not in ("//", "resource", "data")})
+
+
+def _hide_sensitive_defaults(old: dict[str, Any], new: dict[str, Any]) -> None:
+    """A sensitive variable's default is a secret written into the code: say only whether it changed."""
+    before = old.get("variable") if isinstance(old.get("variable"), dict) else {}
+    after = new.get("variable") if isinstance(new.get("variable"), dict) else {}
+    for name in before.keys() | after.keys():
+        b, a = before.get(name), after.get(name)
+        sensitive = any(isinstance(v, dict) and v.get("sensitive") for v in (b, a))
+        if not sensitive:
+            continue
+        changed = not (isinstance(b, dict) and isinstance(a, dict) and b.get("default") == a.get("default"))
+        if isinstance(b, dict) and "default" in b:
+            b["default"] = SENSITIVE
+        if isinstance(a, dict) and "default" in a:
+            a["default"] = f"{SENSITIVE}, changed" if changed else SENSITIVE
 
 
 def _without_metadata(value: Any) -> Any:

@@ -359,3 +359,21 @@ def test_a_removed_and_added_resource_that_differ_much_are_no_rename(tmp_path: P
         result.summary_line()
         == "1 of 1 stacks differ, 1 resources added, 1 resources removed, 0 resources changed, 0 replaced"
     )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "after"),
+    [("s3cret-Default-A", "s3cret-Default-B", "(sensitive), changed"), ("s3cret-Default-A", "s3cret-Default-A", None)],
+    ids=["changed", "unchanged"],
+)
+def test_a_sensitive_variable_default_is_never_shown(tmp_path: Path, old: str, new: str, after: str | None) -> None:
+    base, work = tmp_path / "base", tmp_path / "work"
+    resources = {"terraform_data": {"x": _block("s/x", input=1)}}
+    _write_stack(base, "s", resources, variable={"pw": {"type": "string", "sensitive": True, "default": old}})
+    _write_stack(work, "s", resources, variable={"pw": {"type": "string", "sensitive": True, "default": new}})
+    report = render_markdown(compare(read_synth_dir(base), read_synth_dir(work)), base_label="main")
+    assert "s3cret" not in report
+    if after is None:
+        assert "**No changes**" in report
+    else:
+        assert f'| `variable.pw.default` | `"(sensitive)"` | `"{after}"` |' in report
