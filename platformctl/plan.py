@@ -230,7 +230,15 @@ def read_plan_document(path: Path) -> dict[str, Any]:
     if "planned_values" not in document and "resource_changes" not in document:
         what = "a state, not a plan" if "values" in document else "not a terraform plan"
         raise CommandError(f"{path}: {what} (no planned_values or resource_changes); show a saved plan file")
-    check_plan(document, path)
+    try:
+        check_plan(document, path)
+    except CommandError as err:
+        # The message names keys (an output's, a variable's): one of them may be a secret too.
+        try:
+            secrets = collect_secrets(document)
+        except RecursionError:
+            raise err from None
+        raise CommandError(secrets.scrub(str(err))) from None
     return document
 
 

@@ -220,6 +220,13 @@ SHAPES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
         _set("resource_changes.0.change.after_sensitive", _nest(300)),
         "resource_changes[0].change is nested more than 200 levels deep",
     ),
+    "secret as the name of a bad output": (
+        lambda d: (
+            d["resource_changes"][0]["change"].update({"after": {"input": SECRET}, "after_sensitive": {"input": True}}),
+            d["output_changes"].update({SECRET: 1}),
+        ),
+        "not a terraform plan: output_changes['(sensitive)'] is a number",
+    ),
     "odd output name": (
         lambda d: d["output_changes"].update({"a\nb": "x"}),
         "not a terraform plan: output_changes['a\\nb'] is a string",
