@@ -406,8 +406,9 @@ def _settings(stack: SynthStack) -> dict[str, Any]:
 
 def _hide_sensitive_defaults(old: dict[str, Any], new: dict[str, Any]) -> None:
     """A sensitive variable's default is a secret written into the code: say only whether it changed."""
-    before = old.get("variable") if isinstance(old.get("variable"), dict) else {}
-    after = new.get("variable") if isinstance(new.get("variable"), dict) else {}
+    before, after = old.get("variable"), new.get("variable")
+    before = before if isinstance(before, dict) else {}
+    after = after if isinstance(after, dict) else {}
     for name in before.keys() | after.keys():
         b, a = before.get(name), after.get(name)
         sensitive = any(isinstance(v, dict) and v.get("sensitive") for v in (b, a))
