@@ -60,7 +60,7 @@ MAX_PAGES = 1000
 #: The largest answer read from the API (a page of 100 notes of up to 1,000,000 characters each).
 MAX_ANSWER_BYTES = 128 * 1024 * 1024
 _MARKER_NAME = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
-_NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+_NEXT_LINK = re.compile(r'<([^<>]+)>\s*;\s*rel="?next"?')  # no "<" inside: linear time on any header
 #: A token is printable ASCII without spaces; anything else (a line break pasted with it) is refused.
 _TOKEN = re.compile(r"^[\x21-\x7e]+$")
 #: The user GitHub's GITHUB_TOKEN writes as; such a token cannot read ``GET /user``.

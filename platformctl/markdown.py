@@ -47,7 +47,7 @@ _JOINED_AFTER = frozenset("@#!~%$&^:")
 _WORD_JOINER = "\u2060"
 _WWW = re.compile(r"(?i)(w)(ww\.)")
 #: Backslashes right before a pipe: cmark-gfm reads ``\\|`` as an escaped backslash and a cell border.
-_BACKSLASHES_BEFORE_PIPE = re.compile(r"(\\+)(?=\|)")
+_BACKSLASHES_BEFORE_PIPE = re.compile(r"(?<!\\)(\\+)(?=\|)")  # from a run's start: linear time
 
 
 def _escape_char(char: str) -> str:

@@ -20,6 +20,7 @@ from typing import Any
 from .errors import CommandError
 from .masking import NO_SECRETS, Secrets, cut_at_mask, hidden_mask, masked_changes, sensitive_scalars
 from .plan_schema import check_plan
+from .synth_output import split_instance_keys
 from .values import AttributeChange, format_path
 
 #: Plan JSON major versions this module reads (terraform 1.0 and later write 1.x).
@@ -374,8 +375,7 @@ def _list(value: Any) -> list[Any]:
 
 def instance_suffix(address: str) -> str:
     """``["a"]`` of ``type.name["a"]``; empty without an instance key."""
-    match = re.search(r"(\[[^\]]*\])+$", address)
-    return match.group(0) if match else ""
+    return split_instance_keys(address)[1]
 
 
 __all__ = [

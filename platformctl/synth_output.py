@@ -21,6 +21,9 @@ from .errors import CommandError
 # `type.name`, `data.type.name`, optionally behind `module.x.` prefixes and with an instance
 # key: `[0]` or `["key"]`.
 _INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
+#: Instance keys at the end of an address, read on the reversed address: matched from its start,
+#: so an address of many brackets costs linear time, not quadratic.
+_REVERSED_KEYS = re.compile(r"(?:\][^\]]*\[)+")
 
 
 @dataclass(frozen=True)
@@ -101,13 +104,18 @@ def _endings(component: str) -> list[str]:
     return ["-".join(pieces[i:]) for i in range(len(pieces))]
 
 
+def split_instance_keys(address: str) -> tuple[str, str]:
+    """``type.name["a"][0]`` -> (``type.name``, ``["a"][0]``); the keys are empty without any."""
+    match = _REVERSED_KEYS.match(address[::-1])
+    if match is None:
+        return address, ""
+    cut = len(address) - match.end()
+    return address[:cut], address[cut:]
+
+
 def config_address(address: str) -> str:
     """``module.m.aws_x.name["k"]`` -> ``aws_x.name``; ``data.t.n[0]`` -> ``data.t.n``."""
-    while True:
-        stripped = _INSTANCE_KEY.sub("", address)
-        if stripped == address:
-            break
-        address = stripped
+    address = split_instance_keys(address)[0]
     parts = _split_address(address)
     while len(parts) >= 2 and parts[0] == "module":
         parts = parts[2:]

@@ -427,3 +427,22 @@ def test_github_next_page_on_another_host_is_refused(api: Api, capsys, tmp_path:
     err = one_error_line(*run(capsys, tmp_path, "--github"))
     assert "refusing to send the token there" in err
     assert api.writes() == []
+
+
+def test_a_link_header_of_brackets_is_read_in_linear_time(api: Api, capsys, tmp_path: Path) -> None:
+    def brackets(handler: BaseHTTPRequestHandler, path: str) -> bool:
+        if path != COMMENTS:
+            return False
+        data = b"[]"
+        handler.send_response(200)
+        handler.send_header("Link", "<" * 60_000)
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+        return True
+
+    api.misbehave = brackets
+    started = time.monotonic()
+    code, out, err = run(capsys, tmp_path, "--github")
+    assert (code, err) == (0, "") and out.startswith("comment: created ")
+    assert time.monotonic() - started < 3

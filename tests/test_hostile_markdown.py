@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,12 @@ def test_diff_writes_hostile_synths_and_refs_as_inert_text(hostile: str, tmp_pat
     tokens = assert_inert(report, [f"PROBE{index}"])
     assert "### ⚠️ Replacements" in report  # a cluster label changed: the hostile path is in the loud part
     assert f"PROBE{index}" in " ".join(_code_contents(tokens))
+
+
+def test_long_runs_cost_linear_time() -> None:
+    """Runs of backslashes, backticks and brackets: each is scanned once, not once per position."""
+    started = time.monotonic()
+    for value in ("\\" * 200_000 + "a|", "`" * 200_000 + "|", "[" * 200_000, "www." * 50_000):
+        assert_inert(f"| a |\n|---|\n| {code(value)} |\n", [])
+        text(value)
+    assert time.monotonic() - started < 10

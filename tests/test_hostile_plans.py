@@ -11,6 +11,7 @@ import copy
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -328,3 +329,19 @@ def test_console_script_malformed_plan_exit_code_and_no_traceback(tmp_path: Path
         assert done.returncode == 1, done.stderr
         assert done.stdout == ""
         assert done.stderr.startswith(f"error: {path}: ") and done.stderr.count("\n") == 1, done.stderr
+
+
+def test_an_address_of_many_instance_keys_costs_linear_time(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Addresses are matched from their end in one pass: 40,000 keys would take minutes if each cost a scan."""
+    monkeypatch.chdir(tmp_path)
+    document = _valid()
+    document["resource_changes"][0]["address"] = "terraform_data.a" + "[0]" * 40_000 + "x"
+    document["resource_changes"][0]["previous_address"] = "terraform_data.b" + '["k"]' * 40_000
+    path = tmp_path / "keys.plan.json"
+    path.write_text(json.dumps(document))
+    started = time.monotonic()
+    code = main(["preview", "--plan", str(path), "--max-chars", "0"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert ', moved from `terraform_data.b["k"]' in out
+    assert time.monotonic() - started < 5
