@@ -20,7 +20,7 @@ from .errors import CommandError
 from .markdown import code, plural, text
 from .masking import NO_SECRETS, Secrets
 from .plan import ACTION_REASONS, OutputChange, Plan, ResourceChange, instance_suffix
-from .synth_output import SynthStack, recover_construct_path
+from .synth_output import SearchBudget, SynthStack, recover_construct_path
 from .values import AttributeChange
 
 #: GitHub refuses comments over 65,536 characters; this leaves room for a wrapper.
@@ -61,9 +61,13 @@ _MAX_MISSES = 40
 
 @dataclass(frozen=True)
 class Ink:
-    """Writes untrusted text into the report: secrets of the plans scrubbed, then escaped."""
+    """Writes untrusted text into the report: secrets of the plans scrubbed, then escaped.
+
+    It also carries the report's budget for rebuilding construct paths from made-up names.
+    """
 
     secrets: Secrets = NO_SECRETS
+    search: SearchBudget = field(default_factory=SearchBudget)
 
     def code(self, value: str) -> str:
         return code(self.secrets.scrub(value))
@@ -147,7 +151,7 @@ def _label(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     gone = ""
     if path is None:
         # Not in the synth (removed from the code, or no synth dir): cdktf's name tells it.
-        recovered = recover_construct_path(stack.name, change.address)
+        recovered = recover_construct_path(stack.name, change.address, ink.search)
         if recovered:
             path = f"{recovered}{instance_suffix(change.address)}"
             gone = " (no longer in the code)" if stack.synth is not None else ""

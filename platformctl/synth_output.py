@@ -60,7 +60,15 @@ _MAX_RECOVERED_COMPONENTS = 6
 _MAX_CANDIDATES = 20_000
 
 
-def recover_construct_path(stack: str, address: str) -> str | None:
+@dataclass
+class SearchBudget:
+    """Candidate paths tried at most over many recoveries (one report): a plan of many made-up
+    names must not cost minutes of hashing. Each name still has its own cap."""
+
+    remaining: int = 200_000
+
+
+def recover_construct_path(stack: str, address: str, shared: SearchBudget | None = None) -> str | None:
     """The construct path of a resource that is no longer in the code, read from its address.
 
     cdktf names a block ``<components joined by "_">_<HASH>``, where HASH is the first 8 hex
@@ -78,7 +86,16 @@ def recover_construct_path(stack: str, address: str) -> str | None:
     parts = match["human"].split("_")
     if len(parts) > _MAX_RECOVERED_COMPONENTS:
         return None
-    budget = _MAX_CANDIDATES
+    allowed = _MAX_CANDIDATES if shared is None else min(_MAX_CANDIDATES, shared.remaining)
+    budget = SearchBudget(allowed)
+    try:
+        return _search(stack, parts, match["hash"], budget)
+    finally:
+        if shared is not None:
+            shared.remaining -= allowed - budget.remaining
+
+
+def _search(stack: str, parts: list[str], digest: str, budget: SearchBudget) -> str | None:
     for joins in itertools.product(("/", "_"), repeat=len(parts) - 1):
         components = [parts[0]]
         for join, part in zip(joins, parts[1:], strict=True):
@@ -89,11 +106,11 @@ def recover_construct_path(stack: str, address: str) -> str | None:
         # After each component, a left-out one may follow: its whole text or an ending of it.
         options = [[(c,), *((c, e) for e in _endings(c))] for c in components]
         for choice in itertools.product(*options):
-            budget -= 1
-            if budget < 0:
+            if budget.remaining <= 0:
                 return None
+            budget.remaining -= 1
             path = "/".join(itertools.chain.from_iterable(choice))
-            if hashlib.md5(path.encode(), usedforsecurity=False).hexdigest()[:8].upper() == match["hash"]:
+            if hashlib.md5(path.encode(), usedforsecurity=False).hexdigest()[:8].upper() == digest:
                 return f"{stack}/{path}"
     return None
 

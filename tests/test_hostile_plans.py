@@ -345,3 +345,22 @@ def test_an_address_of_many_instance_keys_costs_linear_time(tmp_path: Path, caps
     assert (code, err) == (0, "")
     assert ', moved from `terraform_data.b["k"]' in out
     assert time.monotonic() - started < 5
+
+
+def test_many_made_up_names_do_not_cost_minutes_of_path_search(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Names shaped like cdktf's (parts, dashes, a hash) make the construct path search try many
+    candidates; a report shares one budget for all of them."""
+    monkeypatch.chdir(tmp_path)
+    document = _valid()
+    entry = document["resource_changes"][0]
+    document["resource_changes"] = [
+        {**entry, "address": f"terraform_data.a-b-c_d-e-f_g-h-i_j-k-l_m-n-o_p-q-{i}_0123ABCD"} for i in range(1500)
+    ]
+    path = tmp_path / "names.plan.json"
+    path.write_text(json.dumps(document))
+    started = time.monotonic()
+    code = main(["preview", "--plan", str(path)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert "`terraform_data.a-b-c_d-e-f_g-h-i_j-k-l_m-n-o_p-q-0_0123ABCD`" in out
+    assert time.monotonic() - started < 10  # 1,500 names at 20,000 candidates each: about 12 minutes
