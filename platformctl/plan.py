@@ -223,7 +223,8 @@ def read_plan_document(path: Path) -> dict[str, Any]:
     version = document["format_version"]
     match = re.fullmatch(r"(\d+)\.(\d+)", version) if isinstance(version, str) else None
     if not match or int(match.group(1)) != SUPPORTED_MAJOR:
-        shown = version if isinstance(version, str) and len(version) <= 20 else f"of type {type(version).__name__}"
+        looks_like_a_version = isinstance(version, str) and re.fullmatch(r"\d{1,4}(\.\d{1,4}){0,3}", version)
+        shown = version if looks_like_a_version else f"of type {type(version).__name__}"
         raise CommandError(
             f"{path}: plan format_version {shown!s} is not supported (this reads {SUPPORTED_MAJOR}.x, "
             "written by terraform 1.0 and later)"
