@@ -120,7 +120,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not _MARKER_NAME.match(args.marker):
+    if not _MARKER_NAME.fullmatch(args.marker):
         raise CommandError(
             f"--marker {args.marker!r}: letters and digits, joined by single '.', '_' or '-' (e.g. preview, diff-ha)"
         )
@@ -507,7 +507,7 @@ def _token(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | 
     for name in names:
         value = env.get(name, "").strip()
         if value:
-            if not _TOKEN.match(value):
+            if not _TOKEN.fullmatch(value):
                 raise CommandError(
                     f"{name} holds spaces, line breaks, control or non-ASCII characters (its value is not shown): "
                     "set the token alone"

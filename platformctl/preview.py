@@ -74,7 +74,7 @@ class PlanSpec:
 def parse_spec(value: str) -> PlanSpec:
     """``ha-infra=plans/a.json`` or ``plans/ha-infra.plan.json``."""
     name, sep, rest = value.partition("=")
-    if sep and rest and _STACK_NAME.match(name) and not Path(value).exists():
+    if sep and rest and _STACK_NAME.fullmatch(name) and not Path(value).exists():
         return PlanSpec(Path(rest), name)
     return PlanSpec(Path(value), None)
 

@@ -20,7 +20,7 @@ from .errors import CommandError
 
 # `type.name`, `data.type.name`, optionally behind `module.x.` prefixes and with an instance
 # key: `[0]` or `["key"]`.
-_INSTANCE_KEY = re.compile(r"\[[^\]]*\]$")
+_INSTANCE_KEY = re.compile(r"\[[^\]]*\]\Z")
 #: Instance keys at the end of an address, read on the reversed address: matched from its start,
 #: so an address of many brackets costs linear time, not quadratic.
 _REVERSED_KEYS = re.compile(r"(?:\][^\]]*\[)+")
@@ -80,7 +80,7 @@ def recover_construct_path(stack: str, address: str, shared: SearchBudget | None
     from a name written by hand: None.
     """
     name = config_address(address).split(".")[-1]
-    match = _LOGICAL_ID.match(name)
+    match = _LOGICAL_ID.fullmatch(name)
     if match is None:
         return None
     parts = match["human"].split("_")

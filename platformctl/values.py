@@ -39,7 +39,7 @@ class AttributeChange:
 def join_path(prefix: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{prefix}[{key}]"
-    if not _PLAIN_KEY.match(key):
+    if not _PLAIN_KEY.fullmatch(key):
         return f"{prefix}[{json.dumps(key)}]"
     return f"{prefix}.{key}" if prefix else key
 

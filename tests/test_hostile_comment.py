@@ -446,3 +446,11 @@ def test_a_link_header_of_brackets_is_read_in_linear_time(api: Api, capsys, tmp_
     code, out, err = run(capsys, tmp_path, "--github")
     assert (code, err) == (0, "") and out.startswith("comment: created ")
     assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("bad", ["preview\n", "preview\r", "pre view", "preview-"])
+def test_a_marker_is_matched_whole(api: Api, capsys, tmp_path: Path, bad: str) -> None:
+    # '$' in re.match also accepts a trailing newline: the marker is matched whole.
+    err = one_error_line(*run(capsys, tmp_path, "--gitlab", "--marker", bad))
+    assert err.startswith("error: --marker ")
+    assert api.requests == []

@@ -161,3 +161,11 @@ def test_construct_paths_are_recovered_from_cdktf_names(shipped_out: Path) -> No
     )
     assert recover_construct_path("ha-infra", "openstack_networking_network_v2.main") is None
     assert recover_construct_path("x", 'terraform_data.cluster_A4C38409["a"]') == "x/cluster/cluster"
+
+
+def test_attribute_paths_quote_keys_that_are_not_plain_names() -> None:
+    from platformctl.values import format_path
+
+    assert format_path(["labels", "kube_tag"]) == "labels.kube_tag"
+    # A key ending in a line break is not a plain name: it is quoted, never printed raw.
+    assert format_path(["labels", "tag\n"]) == 'labels["tag\\n"]'
