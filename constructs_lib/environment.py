@@ -118,14 +118,19 @@ class AllocationPool(_Model):
 
 
 class SubnetConfig(_Model):
+    """A ``subnet "<name>"`` block: a :class:`~constructs_lib.network.SubnetSpec` (its defaults)."""
+
     cidr: Str
-    dns_servers: StrList = ()
+    dns_servers: StrList | None = None
     allocation_pool: AllocationPool | None = None
 
 
 class NetworkConfig(_Model):
+    """The ``network`` block: the subnets and egress of :class:`~constructs_lib.network.Network`
+    (its defaults)."""
+
     subnet: dict[str, SubnetConfig] = Field(min_length=1)
-    egress_cidrs: StrList = ("0.0.0.0/0",)
+    egress_cidrs: StrList | None = None
 
 
 class ConstructBlock(_Model):

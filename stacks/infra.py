@@ -65,21 +65,24 @@ class InfraStack(TerraformStack):
 
         net = config.network
         with source.origin("network", renames={"subnets": "subnet"}):
+            subnets = [
+                SubnetSpec(
+                    name,
+                    subnet.cidr,
+                    **_given(
+                        dns_servers=subnet.dns_servers,
+                        allocation_pool=(pool.start, pool.end) if (pool := subnet.allocation_pool) else None,
+                    ),
+                )
+                for name, subnet in net.subnet.items()
+            ]
             self.network = Network(
                 self,
                 "network",
                 name=config.name,
-                subnets=[
-                    SubnetSpec(
-                        name=name,
-                        cidr=s.cidr,
-                        dns_servers=s.dns_servers,
-                        allocation_pool=(s.allocation_pool.start, s.allocation_pool.end) if s.allocation_pool else None,
-                    )
-                    for name, s in net.subnet.items()
-                ],
+                subnets=subnets,
                 external_network=config.openstack.external_network,
-                egress_cidrs=net.egress_cidrs,
+                **_given(egress_cidrs=net.egress_cidrs),
             )
 
         self.bastion: Bastion | None = None
@@ -168,6 +171,11 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
         "autoscaling": any(group.autoscaled for group in config.node_group.values()),
     }
     return _build(MagnumCluster, stack, "cluster", props, **supplied)
+
+
+def _given(**arguments: Any) -> dict[str, Any]:
+    """The arguments an environment file set: the others keep the construct's defaults."""
+    return {name: value for name, value in arguments.items() if value is not None}
 
 
 def _build(construct: Callable[..., T], stack: TerraformStack, id: str, props: dict[str, Any], **supplied: Any) -> T:
