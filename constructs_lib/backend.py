@@ -11,11 +11,13 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-
-from cdktf import App, LocalBackend, S3Backend, TerraformStack
+from typing import TYPE_CHECKING
 
 from . import _validate as check
 from .errors import ConstructArgumentError
+
+if TYPE_CHECKING:  # cdktf is imported when a backend is applied: platformctl reads this type without it
+    from cdktf import TerraformStack
 
 KINDS = ("s3", "local")
 # A relative or absolute directory of plain path characters; never '..' (state stays under it).
@@ -58,6 +60,8 @@ class StateBackend:
         directory (the project root) and written relative to the stack's directory, so the
         output stays the same on every machine.
         """
+        from cdktf import App
+
         target = Path(self.local_dir) / self.key(stack_name)
         if target.is_absolute():
             return str(target)
@@ -66,6 +70,8 @@ class StateBackend:
 
     def apply(self, stack: TerraformStack, stack_name: str) -> None:
         """Configure ``stack``'s backend."""
+        from cdktf import LocalBackend, S3Backend
+
         path = stack.node.path
         if not isinstance(self.kind, str) or self.kind not in KINDS:
             raise ConstructArgumentError(path, "backend.kind", self.kind, "one of 's3', 'local'")

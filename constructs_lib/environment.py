@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Valid
 from pydantic_core import PydanticCustomError
 
 from constructs_lib import _validate as check
+from constructs_lib.backend import StateBackend
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 
 Str = Annotated[str, Strict()]
@@ -86,12 +87,15 @@ NONCURRENT_VERSION_DAYS_RANGE = check.NONCURRENT_VERSION_DAYS
 
 
 class BackendConfig(_Model):
-    kind: Literal["s3", "local"] = "s3"
+    """The ``backend`` block: a :class:`~constructs_lib.backend.StateBackend` (its defaults and
+    rules), and how long the state bucket keeps replaced versions."""
+
+    kind: Str | None = None
     #: Checked here, not only by the backend: ``platformctl bootstrap-state`` sends it to the store.
     bucket: Annotated[Str, _rule(check.bucket_name)] | None = None
     endpoint: Annotated[Str, _rule(check.url)] | None = None
-    region: Annotated[Str, _rule(check.region)] = "us-east-1"
-    local_dir: Str = "terraform-state"
+    region: Annotated[Str, _rule(check.region)] | None = None
+    local_dir: Str | None = None
     #: Days the state bucket keeps a replaced state version (``platformctl bootstrap-state``
     #: sets the bucket's lifecycle rule from it). Not part of the synthesized backend block.
     noncurrent_version_days: Int = 90
@@ -239,6 +243,11 @@ class EnvironmentConfig(_Model):
     platform: PlatformConfig = PlatformConfig()
     addon: dict[str, AddonConfig] = {}
     helm_release: dict[str, HelmReleaseConfig] = {}
+
+    def state_backend(self) -> StateBackend:
+        """Where this environment's stacks keep their state: keys ``<env>/<stack>.tfstate``."""
+        given = self.backend.model_dump(exclude={"noncurrent_version_days"}, exclude_none=True)
+        return StateBackend(key_prefix=self.name, **given)
 
     @property
     def has_bastion(self) -> bool:

@@ -98,7 +98,8 @@ def state_bucket_of(environment: str, environments_dir: Path) -> StateBucket:
     from constructs_lib.environment import load_environments
 
     [(config, source)] = load_environments(environments_dir, [environment])
-    backend = config.backend
+    # The backend as the stacks use it (the library's defaults where the file says nothing).
+    backend = config.state_backend()
     if backend.kind != "s3":
         raise source.error(
             ("backend", "kind"),
@@ -116,7 +117,7 @@ def state_bucket_of(environment: str, environments_dir: Path) -> StateBucket:
         bucket=backend.bucket,
         endpoint=backend.endpoint,
         region=backend.region,
-        noncurrent_version_days=backend.noncurrent_version_days,
+        noncurrent_version_days=config.backend.noncurrent_version_days,
         file=source.file,
     )
 

@@ -19,7 +19,6 @@ from constructs_lib import (
     SelectelMksCluster,
     SelectelProvider,
     SshKeyPair,
-    StateBackend,
     SubnetSpec,
 )
 from constructs_lib import _validate as check
@@ -30,18 +29,6 @@ from constructs_lib.gitlab import GitlabProvider
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
 
 T = TypeVar("T")
-
-
-def backend_of(config: EnvironmentConfig) -> StateBackend:
-    b = config.backend
-    return StateBackend(
-        kind=b.kind,
-        bucket=b.bucket,
-        endpoint=b.endpoint,
-        region=b.region,
-        key_prefix=config.name,
-        local_dir=b.local_dir,
-    )
 
 
 def addon_enabled(config: EnvironmentConfig, name: str) -> bool:
@@ -57,7 +44,7 @@ class InfraStack(TerraformStack):
         stack_name = f"{config.name}-infra"
         super().__init__(scope, stack_name)
         with source.origin("backend", renames={"backend": ""}):
-            backend_of(config).apply(self, stack_name)
+            config.state_backend().apply(self, stack_name)
         OpenstackProvider(self, "openstack", region=config.openstack.region)
 
         with source.origin("access", renames={"public_key": "ssh_public_key"}):

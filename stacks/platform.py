@@ -30,8 +30,6 @@ from constructs_lib.addons.catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MA
 from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.kubernetes import KubernetesProvider
 
-from .infra import backend_of
-
 
 class PlatformStack(TerraformStack):
     """Addons and node roles for one environment's cluster.
@@ -51,7 +49,7 @@ class PlatformStack(TerraformStack):
     ) -> None:
         stack_name = f"{config.name}-platform"
         super().__init__(scope, stack_name)
-        backend_of(config).apply(self, stack_name)
+        config.state_backend().apply(self, stack_name)
         # KubernetesAccess's fields are named as both providers' connection arguments.
         connection = dataclasses.asdict(access)
         self._variables: dict[str, TerraformVariable] = {}

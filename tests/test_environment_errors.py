@@ -120,7 +120,7 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         (set_key("simple", "kind", '"consul"'),),
         "",
         "  kind = ",
-        "backend.kind: 'consul' is not allowed: expected 's3' or 'local'",
+        "backend.kind: 'consul' is not allowed: one of 's3', 'local'",
     ),
     "Terraform expression": (
         (set_key("simple", "region", '"${var.region}"'),),
