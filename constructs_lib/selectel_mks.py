@@ -248,6 +248,28 @@ class SelectelMksCluster(ManagedCluster):
             },
             provider=self.provider,
         )
+        # The version must be one MKS offers in the region: a plan-time check, by minor (MKS
+        # upgrades patches itself and drops old ones from the list).
+        offered = SelectelDataSource(
+            self,
+            "kube-versions",
+            "selectel_mks_kube_versions_v1",
+            {"project_id": project_id, "region": region},
+            provider=self.provider,
+        )
+        minor = ".".join(version.split(".")[:2])
+        # A plain reference (by the data source's logical id) inside the condition's expression.
+        versions_ref = f"data.selectel_mks_kube_versions_v1.{offered.friendly_unique_id}.versions"
+        self.resource.add_override(
+            "lifecycle.precondition",
+            [
+                {
+                    "condition": f'${{anytrue([for v in {versions_ref} : startswith(v, "{minor}.")])}}',
+                    "error_message": f"Kubernetes {minor} is not offered by Selectel MKS in {region}"
+                    " (see the versions it offers: selectel_mks_kube_versions_v1).",
+                }
+            ],
+        )
         self.cluster_id: str = self.resource.get_string_attribute("id")
         self.api_address: str = self.resource.get_string_attribute("kube_api_ip")
         kubeconfig = SelectelDataSource(
