@@ -97,3 +97,16 @@ def test_the_record_names_its_sources() -> None:
     for name, chart in RECORD.items():
         assert len(chart["source"]["commit"]) == 40, name
         assert chart["keys"], name
+
+
+def test_every_key_the_shipped_environments_set_is_a_key_of_its_chart(shipped_stacks) -> None:
+    checked = 0
+    for name, stack in shipped_stacks.items():
+        for release in resources(stack, "helm_release").values():
+            if release["name"] not in RECORD:
+                continue  # an extra chart: its keys are its author's to know
+            values = yaml.safe_load(release["values"][0]) if release.get("values") else {}
+            paths = list(_leaves(values)) + [s["name"] for s in release.get("set_sensitive", [])]
+            assert unknown_keys(release["name"], paths) == [], (name, release["name"])
+            checked += 1
+    assert checked >= 8
