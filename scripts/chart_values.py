@@ -75,6 +75,8 @@ def schema_keys(schema: dict[str, Any]) -> dict[str, str]:
         if "array" in types:
             return "list"
         if "object" in types or "properties" in node or "additionalProperties" in node:
+            # An object with no properties of its own is the user's map; one with properties is
+            # structured even where the schema leaves it open, so a misspelt key is caught.
             open_map = not node.get("properties") and node.get("additionalProperties", True) is not False
             return "map empty" if open_map else "map"
         return "scalar"

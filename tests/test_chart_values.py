@@ -34,9 +34,17 @@ def _leaves(node: Any, prefix: str = ""):
         yield prefix
 
 
+#: Maps whose default has entries but whose keys are the user's, as the chart documents.
+FREE_FORM = {
+    # values.yaml: "Additional entries here will be added to the Service spec" (toYaml'd whole).
+    ("traefik", "service.spec"),
+}
+
+
 def unknown_keys(chart: str, paths: list[str]) -> list[str]:
     """The paths that are neither keys of ``chart`` nor below a free-form (empty) map of it."""
-    keys = RECORD[chart]["keys"]
+    keys = dict(RECORD[chart]["keys"])
+    keys.update({path: "map empty" for name, path in FREE_FORM if name == chart})
     bad = []
     for path in paths:
         if path in keys:
