@@ -441,11 +441,9 @@ def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied
 
     parameters = inspect.signature(target.__init__).parameters
     fixed = {"self", "scope", "id", *supplied}
-    allowed = [
-        name
-        for name, parameter in parameters.items()
-        if name not in fixed and parameter.kind is inspect.Parameter.KEYWORD_ONLY
-    ]
+    # Keyword-only for constructs; a dataclass value type takes its fields by keyword too.
+    keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    allowed = [name for name, parameter in parameters.items() if name not in fixed and parameter.kind in keyword]
     for key, value in given.items():
         if key not in allowed:
             raise ConstructArgumentError(

@@ -32,6 +32,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Valid
 from pydantic_core import PydanticCustomError
 
 from constructs_lib import _validate as check
+from constructs_lib.addons.settings import AddonSettings, ExtraChart
 from constructs_lib.backend import StateBackend
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 
@@ -203,25 +204,32 @@ Repository = Annotated[Str, _rule(check.repository)]
 SensitiveValues = dict[Text, Annotated[Str, _rule(check.variable_name)]]
 
 
-class AddonConfig(_Model):
-    enabled: Bool | None = None
-    version: Version | None = None
-    repository: Repository | None = None
-    values: dict[str, Any] = {}
+class AddonConfig(ConstructBlock):
+    """An ``addon "<catalog name>"`` block: the arguments of
+    :class:`~constructs_lib.addons.AddonSettings` (checked there when the file is loaded), but
+    ``sensitive_values`` maps a value path to the NAME of a sensitive Terraform variable
+    (``TF_VAR_<name>`` at deploy time)."""
+
     sensitive_values: SensitiveValues = {}
 
+    def settings(self, sensitive: Mapping[str, str] | None = None) -> AddonSettings:
+        """The :class:`~constructs_lib.addons.AddonSettings`, with ``sensitive`` (value path ->
+        Terraform reference) for the variable names."""
+        check.keyword_arguments("addon", AddonSettings, self.arguments, supplied=("sensitive_values",))
+        return AddonSettings(**self.arguments, sensitive_values=dict(sensitive or {}))
 
-class HelmReleaseConfig(_Model):
-    repository: Repository
-    chart: Annotated[Str, _rule(check.chart_name)]
-    version: Version
-    namespace: Annotated[Str, _rule(check.name)]
-    values: dict[str, Any] = {}
+
+class HelmReleaseConfig(ConstructBlock):
+    """A ``helm_release "<name>"`` block: the arguments of
+    :class:`~constructs_lib.addons.ExtraChart` (checked there when the file is loaded; the
+    label is its name), ``sensitive_values`` as in ``addon`` blocks."""
+
     sensitive_values: SensitiveValues = {}
-    depends_on: tuple[Annotated[Str, _rule(check.name)], ...] = ()
-    #: Run the chart's pods on the nodes of this role (node selector and tolerations at the
-    #: top level of its values). Default: anywhere.
-    role: Str | None = None
+
+    def chart(self, name: str, sensitive: Mapping[str, str] | None = None) -> ExtraChart:
+        """The :class:`~constructs_lib.addons.ExtraChart` called ``name``."""
+        check.keyword_arguments("helm_release", ExtraChart, self.arguments, supplied=("name", "sensitive_values"))
+        return ExtraChart(name=name, **self.arguments, sensitive_values=dict(sensitive or {}))
 
 
 class EnvironmentConfig(_Model):
@@ -691,6 +699,14 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
         # A typo shows up as an unknown key and, often, as a missing one: report the typo.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         raise source.error(tuple(str(p) for p in first["loc"]), _explain(first)) from None
+    # Releases are checked now, by their own value types: platformctl reads them (mirror)
+    # without building any construct.
+    for addon, addon_block in config.addon.items():
+        with source.origin("addon", addon):
+            addon_block.settings()
+    for release, release_block in config.helm_release.items():
+        with source.origin("helm_release", release):
+            release_block.chart(release)
     return config, source
 
 

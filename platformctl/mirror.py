@@ -74,7 +74,7 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     notes: list[str] = []
     provided = DRIVERS[config.cluster.driver].provided_addons
     for spec in CATALOG.values():
-        settings = config.addon.get(spec.name)
+        settings = config.addon[spec.name].settings() if spec.name in config.addon else None
         # What the cloud runs itself is not installed, so not mirrored.
         if spec.name in provided or not spec.is_enabled(settings.enabled if settings else None):
             continue
@@ -102,7 +102,8 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
             images, Image(reference=f"docker.io/library/{DEFAULT_JOB_IMAGE}", path=f"library/{DEFAULT_JOB_IMAGE}")
         )
 
-    for name, release in config.helm_release.items():
+    for name, block in config.helm_release.items():
+        release = block.chart(name)
         charts.append(Chart(repository=release.repository, name=release.chart, version=release.version))
         notes.append(
             f'helm_release "{name}": images of {release.chart} {release.version} are unknown; add them with --list'

@@ -22,18 +22,12 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
-from constructs_lib.addons import CATALOG
 from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.gitlab import GitlabProvider
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
 
 T = TypeVar("T")
-
-
-def addon_enabled(config: EnvironmentConfig, name: str) -> bool:
-    settings = config.addon.get(name)
-    return CATALOG[name].is_enabled(settings.enabled if settings else None)
 
 
 class InfraStack(TerraformStack):

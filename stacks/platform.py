@@ -16,9 +16,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from constructs_lib import (
-    AddonSettings,
     ClusterProfile,
-    ExtraChart,
     KubernetesAccess,
     Network,
     NodeRoleTaints,
@@ -73,7 +71,7 @@ class PlatformStack(TerraformStack):
 
         cloud = None
         occm = OPENSTACK_CLOUD_CONTROLLER_MANAGER.name
-        wanted = config.addon.get(occm)
+        wanted = config.addon[occm].settings() if occm in config.addon else None
         if occm not in cluster.provided_addons and CATALOG[occm].is_enabled(wanted.enabled if wanted else None):
             cloud = OpenStackCloud(
                 auth_url=config.openstack.auth_url,
@@ -90,28 +88,10 @@ class PlatformStack(TerraformStack):
                 floating_network_id=network.external_network_id,
             )
         addons = {
-            name: AddonSettings(
-                enabled=a.enabled,
-                values=a.values,
-                version=a.version,
-                repository=a.repository,
-                sensitive_values=self._secrets_for(a.sensitive_values),
-            )
-            for name, a in config.addon.items()
+            name: block.settings(self._secrets_for(block.sensitive_values)) for name, block in config.addon.items()
         }
         extra = [
-            ExtraChart(
-                name=name,
-                repository=h.repository,
-                chart=h.chart,
-                version=h.version,
-                namespace=h.namespace,
-                values=h.values,
-                sensitive_values=self._secrets_for(h.sensitive_values),
-                depends_on=h.depends_on,
-                role=h.role,
-            )
-            for name, h in config.helm_release.items()
+            block.chart(name, self._secrets_for(block.sensitive_values)) for name, block in config.helm_release.items()
         ]
         renames = {
             "addons": "addon",

@@ -48,7 +48,7 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         (),
         'addon "traefik" {\n  enbled = true\n}\n',
         "  enbled",
-        "addon.traefik.enbled: unknown key; allowed keys: enabled, version, repository, values",
+        "addon.traefik.enbled: True is not allowed: one of the arguments AddonSettings takes: enabled, repository, values, version",
     ),
     "unknown top-level key": (
         (set_key("simple", "description", '"x"\ndescriptio = "y"'),),

@@ -162,7 +162,7 @@ LOAD_CASES: dict[str, tuple[str, tuple[tuple[str, str], ...], str, str, str]] = 
         "simple",
         (),
         _release().replace('namespace = "apps"', 'namespace = "apps"\n  depends_on = ["a b"]'),
-        "helm_release.app.depends_on.0",
+        "helm_release.app.depends_on",
         "lowercase letters",
     ),
     "chart version range": ("simple", (), _release(version='">=1.0.0"'), "helm_release.app.version", "exact"),
