@@ -318,8 +318,9 @@ class SourceMap:
     def origin(self, *prefix: str, renames: Mapping[str, str] | None = None) -> Iterator[None]:
         """Report a construct's argument errors as errors of the config key under ``prefix``.
 
-        ``renames`` maps a construct argument name to the file's key name when they differ.
-        Argument paths such as ``subnets['nodes'].cidr`` become ``nodes.cidr``.
+        ``renames`` maps a construct argument name to the file's key name where the file's
+        structure differs (``subnets`` are ``subnet`` blocks); the message is the construct's
+        own. Argument paths such as ``subnets['nodes'].cidr`` become ``subnet.nodes.cidr``.
         """
         try:
             yield
@@ -333,9 +334,6 @@ class SourceMap:
                     # A rename may point into another block: "cluster.kubernetes_version".
                     path.extend(key for key in (renames or {}).get(name, name).split(".") if key)
             allowed = err.allowed
-            for argument, key in (renames or {}).items():
-                if key:
-                    allowed = re.sub(rf"\b{argument}\b", key, allowed)
             problem = f"is missing: {allowed}" if err.value is None else f"{err.value!r} is not allowed: {allowed}"
             raise self.error(tuple(prefix) + tuple(path), f"{problem} (construct {err.construct_path})") from None
 
