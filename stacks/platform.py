@@ -69,9 +69,15 @@ class PlatformStack(TerraformStack):
         if cluster.volume_types:
             VolumeStorageClasses(self, "storage-classes", volume_types=cluster.volume_types)
 
+        addons = {
+            name: block.settings(self._secrets_for(block.sensitive_values)) for name, block in config.addon.items()
+        }
+        extra = [
+            block.chart(name, self._secrets_for(block.sensitive_values)) for name, block in config.helm_release.items()
+        ]
         cloud = None
         occm = OPENSTACK_CLOUD_CONTROLLER_MANAGER.name
-        wanted = config.addon[occm].settings() if occm in config.addon else None
+        wanted = addons.get(occm)
         if occm not in cluster.provided_addons and CATALOG[occm].is_enabled(wanted.enabled if wanted else None):
             cloud = OpenStackCloud(
                 auth_url=config.openstack.auth_url,
@@ -87,12 +93,6 @@ class PlatformStack(TerraformStack):
                 subnet_id=network.primary_subnet_id,
                 floating_network_id=network.external_network_id,
             )
-        addons = {
-            name: block.settings(self._secrets_for(block.sensitive_values)) for name, block in config.addon.items()
-        }
-        extra = [
-            block.chart(name, self._secrets_for(block.sensitive_values)) for name, block in config.helm_release.items()
-        ]
         renames = {
             "addons": "addon",
             "extra_charts": "helm_release",
