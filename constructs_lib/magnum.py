@@ -35,7 +35,8 @@ from cdktf_cdktf_provider_openstack.data_openstack_images_image_v2 import DataOp
 from constructs import Construct
 
 from . import _validate as check
-from .cluster import KubernetesAccess, ManagedCluster, kubernetes_version
+from .cluster import KubernetesAccess, ManagedCluster
+from .cluster import kubernetes_version as check_version
 from .cluster_drivers import DRIVERS, MAGNUM_CAPI_HELM, MAGNUM_CLUSTER_API, MAGNUM_HEAT, ClusterDriver
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
@@ -168,12 +169,12 @@ class MagnumCluster(ManagedCluster):
         the_driver = DRIVERS[driver]
         if not isinstance(network, Network):
             raise ConstructArgumentError(path, "network", network, "a Network construct")
-        version = _version(path, kubernetes_version)
+        version = check_version(path, kubernetes_version)
         check.text(path, "image", image)
         check.text(path, "master_flavor", master_flavor)
         check.text(path, "worker_flavor", worker_flavor)
         check.count(path, "worker_count", worker_count, check.NODE_COUNT)
-        if isinstance(master_count, bool) or master_count not in MASTER_COUNTS:
+        if type(master_count) is not int or master_count not in MASTER_COUNTS:
             raise ConstructArgumentError(
                 path, "master_count", master_count, "1, 3 or 5 (an odd count keeps etcd quorum)"
             )
@@ -398,10 +399,6 @@ def revision_trigger(scope: Construct, id: str, digest: str) -> tuple[TerraformR
         create_before_destroy=True, replace_triggered_by=[f"terraform_data.{revision.friendly_unique_id}"]
     )
     return revision, lifecycle
-
-
-def _version(path: str, value: Any) -> str:
-    return kubernetes_version(path, value)
 
 
 def _labels(path: str, driver: ClusterDriver, labels: Mapping[str, Any]) -> dict[str, str]:

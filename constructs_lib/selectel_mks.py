@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from cdktf import Annotations, Fn, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_openstack.data_openstack_compute_flavor_v2 import DataOpenstackComputeFlavorV2
@@ -26,7 +25,8 @@ from cdktf_cdktf_provider_openstack.data_openstack_identity_auth_scope_v3 import
 from constructs import Construct
 
 from . import _validate as check
-from .cluster import KubernetesAccess, ManagedCluster, kubernetes_version
+from .cluster import KubernetesAccess, ManagedCluster
+from .cluster import kubernetes_version as check_version
 from .cluster_drivers import DRIVERS, SELECTEL_MKS
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
@@ -132,7 +132,7 @@ class SelectelMksCluster(ManagedCluster):
         path = check.child_path(scope, id)
         check.dns_label(path, "name", name)
         check.non_empty(path, "region", region)
-        version = _kubernetes_version(path, kubernetes_version)
+        version = check_version(path, kubernetes_version)
         if network is not None and not isinstance(network, Network):
             raise ConstructArgumentError(path, "network", network, "a Network construct")
         if project_id is not None:
@@ -418,10 +418,6 @@ class SelectelMksNodeGroup(NodeGroup):
             # The autoscaler owns the count of an autoscaled group: an apply must not reset it.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["nodes_count"]) if self.autoscaled else None,
         )
-
-
-def _kubernetes_version(path: str, value: Any) -> str:
-    return kubernetes_version(path, value)
 
 
 SelectelMksCluster.node_group_type = SelectelMksNodeGroup

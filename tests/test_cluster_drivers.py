@@ -291,6 +291,7 @@ def test_template_revision_changes_only_with_the_template() -> None:
         (MAGNUM_CLUSTER_API, {"api_allowed_cidrs": ["10.0.0.0/8"]}, "api_allowed_cidrs"),
         (MAGNUM_HEAT, {"master_count": 2}, "master_count"),
         (MAGNUM_HEAT, {"master_count": True}, "master_count"),
+        (MAGNUM_HEAT, {"master_count": 3.0}, "master_count"),
         (MAGNUM_HEAT, {"kubernetes_version": "latest"}, "kubernetes_version"),
         (MAGNUM_HEAT, {"kubernetes_version": "1.36.1\n"}, "kubernetes_version"),
         (MAGNUM_HEAT, {"network_driver": "weave"}, "network_driver"),
