@@ -69,6 +69,15 @@ class ClusterProfile:
     volume_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        where = "ClusterProfile"
+        if not isinstance(self.driver, ClusterDriver):
+            raise ConstructArgumentError(where, "driver", self.driver, "a ClusterDriver (constructs_lib.DRIVERS)")
+        check.text(where, "name", self.name)
+        object.__setattr__(self, "kubernetes_version", kubernetes_version(where, self.kubernetes_version))
+        if not isinstance(self.placements, Mapping) or not all(
+            isinstance(p, NodePlacement) for p in self.placements.values()
+        ):
+            raise ConstructArgumentError(where, "placements", self.placements, "a map of role -> NodePlacement")
         object.__setattr__(self, "placements", MappingProxyType(dict(self.placements)))
 
     @property

@@ -35,6 +35,10 @@ class Port:
     from_port: int | None = None
     to_port: int | None = None
 
+    def __post_init__(self) -> None:
+        # A port is checked when it is made, not only when a rule uses it.
+        _check_port("Port", self)
+
     @classmethod
     def tcp(cls, port: int) -> Port:
         return cls("tcp", port, port)

@@ -39,6 +39,18 @@ class OpenStackCloud:
     subnet_id: str | None = None
     floating_network_id: str | None = None
 
+    def __post_init__(self) -> None:
+        where = "OpenStackCloud"
+        check.url(where, "auth_url", self.auth_url)
+        check.region(where, "region", self.region)
+        for argument in ("application_credential_id", "application_credential_secret"):
+            # References to sensitive variables: strings, never checked for their content here.
+            if not isinstance(getattr(self, argument), str) or not getattr(self, argument):
+                raise ConstructArgumentError(where, argument, "(hidden)", "a Terraform reference to a secret")
+        for argument in ("subnet_id", "floating_network_id"):
+            if getattr(self, argument) is not None and not isinstance(getattr(self, argument), str):
+                raise ConstructArgumentError(where, argument, getattr(self, argument), "an id (a string) or None")
+
 
 @dataclass(frozen=True)
 class AddonSettings:
