@@ -12,7 +12,6 @@ from constructs import Construct
 from .. import _validate as check
 from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
-from ..node_roles import check_role
 from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from .helm_addon import HelmAddon
 from .registry import RegistryError, chart_repository, check_registry, image_values
@@ -141,8 +140,6 @@ class PlatformAddons(Construct):
                 )
             extra_names.add(extra.name)
         for extra in extra_charts:
-            if extra.role is not None:
-                check_role(path, extra.role, f"extra_charts[{extra.name!r}].role")
             for dep in extra.depends_on:
                 if dep not in CATALOG and dep not in extra_names:
                     raise ConstructArgumentError(
