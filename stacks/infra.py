@@ -139,9 +139,8 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
             "network": network,
             "keypair": keypair,
             "provider": SelectelProvider(stack, "selectel", auth_url=config.openstack.auth_url),
+            **_given(availability_zone=config.openstack.availability_zone),
         }
-        if config.openstack.availability_zone is not None:
-            supplied["availability_zone"] = config.openstack.availability_zone
         return _build(SelectelMksCluster, stack, "cluster", props, **supplied)
     supplied = {
         "name": config.name,
