@@ -18,6 +18,14 @@ from stacks.app import ENVIRONMENTS_DIR, synth
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "upstream_rule(*ids): the test enforces the rules tagged `[rule <id>]` in tests/fixtures/upstream/ "
+        "(tests/test_upstream_rules.py checks that every tagged rule has one)",
+    )
+
+
 @pytest.fixture(scope="session")
 def shipped_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shipped environments synthesized once for the whole session."""
