@@ -14,6 +14,7 @@ checked before the first request.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,9 @@ PUBLIC_ACCESS_BLOCK = {
 #: Error codes of a store that does not implement an S3 feature (Swift s3api, older Ceph RGW).
 _UNSUPPORTED_CODES = frozenset({"NotImplemented", "MethodNotAllowed", "NotSupported", "UnsupportedOperation", "501"})
 _UNSUPPORTED_STATUSES = frozenset({405, 501})
+
+#: Content types of a web page: what a web server or a proxy's error page answers, never S3.
+_WEB_PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 
 #: Error codes that mean the store does not accept the credentials.
 _CREDENTIAL_CODES = frozenset(
@@ -202,13 +206,32 @@ class _Store:
     def attempt(self, operation: str, **kwargs: Any) -> dict[str, Any] | Refused:
         """The answer, or the store's refusal (credential and network errors raise)."""
         try:
-            return dict(getattr(self.s3, operation)(Bucket=self.target.bucket, **kwargs))
+            answer = dict(getattr(self.s3, operation)(Bucket=self.target.bucket, **kwargs))
         except self.client_error as err:
             if self.is_credentials_error(err):
                 raise self.failure(operation, err) from None
+            self.check_s3(operation, err.response)
             return Refused(operation, code_of(err), err)
         except self.botocore_error as err:
             raise self.unreachable(err) from None
+        self.check_s3(operation, answer)
+        return answer
+
+    def check_s3(self, operation: str, response: dict[str, Any]) -> None:
+        """Refuse a web page where S3 answers with an XML document (a read, or an error).
+
+        Only answers with a body: some stores label an empty answer to a write as HTML.
+        """
+        headers = response.get("ResponseMetadata", {}).get("HTTPHeaders") or {}
+        content_type = str(headers.get("content-type", "")).split(";")[0].strip().lower()
+        with_body = headers.get("content-length") != "0"
+        is_document = operation.startswith(("get_", "list_")) or "Error" in response
+        if content_type in _WEB_PAGE_TYPES and with_body and is_document:
+            raise CommandError(
+                f"the endpoint {self.target.endpoint} ({self.target.file} backend.endpoint) answered {operation} "
+                f"with a web page ({content_type}), not S3's XML: it does not answer as S3 does (a web server or "
+                "proxy rather than the store's S3 API?); check the endpoint URL"
+            )
 
     def is_credentials_error(self, err: Any) -> bool:
         return code_of(err) in _CREDENTIAL_CODES
@@ -219,10 +242,16 @@ class _Store:
         )
 
     def failure(self, operation: str, err: Any) -> CommandError:
+        self.check_s3(operation, err.response)
         code = code_of(err)
         if code in _CREDENTIAL_CODES:
             return self.bad_credentials(code)
         message = err.response.get("Error", {}).get("Message") or "no message"
+        if code.isdigit():  # an HTTP status and no S3 error document
+            return CommandError(
+                f"{operation} on {self.target.describe()} failed: HTTP {code} with no S3 error in the answer "
+                f"(is {self.target.endpoint} the store's S3 API? {self.target.file} backend.endpoint)"
+            )
         return CommandError(f"{operation} on {self.target.describe()} failed: {code}: {message}")
 
     def bad_credentials(self, code: str) -> CommandError:
@@ -336,8 +365,22 @@ def _ensure_versioning(store: _Store, say: Callable[[str], object]) -> int:
         if result.unsupported:
             raise _no_versioning(store.target)
         raise store.failure(result.operation, result.error)
-    say(f"versioning: enabled (was {status.lower() if status else 'never enabled'})")
+    readback = store.attempt("get_bucket_versioning")
+    read = None if isinstance(readback, Refused) else readback.get("Status")
+    if read != "Enabled":
+        raise _not_s3(store.target, "put_bucket_versioning", "versioning", read)
+    say(f"versioning: enabled (was {status.lower() if isinstance(status, str) else 'never enabled'})")
     return 1
+
+
+def _not_s3(target: StateBucket, operation: str, setting: str, read: object) -> CommandError:
+    """The store said yes to ``operation`` but reading the setting back does not show it."""
+    shown = "nothing" if read in (None, {}, []) else json.dumps(read, sort_keys=True, default=str)
+    return CommandError(
+        f"the endpoint {target.endpoint} ({target.file} backend.endpoint) answered {operation} with success, "
+        f"but reading {setting} back gives {shown}: it does not answer as S3 does (a web server or proxy "
+        "rather than the store's S3 API?); check the endpoint URL"
+    )
 
 
 def _no_versioning(target: StateBucket) -> CommandError:
@@ -367,6 +410,10 @@ def _ensure_public_access_block(store: _Store, say: Callable[[str], object]) -> 
             say("public access block: not supported by this store, skipped")
             return 0
         raise store.failure(result.operation, result.error)
+    readback = store.attempt("get_public_access_block")
+    read = None if isinstance(readback, Refused) else readback.get("PublicAccessBlockConfiguration")
+    if not isinstance(read, dict) or not all(read.get(k) is True for k in PUBLIC_ACCESS_BLOCK):
+        raise _not_s3(store.target, "put_public_access_block", "the public access block", read)
     was = ", ".join(k for k in PUBLIC_ACCESS_BLOCK if current.get(k) is not True)
     say(f"public access block: turned on (was off: {was})")
     return 1
@@ -417,6 +464,15 @@ def _ensure_lifecycle_rule(store: _Store, say: Callable[[str], object]) -> int:
             say(f"{label}: lifecycle rules not supported by this store, skipped (old state versions are kept)")
             return 0
         raise store.failure(result.operation, result.error)
+    readback = store.attempt("get_bucket_lifecycle_configuration")
+    read = None if isinstance(readback, Refused) else readback.get("Rules")
+    ours_read = (
+        next((r for r in read if isinstance(r, dict) and r.get("ID") == LIFECYCLE_RULE_ID), None)
+        if isinstance(read, list)
+        else None
+    )
+    if ours_read is None or not _rule_in_place(ours_read, days):
+        raise _not_s3(store.target, "put_bucket_lifecycle_configuration", f"the {label}", ours_read)
     kept = f"; kept {len(others)} other rule{'s' if len(others) != 1 else ''}" if others else ""
     if ours is None:
         say(f"{label}: added (noncurrent versions expire after {days} days){kept}")

@@ -410,3 +410,105 @@ def test_store_without_versioning_is_an_error():
 
     with stub, pytest.raises(CommandError, match="does not support bucket versioning"):
         bootstrap(client, TARGET, print)
+
+
+def _plain_web_server(content_type: str, body: bytes) -> Any:
+    """A web server on 127.0.0.1 that is no S3 store: 200 and the same page for every request."""
+    import http.server
+    import threading
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = answer
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "reason"),
+    [
+        (
+            "text/html",
+            b"<!doctype html><html><body><h1>Welcome</h1></body></html>",
+            "answered get_bucket_versioning with a web page (text/html), not S3's XML",
+        ),
+        ("text/html; charset=utf-8", b"<html><body>It works!</body></html>", "with a web page (text/html)"),
+        (
+            "text/plain",
+            b"",
+            "answered put_bucket_versioning with success, but reading versioning back gives nothing",
+        ),
+    ],
+)
+def test_a_web_server_that_is_not_s3_is_an_error_not_a_success(
+    s3_store, environment, aws_env, capsys, content_type, body, reason
+):
+    server = _plain_web_server(content_type, body)
+    endpoint = f"http://127.0.0.1:{server.server_address[1]}"
+    aws_env(**s3_store.credentials_env())
+    try:
+        code, lines, err = run(capsys, environment(endpoint=endpoint))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert code == 1
+    assert not any("changes made" in line or line.startswith("versioning:") for line in lines), lines
+    assert err.startswith(f"error: the endpoint {endpoint} ("), err
+    assert "simple.hcl backend.endpoint) " in err and reason in err
+    assert "does not answer as S3 does" in err and err.count("\n") == 1
+
+
+def test_an_answer_with_no_s3_error_document_says_so():
+    client, stub = _stubbed(TARGET)
+    stub.add_response("head_bucket", {}, {"Bucket": "state"})
+    stub.add_client_error("get_bucket_versioning", "500", "Internal Server Error", http_status_code=500)
+
+    with stub, pytest.raises(CommandError, match=r"failed: HTTP 500 with no S3 error in the answer \(is https://"):
+        bootstrap(client, TARGET, print)
+
+
+@pytest.mark.parametrize(
+    ("operation", "readback", "setting"),
+    [
+        ("put_public_access_block", {"PublicAccessBlockConfiguration": {"BlockPublicAcls": True}}, "public access"),
+        ("put_bucket_lifecycle_configuration", {"Rules": []}, "lifecycle rule"),
+    ],
+)
+def test_each_setting_is_read_back_after_it_is_written(operation, readback, setting):
+    client, stub = _stubbed(TARGET)
+    stub.add_response("head_bucket", {}, {"Bucket": "state"})
+    stub.add_response("get_bucket_versioning", {"Status": "Enabled"}, {"Bucket": "state"})
+    if operation == "put_public_access_block":
+        stub.add_client_error("get_public_access_block", "NoSuchPublicAccessBlockConfiguration", http_status_code=404)
+        stub.add_response("put_public_access_block", {}, None)
+        stub.add_response("get_public_access_block", readback, {"Bucket": "state"})
+    else:
+        stub.add_response(
+            "get_public_access_block",
+            {"PublicAccessBlockConfiguration": dict.fromkeys(ALL_FOUR, True)},
+            {"Bucket": "state"},
+        )
+        stub.add_client_error(
+            "get_bucket_lifecycle_configuration", "NoSuchLifecycleConfiguration", http_status_code=404
+        )
+        stub.add_response("put_bucket_lifecycle_configuration", {}, None)
+        stub.add_response("get_bucket_lifecycle_configuration", readback, {"Bucket": "state"})
+
+    with stub, pytest.raises(CommandError, match=f"answered {operation} with success, but reading .*{setting}"):
+        bootstrap(client, TARGET, print)
