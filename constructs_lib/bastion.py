@@ -128,7 +128,10 @@ class Bastion(Construct):
         # IPv4 only: the primary subnet, where VMs are, is IPv4, and an IPv6 pattern such as
         # '*:*' would send every IPv6 host through the bastion.
         self._private_host_patterns = [
-            _host_pattern(cidr) for cidr in network.subnet_cidrs.values() if ipaddress.ip_network(cidr).version == 4
+            pattern
+            for cidr in network.subnet_cidrs.values()
+            if ipaddress.ip_network(cidr).version == 4
+            for pattern in _host_patterns(cidr)
         ]
         self.private_address: str = self.instance.access_ip_v4
         self.ssh_user = ssh_user
@@ -157,11 +160,51 @@ class Bastion(Construct):
         )
 
 
-def _host_pattern(cidr: str) -> str:
-    """An ssh_config ``Host`` pattern covering an IPv4 subnet: ``10.20.0.0/22`` -> ``10.20.*``.
+def _host_patterns(cidr: str) -> list[str]:
+    """ssh_config ``Host`` patterns matching exactly the addresses of an IPv4 subnet.
 
-    Subnets are at least /8 (the network checks it), so the pattern always keeps an octet.
+    ssh patterns know only ``*`` and ``?``, not CIDRs: whole octets become ``*``
+    (``10.20.0.0/16`` -> ``10.20.*``), and the octet a prefix splits becomes the decimal
+    patterns of its range (``10.20.0.0/22`` -> ``10.20.0.*`` to ``10.20.3.*``;
+    ``10.0.0.64/26`` -> ``10.0.0.64`` ... ``10.0.0.69``, ``10.0.0.7?`` ... ``10.0.0.127``), so no
+    pattern matches an address outside the subnet and every address inside is matched.
+    Subnets are at least /8 (the network checks it), so a pattern always keeps an octet.
     """
     net = ipaddress.ip_network(cidr)
-    octets = str(net.network_address).split(".")[: net.prefixlen // 8]
-    return ".".join([*octets, "*"])
+    octets = str(net.network_address).split(".")
+    whole, rest = divmod(net.prefixlen, 8)
+    fixed = octets[:whole]
+    if rest == 0:
+        return [".".join([*fixed, "*"])]
+    low = int(octets[whole])
+    high = low + (1 << (8 - rest)) - 1
+    tail = ["*"] if whole < 3 else []
+    return [".".join([*fixed, part, *tail]) for part in _decimal_patterns(low, high)]
+
+
+def _decimal_patterns(low: int, high: int) -> list[str]:
+    """Patterns (digits and ``?``) matching exactly the decimal numbers ``low`` to ``high``,
+    written without leading zeros."""
+    patterns: list[str] = []
+    for digits in range(len(str(low)), len(str(high)) + 1):
+        first = max(low, 10 ** (digits - 1) if digits > 1 else 0)
+        last = min(high, 10**digits - 1)
+        if first <= last:
+            patterns += _same_length(str(first), str(last))
+    return patterns
+
+
+def _same_length(low: str, high: str) -> list[str]:
+    if low == high:
+        return [low]
+    if set(low) == {"0"} and set(high) == {"9"}:
+        return ["?" * len(low)]
+    if len(low) == 1:
+        return [str(d) for d in range(int(low), int(high) + 1)]
+    head_low, head_high, width = low[0], high[0], len(low) - 1
+    if head_low == head_high:
+        return [head_low + p for p in _same_length(low[1:], high[1:])]
+    patterns = [head_low + p for p in _same_length(low[1:], "9" * width)]
+    patterns += [f"{d}{'?' * width}" for d in range(int(head_low) + 1, int(head_high))]
+    patterns += [head_high + p for p in _same_length("0" * width, high[1:])]
+    return patterns

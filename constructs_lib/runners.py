@@ -17,7 +17,7 @@ from .errors import ConstructArgumentError
 from .gitlab import UserRunner
 from .keypair import SshKeyPair
 from .network import Network
-from .security_group import HasConnections, Port, SecurityGroup
+from .security_group import Connections, HasConnections, Port, SecurityGroup
 
 EXECUTORS = ("docker", "shell")
 # A Docker image reference, [registry[:port]/]path[:tag][@sha256:digest], as the distribution
@@ -71,7 +71,9 @@ class RunnerFleet(Construct):
     :param network: the :class:`Network` whose primary subnet the runners join. Egress goes
         through its router.
     :param keypair: the :class:`SshKeyPair` that may log in.
-    :param count: number of VMs, 0 to 50. ``0`` is valid and creates nothing.
+    :param count: number of VMs, 0 to 50. ``0`` is valid and creates nothing: no VM, server
+        group, registration, security group or rule (``security_group`` and ``connections``
+        are then the given group, untouched, or ``None``).
     :param flavor: Nova flavor name.
     :param image: Glance image name.
     :param gitlab_url: base URL of the GitLab instance, e.g. ``https://gitlab.example.com``
@@ -181,6 +183,13 @@ class RunnerFleet(Construct):
         self.instances: list[ComputeInstanceV2] = []
         self.registrations: list[UserRunner] = []
 
+        self.resource: ComputeServergroupV2 | None = None
+        # No runners, nothing at all: no group of its own and no rule in a given one.
+        self.security_group: SecurityGroup | None = extras.security_group
+        self.connections: Connections | None = extras.security_group.connections if extras.security_group else None
+        if count == 0:
+            return
+
         self.security_group = extras.security_group or SecurityGroup(
             self,
             "security-group",
@@ -189,13 +198,9 @@ class RunnerFleet(Construct):
             egress_cidrs=network.egress_cidrs,
             provider=provider,
         )
-        self.resource: ComputeServergroupV2 | None = None
         self.connections = self.security_group.connections
         if ssh_from is not None:
             self.connections.allow_from(ssh_from, Port.tcp(22), "SSH from the bastion")
-        if count == 0:
-            return
-
         group = ComputeServergroupV2(self, "server-group", name=name, policies=[affinity], provider=provider)
         self.resource = group
         for index in range(1, count + 1):

@@ -1,6 +1,12 @@
 from __future__ import annotations
 
+import ipaddress
+import json
+import random
+import re
+
 import pytest
+from cdktf import TerraformOutput
 
 from constructs_lib import (
     Bastion,
@@ -57,6 +63,75 @@ def test_bastion_exposes_a_proxy_jump_snippet_for_its_subnets() -> None:
     snippet = doc["output"]["ssh"]["value"]
     assert snippet.startswith("Host bastion\n  HostName ${openstack_networking_floatingip_v2.bastion_floating-ip")
     assert "Host 10.0.0.*\n  User ubuntu\n  ProxyJump bastion\n" in snippet
+
+
+def _ssh_matches(pattern: str, host: str) -> bool:
+    """ssh_config's own pattern matching (OpenSSH match.c): ``*`` any run, ``?`` one character,
+    everything else literal, the whole name."""
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, host, re.DOTALL) is not None
+
+
+def _proxied_patterns(cidr: str) -> list[str]:
+    """The ``Host`` patterns of a bastion's ProxyJump snippet for a network with one subnet."""
+
+    def build(stack):
+        network = Network(stack, "network", name="env", subnets=[SubnetSpec("nodes", cidr)], external_network="ext")
+        keypair = SshKeyPair(stack, "keypair", name="admin", public_key=KEY)
+        bastion = Bastion(
+            stack, "bastion", network=network, keypair=keypair, flavor="f", image="i", ssh_allowed_cidrs=[]
+        )
+        TerraformOutput(stack, "ssh", value=bastion.ssh_proxy_jump)
+
+    snippet = synth_stack(build)["output"]["ssh"]["value"]
+    (line,) = [line for line in snippet.splitlines() if line.startswith("Host ") and line != "Host bastion"]
+    return line.split()[1:]
+
+
+def _addresses_around(net: ipaddress.IPv4Network) -> list[ipaddress.IPv4Address]:
+    """Every address of the /16 around a small subnet; for a large one, its edges, the edges
+    of its neighbours and a sample inside and outside."""
+    if net.prefixlen >= 16:
+        return list(net.supernet(new_prefix=16))
+    first, last = int(net.network_address), int(net.broadcast_address)
+    rng = random.Random(net.prefixlen)
+    span = last - first + 1
+    picks = [first - 1, first, first + 1, last - 1, last, last + 1]
+    picks += [rng.randrange(first, last + 1) for _ in range(2000)]
+    picks += [rng.randrange(max(0, first - 4 * span), min(2**32, last + 4 * span)) for _ in range(2000)]
+    return [ipaddress.IPv4Address(n) for n in picks if 0 <= n < 2**32]
+
+
+@pytest.mark.parametrize(
+    "cidr",
+    [
+        "10.0.0.0/8",
+        "10.128.0.0/9",
+        "100.64.0.0/10",
+        "172.16.0.0/16",
+        "172.16.96.0/20",
+        "10.20.0.0/22",
+        "10.20.4.0/22",
+        "10.20.252.0/22",
+        "192.168.1.0/24",
+        "192.168.1.64/26",
+        "192.168.1.192/26",
+        "192.168.1.240/28",
+    ],
+)
+def test_proxy_jump_patterns_match_exactly_the_subnet(cidr: str) -> None:
+    """ssh has no CIDR patterns: a pattern that keeps only whole octets (``10.20.*`` for a
+    /22) would send hosts outside the subnet through the bastion, a narrower one would miss
+    some inside. Every address around the subnet is matched as ssh matches it."""
+    net = ipaddress.ip_network(cidr)
+    patterns = _proxied_patterns(cidr)
+    assert patterns
+    wrong = [
+        (str(address), address in net)
+        for address in _addresses_around(net)
+        if any(_ssh_matches(p, str(address)) for p in patterns) != (address in net)
+    ]
+    assert not wrong, (patterns, wrong[:5])
 
 
 def test_bastion_with_no_cidrs_writes_no_ssh_rule_and_warns() -> None:
@@ -132,10 +207,46 @@ def test_runner_registration_and_token_by_reference_only() -> None:
             assert "glrt-" not in vm["user_data"]
 
 
-def test_zero_runners_create_no_vm_and_no_registration() -> None:
-    doc = synth_stack(lambda s: _fleet(s, count=0))
-    assert not any(k.startswith("runners") for k in resources(doc, "openstack_compute_instance_v2"))
-    assert resources(doc, "gitlab_user_runner") == {}
+def _everything_under(doc: dict, construct_id: str) -> list[str]:
+    """Every resource and data source made under the stack's construct ``construct_id``
+    (their logical ids start with it)."""
+    return [
+        f"{kind}.{name}"
+        for block in ("resource", "data")
+        for kind, items in doc.get(block, {}).items()
+        for name in items
+        if name.startswith(f"{construct_id}_")
+    ]
+
+
+def test_zero_runners_create_nothing() -> None:
+    """``count = 0`` creates nothing: no VM, registration, server group, security group or rule."""
+    built = []
+    doc = synth_stack(lambda s: built.append(_fleet(s, count=0)))
+    assert _everything_under(doc, "runners") == []
+    # Nor a rule on the bastion's side or anywhere else naming the runners.
+    assert not [
+        r for r in resources(doc, "openstack_networking_secgroup_rule_v2").values() if "runner" in json.dumps(r)
+    ]
+    assert (built[0].security_group, built[0].connections, built[0].resource) == (None, None, None)
+    # The same fleet with one runner does create them: the check above can fail.
+    doc = synth_stack(lambda s: _fleet(s, count=1))
+    made = _everything_under(doc, "runners")
+    assert any(m.startswith("openstack_networking_secgroup_v2.") for m in made), made
+    assert any(m.startswith("openstack_networking_secgroup_rule_v2.") for m in made), made
+
+
+def test_zero_runners_leave_a_given_security_group_untouched() -> None:
+    from constructs_lib import SecurityGroup
+
+    def build(stack):
+        shared = SecurityGroup(stack, "shared", name="shared", egress_cidrs=["10.0.0.0/8"])
+        before = len(shared.node.children)
+        fleet = _fleet(stack, count=0, security_group=shared)
+        assert fleet.security_group is shared and len(shared.node.children) == before
+
+    doc = synth_stack(build)
+    assert _everything_under(doc, "runners") == []
 
 
 @pytest.mark.parametrize(
