@@ -207,24 +207,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             help="plain HTTP without TLS verification, for local test registries only",
         )
 
-    listing = commands.add_parser("list", help="the charts and images an environment uses")
+    listing = commands.add_parser(
+        "list",
+        help="the charts and images an environment uses",
+        description=(
+            "Print the charts (repository, name, version) and images an environment installs: the enabled "
+            "catalog addons' charts and the images their components run by default, each helm_release chart, "
+            "and the runners' default job image. --json prints the form --list FILE reads."
+        ),
+    )
     source_arguments(listing)
     listing.add_argument("--json", action="store_true", help="print JSON (the form --list reads)")
     listing.set_defaults(run=run_list)
 
-    pull = commands.add_parser("pull", help="copy an environment's charts and images into an OCI layout on disk")
+    pull = commands.add_parser(
+        "pull",
+        help="copy an environment's charts and images into an OCI layout on disk",
+        description=(
+            "Copy an environment's charts and images into one OCI image layout on disk (DIR), to carry to a "
+            "contour with no internet. Each entry's ref.name is its path in the internal registry; what is "
+            "already there with the same digest is skipped."
+        ),
+    )
     source_arguments(pull)
     pull.add_argument("--to", type=Path, required=True, metavar="DIR", help="the OCI layout (created if missing)")
     transport_arguments(pull)
     pull.set_defaults(run=run_pull)
 
-    push = commands.add_parser("push", help="copy an OCI layout written by pull into the internal registry")
+    push = commands.add_parser(
+        "push",
+        help="copy an OCI layout written by pull into the internal registry",
+        description=(
+            "Copy every entry of an OCI layout written by mirror pull into REGISTRY, at its ref.name. The "
+            "layout is checked first: digests are sha256 of 64 hex digits, every blob is read from inside "
+            "the layout and up to its declared size."
+        ),
+    )
     push.add_argument("layout", type=Path, metavar="DIR", help="the OCI layout")
     push.add_argument("--registry", required=True, metavar="REGISTRY", help="host[:port][/path] of the registry")
     transport_arguments(push)
     push.set_defaults(run=run_push)
 
-    sync = commands.add_parser("sync", help="copy an environment's charts and images straight into the registry")
+    sync = commands.add_parser(
+        "sync",
+        help="copy an environment's charts and images straight into the registry",
+        description=(
+            "Copy an environment's charts and images from their public sources straight into REGISTRY, for a "
+            "machine that reaches both; the same places and checks as pull followed by push."
+        ),
+    )
     source_arguments(sync)
     sync.add_argument("--registry", required=True, metavar="REGISTRY", help="host[:port][/path] of the registry")
     transport_arguments(sync)

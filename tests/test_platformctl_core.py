@@ -17,26 +17,64 @@ from platformctl.synth_output import config_address, read_synth_dir, recover_con
 from platformctl.values import KNOWN_AFTER_APPLY, SENSITIVE, attribute_changes, flatten, format_path
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMANDS = ("bootstrap-state", "preview", "diff", "comment")
 
 
-def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+def _command_paths(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    """Every command and nested command of ``parser``, as read from the parser itself."""
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found.append((*path, name))
+                found += _command_paths(sub, (*path, name))
+    return found
+
+
+def _parser_of(path: tuple[str, ...]) -> argparse.ArgumentParser:
+    parser = cli.build_parser()
+    for name in path:
+        (subparsers,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        parser = subparsers.choices[name]
+    return parser
+
+
+COMMAND_PATHS = _command_paths(cli.build_parser())
+
+
+def test_the_command_list_comes_from_the_parser() -> None:
+    # Every module of cli.COMMAND_MODULES is seen, nested commands included.
+    assert {path[0] for path in COMMAND_PATHS} >= {"bootstrap-state", "preview", "diff", "comment", "mirror"}
+    assert ("mirror", "push") in COMMAND_PATHS and len(COMMAND_PATHS) >= len(cli.COMMAND_MODULES) + 4
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as top:
         cli.main(["--help"])
     assert top.value.code == 0
     listing = capsys.readouterr().out
-    (subcommands,) = [a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
-    for command in COMMANDS:
-        assert command in listing
-        with pytest.raises(SystemExit) as sub:
-            cli.main([command, "--help"])
-        assert sub.value.code == 0
-        text = capsys.readouterr().out
-        assert text.startswith(f"usage: platformctl {command}")
-        # The help shows the command's own description (argparse rewraps it).
-        description = " ".join((subcommands.choices[command].description or "").split())
-        assert len(description) > 40
-        assert description[:60] in " ".join(text.split())
+    for path in COMMAND_PATHS:
+        if len(path) == 1:
+            assert re.search(rf"^    {re.escape(path[0])}(\s|$)", listing, re.MULTILINE), path
+
+
+@pytest.mark.parametrize("path", COMMAND_PATHS, ids=" ".join)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], path: tuple[str, ...]) -> None:
+    parser = _parser_of(path)
+    with pytest.raises(SystemExit) as sub:
+        cli.main([*path, "--help"])
+    assert sub.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"usage: platformctl {' '.join(path)}")
+    # The help shows the command's own description (argparse rewraps it).
+    description = " ".join((parser.description or "").split())
+    assert len(description) > 40, f"platformctl {' '.join(path)} has no description"
+    assert description[:60] in " ".join(text.split())
+    nested = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if nested:
+        # A command group lists each of its commands with a line of help.
+        for name in nested[0].choices:
+            assert re.search(rf"^    {re.escape(name)}(\s|$)", text, re.MULTILINE), (name, text)
+    else:
         # Every command takes arguments of its own and explains itself.
         assert re.search(r"^  (--(?!help)|[a-z])", text, re.MULTILINE), text
 
@@ -169,3 +207,76 @@ def test_attribute_paths_quote_keys_that_are_not_plain_names() -> None:
     assert format_path(["labels", "kube_tag"]) == "labels.kube_tag"
     # A key ending in a line break is not a plain name: it is quoted, never printed raw.
     assert format_path(["labels", "tag\n"]) == 'labels["tag\\n"]'
+
+
+@pytest.mark.parametrize(
+    ("args", "module", "evicted"),
+    [
+        (
+            ["mirror", "list", "simple", "--environments-dir", str(ROOT / "environments")],
+            "hcl2",
+            "constructs_lib.environment",
+        ),
+        (
+            ["bootstrap-state", "simple", "--environments-dir", str(ROOT / "environments")],
+            "pydantic",
+            "constructs_lib.environment",
+        ),
+        (["bootstrap-state", "simple", "--environments-dir", str(ROOT / "environments")], "boto3", None),
+    ],
+)
+def test_a_module_of_the_extra_missing_names_it_and_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    args: list[str],
+    module: str,
+    evicted: str | None,
+) -> None:
+    # As installed from the core wheel: importing the extra's module fails.
+    monkeypatch.setitem(sys.modules, module, None)
+    for name in [n for n in sys.modules if evicted and (n == evicted or n.startswith(evicted + "."))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+
+    code = cli.main(args)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err == (
+        f"error: platformctl {args[0]} needs the Python module {module}, which comes with the [platformctl] extra "
+        "(the core package leaves it out): pip install 'openstack-platform-constructs[platformctl]'\n"
+    )
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    # More than a pipe holds, so the writer meets the closed pipe whatever the timing.
+    listing = tmp_path / "list.json"
+    images = [{"reference": f"quay.io/team/image-{i:05d}:v1.0.0"} for i in range(4000)]
+    listing.write_text(json.dumps({"images": images}))
+    for args in (["mirror", "list", "--list", str(listing)], ["mirror", "list", "--list", str(listing), "--json"]):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "platformctl", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=ROOT,
+        )
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.read(10)  # `| head -c 10`
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        process.wait(timeout=60)
+        assert err == "", err
+        assert process.returncode == 141
+    # --help as well (argparse prints it, then exits); the reader is gone before it starts.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "platformctl", "mirror", "push", "--help"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    _, err_bytes = process.communicate(timeout=60)
+    assert err_bytes == b"", err_bytes
+    assert process.returncode in (0, 141)
