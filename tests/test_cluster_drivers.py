@@ -58,7 +58,7 @@ def _cluster(stack: TerraformStack, driver: str, **kw: Any) -> ManagedCluster:
         cluster: ManagedCluster = SelectelMksCluster(
             stack, "cluster", name="env", region="ru-7", network=network, availability_zone="ru-7a", **kw
         )
-        flavor = {"flavor": "SL1.2-8192"}
+        flavor = {"flavor": "SL1.2-8192", "volume_size": 32}
     else:
         kw = {"kubernetes_version": "1.36.1", "image": "img", "master_flavor": "m", "worker_flavor": "w"} | kw
         cluster = MagnumCluster(stack, "cluster", name="env", driver=driver, network=network, autoscaling=True, **kw)
@@ -334,6 +334,8 @@ def test_bad_cluster_arguments(driver: str, kwargs: dict[str, Any], argument: st
 )
 def test_bad_node_group_arguments(driver: str, kwargs: dict[str, Any], argument: str) -> None:
     props = {"name": "extra", "role": "worker", "flavor": "f"} | kwargs
+    if driver == SELECTEL_MKS:
+        props.setdefault("volume_size", 32)
     if "cpus" in kwargs:
         props.pop("flavor")
         props["flavor"] = "f"
@@ -464,10 +466,45 @@ def test_placement_check_catches_a_label_no_node_carries() -> None:
         _assert_placements_match(doc, _node_labels(doc, MAGNUM_HEAT))
 
 
-@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
-def test_shipped_addons_select_labels_their_nodes_carry(env: str, shipped_stacks) -> None:
+def _roles_with_nodes(infra: dict[str, Any], driver: str) -> set[str]:
+    """The roles a shipped infra stack's node groups give their nodes."""
+    if driver == SELECTEL_MKS:
+        return {
+            key.removeprefix(ROLE_LABEL_PREFIX)
+            for group in resources(infra, "selectel_mks_nodegroup_v1").values()
+            for key in group["labels"]
+            if key.startswith(ROLE_LABEL_PREFIX)
+        }
+    roles = {g["role"] for g in resources(infra, "openstack_containerinfra_nodegroup_v1").values()}
+    (cluster,) = resources(infra, "openstack_containerinfra_cluster_v1").values()
+    return roles | ({"worker"} if cluster["node_count"] > 0 else set())
+
+
+@pytest.mark.parametrize(
+    ("env", "placed_somewhere"), [("closed", True), ("ha", True), ("simple", False), ("magnum", True)]
+)
+def test_shipped_addons_select_labels_their_nodes_carry(env: str, placed_somewhere: bool, shipped_stacks) -> None:
+    """Every release whose role has nodes in the environment is placed on them (and only
+    those are placed), and every selector matches labels the nodes carry."""
+    from constructs_lib.environment import load_environment
+    from stacks.app import ENVIRONMENTS_DIR
+
     infra, platform = shipped_stacks[f"{env}-infra"], shipped_stacks[f"{env}-platform"]
-    _assert_placements_match(platform, _node_labels(infra, _shipped_driver(infra)))
+    driver = _shipped_driver(infra)
+    roles = _roles_with_nodes(infra, driver)
+    config, _ = load_environment(ENVIRONMENTS_DIR / f"{env}.hcl")
+    role_of = {name: spec.role for name, spec in CATALOG.items()}
+    role_of.update({name: block.chart(name).role for name, block in config.helm_release.items()})
+    should_be_placed, placed = set(), set()
+    for release in resources(platform, "helm_release").values():
+        values = yaml.safe_load(release["values"][0]) if release.get("values") else {}
+        if role_of[release["name"]] in roles:
+            should_be_placed.add(release["name"])
+        if any(True for _ in _selectors(values)):
+            placed.add(release["name"])
+    assert placed == should_be_placed
+    assert bool(placed) == placed_somewhere, (roles, placed)
+    assert _assert_placements_match(platform, _node_labels(infra, driver)) >= len(placed)
 
 
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
@@ -590,7 +627,7 @@ def test_previews_know_what_replaces_a_cluster_of_every_driver() -> None:
 def test_falsy_values_are_not_taken_for_defaults(kwargs: dict[str, Any], argument: str) -> None:
     def build(stack: TerraformStack) -> None:
         _cluster(stack, SELECTEL_MKS).add_node_group(
-            "extra", name="extra", role="worker", flavor="f", count=1, **kwargs
+            "extra", name="extra", role="worker", flavor="f", volume_size=32, count=1, **kwargs
         )
 
     with pytest.raises(ConstructArgumentError) as err:
