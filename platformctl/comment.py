@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
         if args.host == "gitlab"
         else GitHub.from_env(os.environ, args.timeout)
     )
-    outcome = post(client, report, args.marker)
+    origin = Provenance.gitlab(os.environ) if args.host == "gitlab" else Provenance.github(os.environ)
+    outcome = post(client, origin.line() + report if origin else report, args.marker, origin)
     print(f"comment: {outcome}")
     return 0
 
@@ -148,6 +149,88 @@ def _read_report(source: str) -> str:
         where = "stdin" if source == "-" else source
         raise CommandError(f"the report ({where}) is empty: nothing to post")
     return text
+
+
+# --- where the report comes from ---------------------------------------------------------------
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_SAFE_URL = re.compile(r"^https?://[^\s()<>\[\]`\"'\\]+$")
+_PIPELINE_TAG = re.compile(r"<!-- platformctl:pipeline (\d{1,19}) -->")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """The commit, pipeline and job a report was made by, from the CI host's variables."""
+
+    sha: str
+    run_id: int
+    run_url: str | None
+    job_url: str | None
+    commit_url: str | None
+    merged_sha: str | None = None  #: a merged results pipeline's own commit (the plan's code)
+
+    @classmethod
+    def gitlab(cls, env: Mapping[str, str]) -> Provenance | None:
+        """``CI_COMMIT_SHA`` (in a merged results pipeline, ``CI_MERGE_REQUEST_SOURCE_BRANCH_SHA``
+        is the branch's head and ``CI_COMMIT_SHA`` the merge it was planned on), ``CI_PIPELINE_ID``,
+        ``CI_PIPELINE_URL``, ``CI_JOB_URL``, ``CI_PROJECT_URL``. None outside GitLab CI."""
+        ran = env.get("CI_COMMIT_SHA", "").strip()
+        head = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "").strip() or ran
+        run_id = env.get("CI_PIPELINE_ID", "").strip()
+        if not _SHA.fullmatch(head) or not run_id.isdigit() or len(run_id) > 19:
+            return None
+        project = _url(env.get("CI_PROJECT_URL"))
+        return cls(
+            sha=head,
+            run_id=int(run_id),
+            run_url=_url(env.get("CI_PIPELINE_URL")),
+            job_url=_url(env.get("CI_JOB_URL")),
+            commit_url=f"{project}/-/commit/{head}" if project else None,
+            merged_sha=ran if _SHA.fullmatch(ran) and ran != head else None,
+        )
+
+    @classmethod
+    def github(cls, env: Mapping[str, str]) -> Provenance | None:
+        """``GITHUB_SHA`` (for a pull request, its merge commit), ``GITHUB_RUN_ID``,
+        ``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``. None outside GitHub Actions."""
+        sha = env.get("GITHUB_SHA", "").strip()
+        run_id = env.get("GITHUB_RUN_ID", "").strip()
+        if not _SHA.fullmatch(sha) or not run_id.isdigit() or len(run_id) > 19:
+            return None
+        server = _url(env.get("GITHUB_SERVER_URL"))
+        repository = env.get("GITHUB_REPOSITORY", "").strip()
+        repo = (
+            f"{server}/{repository}"
+            if server and re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repository)
+            else None
+        )
+        return cls(
+            sha=sha,
+            run_id=int(run_id),
+            run_url=f"{repo}/actions/runs/{run_id}" if repo else None,
+            job_url=None,
+            commit_url=f"{repo}/commit/{sha}" if repo else None,
+        )
+
+    def tag(self) -> str:
+        """A hidden line: which pipeline wrote the note (a later one is never overwritten)."""
+        return f"<!-- platformctl:pipeline {self.run_id} -->"
+
+    def line(self) -> str:
+        """One visible line: commit, pipeline and job, linked where the host gave addresses."""
+        short = f"`{self.sha[:12]}`"
+        parts = [f"Commit {f'[{short}]({self.commit_url})' if self.commit_url else short}"]
+        if self.merged_sha:
+            parts[0] += f" (planned as merged into the target branch: `{self.merged_sha[:12]}`)"
+        parts.append(f"[pipeline {self.run_id}]({self.run_url})" if self.run_url else f"pipeline {self.run_id}")
+        if self.job_url:
+            parts.append(f"[job]({self.job_url})")
+        return " · ".join(parts) + "\n\n"
+
+
+def _url(value: str | None) -> str | None:
+    value = (value or "").strip().rstrip("/")
+    return value if _SAFE_URL.fullmatch(value) else None
 
 
 # --- the note's body -----------------------------------------------------------------------
@@ -719,13 +802,20 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
-def post(client: _Api, report: str, name: str) -> str:
-    """Update the token's own note carrying the marker, or create one. Returns what was done, in words."""
-    body = compose(report, name, client.limit, client.host)
+def post(client: _Api, report: str, name: str, origin: Provenance | None = None) -> str:
+    """Update the token's own note carrying the marker, or create one. Returns what was done, in words.
+
+    With ``origin``, the note records its pipeline; a note written by a later pipeline (a
+    newer commit) is left as it is, so a slow older pipeline never overwrites it.
+    """
+    body = compose((origin.tag() + "\n" if origin else "") + report, name, client.limit, client.host)
     tag = marker(name)
     existing = client.own_note(client.notes(), tag)
     if existing is None:
         return client.create(body)
+    newer = _PIPELINE_TAG.search(existing.body)
+    if origin is not None and newer is not None and int(newer.group(1)) > origin.run_id:
+        return f"note {existing.id} is from a later pipeline ({newer.group(1)}); left as it is"
     if existing.body.strip() == body.strip():
         return f"note {existing.id} is already up to date"
     return client.update(existing, body)

@@ -257,21 +257,19 @@ def _totals(stacks: Sequence[StackPlan]) -> dict[str, int]:
     return total
 
 
+def terraform_counts(totals: dict[str, int]) -> tuple[int, int, int]:
+    """``to add``, ``to change``, ``to destroy`` as Terraform's plan line counts them: a
+    replacement is one add and one destroy (so is it in GitLab's merge request widget)."""
+    return totals["add"] + totals["replace"], totals["change"], totals["destroy"] + totals["replace"]
+
+
 def verdict(stacks: Sequence[StackPlan]) -> str:
-    """One line: what the plans do, destroys and replacements first."""
+    """One line: Terraform's own counts, then the replacements and destroys split out."""
     t = _totals(stacks)
-    danger = []
-    if t["replace"] and t["destroy"]:
-        danger.append(f"{plural(t['replace'], 'resource')} will be replaced, {t['destroy']} destroyed")
-    elif t["replace"]:
-        danger.append(f"{plural(t['replace'], 'resource')} will be replaced")
-    elif t["destroy"]:
-        danger.append(f"{plural(t['destroy'], 'resource')} will be destroyed")
+    add, change, destroy = terraform_counts(t)
     other = [
         text
         for count, text in (
-            (t["add"], f"{t['add']} to add"),
-            (t["change"], f"{t['change']} to change"),
             (t["move"], f"{t['move']} moved"),
             (t["import"], f"{t['import']} imported"),
             (t["forget"], f"{t['forget']} removed from state"),
@@ -280,11 +278,31 @@ def verdict(stacks: Sequence[StackPlan]) -> str:
         )
         if count
     ]
+    if not (add or change or destroy or other):
+        return "✅ No changes"
+    line = f"Plan: {add} to add, {change} to change, {destroy} to destroy"
+    danger = [
+        text
+        for count, text in ((t["replace"], f"{t['replace']} replaced"), (t["destroy"], f"{t['destroy']} destroyed"))
+        if count
+    ]
     if danger:
-        return f"⚠️ **{danger[0]}**" + (f" · {', '.join(other)}" if other else "")
-    if other:
-        return f"✅ {', '.join(other)}; nothing destroyed or replaced"
-    return "✅ No changes"
+        return f"⚠️ **{line}** · {', '.join(danger)}" + (f" · {', '.join(other)}" if other else "")
+    return f"✅ {line}; nothing destroyed or replaced" + (f" · {', '.join(other)}" if other else "")
+
+
+def counts_note(stacks: Sequence[StackPlan]) -> str | None:
+    """How Terraform's counts relate to the table's, when replacements make them differ."""
+    t = _totals(stacks)
+    if not t["replace"]:
+        return None
+    add, _, destroy = terraform_counts(t)
+    replaced = plural(t["replace"], "replacement")
+    return (
+        f"Terraform (and the merge request widget: create {add}, update {t['change']}, delete {destroy}) counts "
+        f"a replacement as one add and one destroy: {add} to add is {t['add']} new + {replaced}, {destroy} to "
+        f"destroy is {t['destroy']} destroyed + {replaced}. The table counts each resource once, under one action."
+    )
 
 
 def _summary(stacks: Sequence[StackPlan], notes: Sequence[str], ink: Ink) -> str:
@@ -292,6 +310,9 @@ def _summary(stacks: Sequence[StackPlan], notes: Sequence[str], ink: Ink) -> str
     totals = _totals(stacks)
     columns += [c for c in ("move", "import", "forget") if totals[c]]
     lines = ["## Plan preview", "", verdict(stacks), ""]
+    explained = counts_note(stacks)
+    if explained:
+        lines += [f"_{explained}_", ""]
     lines.append("| stack | " + " | ".join(columns) + " |")
     lines.append("|---|" + "---:|" * len(columns))
     for stack in stacks:

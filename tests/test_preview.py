@@ -163,7 +163,12 @@ def test_real_plan_counts_construct_paths_and_reasons(real_plan: dict[str, Path]
         "move": 1,
         "forget": 1,
     }
-    assert out.splitlines()[2].startswith("⚠️ **1 resource will be replaced, 2 destroyed**")
+    # Terraform's own counts (a replacement is one add and one destroy), then the split.
+    shown = _terraform(real_plan["plan"].parent, "show", "-no-color", "plan.bin", secret=SECRET_V2, capture=True)
+    terraform_line = re.search(r"Plan: \d+ to add, \d+ to change, \d+ to destroy", shown)
+    assert terraform_line is not None
+    assert out.splitlines()[2].startswith(f"⚠️ **{terraform_line.group(0)}** · 1 replaced, 2 destroyed")
+    assert "2 to add is 1 new + 1 replacement, 3 to destroy is 2 destroyed + 1 replacement" in out
     danger, rest = out.split("### `demo`")
     # Destroys and replacements come first, by construct path, with what forces them and why.
     assert "🔁 **replace** `demo/cluster/cluster`: a terraform_data value (`terraform_data.cluster_A4C38409`)" in danger
@@ -243,7 +248,7 @@ def test_openstack_plan_report(shipped_out: Path, openstack_document, capsys, sn
     # "openstack-magnum" names no stack: the plan's declared resources identify magnum-infra.
     assert list(summary_rows(out)) == ["magnum-infra"]
     assert_counts(summary_rows(out)["magnum-infra"], expected_counts(openstack_document))
-    assert out.splitlines()[2].startswith("⚠️ **1 resource will be replaced, 1 destroyed**")
+    assert out.splitlines()[2].startswith("⚠️ **Plan: 2 to add, 1 to change, 2 to destroy** · 1 replaced, 1 destroyed")
     danger, rest = out.split("### `magnum-infra`")
     assert (
         "🔁 **replace** `magnum-infra/cluster/cluster`: a whole Kubernetes cluster (Magnum) "
@@ -400,7 +405,7 @@ def test_huge_plan_stays_under_the_limit_and_keeps_the_summary(tmp_path: Path, c
     assert code == 0
     assert len(out) <= 65_000
     assert summary_rows(out) == {"big": {"add": 0, "change": 3000, "replace": 200, "destroy": 0, "drift": 0}}
-    assert "⚠️ **200 resources will be replaced** · 3000 to change" in out
+    assert "⚠️ **Plan: 200 to add, 3000 to change, 200 to destroy** · 200 replaced" in out
     # Every replacement is still listed; the in-place changes are cut and counted.
     assert all(f"`openstack_compute_instance_v2.vm[{i}]`" in out for i in range(200))
     assert re.search(r"- … and [\d,]+ more resource changes not shown", out)
