@@ -26,7 +26,10 @@ from .node_roles import DEDICATED_ROLES, NodePlacement
 if TYPE_CHECKING:
     from .node_groups import NodeGroup
 
-_VERSION = re.compile(r"v?(\d{1,2})\.(\d{1,3})\.(\d{1,3})")
+# ASCII digits without leading zeros: "１.３６.１" and "01.36.1" are no releases.
+_NUMBER = r"(0|[1-9][0-9]{0,2})"
+_VERSION = re.compile(rf"v?{_NUMBER}\.{_NUMBER}\.{_NUMBER}", re.ASCII)
+_MINOR = re.compile(rf"v?{_NUMBER}\.{_NUMBER}", re.ASCII)
 
 
 def kubernetes_version(path: str, value: Any) -> str:
@@ -34,6 +37,17 @@ def kubernetes_version(path: str, value: Any) -> str:
     match = _VERSION.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise ConstructArgumentError(path, "kubernetes_version", value, "a release such as 1.34.2 (major.minor.patch)")
+    return ".".join(match.groups())
+
+
+def kubernetes_release_or_minor(path: str, value: Any) -> str:
+    """``1.34.2`` (an exact release) or ``1.34`` (a minor whose patch the cloud picks), with an
+    optional ``v``; returned without it."""
+    match = (_VERSION.fullmatch(value) or _MINOR.fullmatch(value)) if isinstance(value, str) else None
+    if match is None:
+        raise ConstructArgumentError(
+            path, "kubernetes_version", value, "a release such as 1.34.2, or a minor such as 1.34 (ASCII digits)"
+        )
     return ".".join(match.groups())
 
 
@@ -56,7 +70,8 @@ class ClusterProfile:
 
     :param driver: the cluster driver.
     :param name: the cluster's name (load balancers and volumes the cloud creates carry it).
-    :param kubernetes_version: ``major.minor.patch``.
+    :param kubernetes_version: ``major.minor.patch``, or ``major.minor`` where the cloud picks
+        the patch at plan time.
     :param placements: role -> where its nodes are; only roles that have nodes.
     :param volume_types: the network volume types (``<kind>.<zone>``) the node groups use,
         where the driver tells them; StorageClasses are made for them.
@@ -73,7 +88,7 @@ class ClusterProfile:
         if not isinstance(self.driver, ClusterDriver):
             raise ConstructArgumentError(where, "driver", self.driver, "a ClusterDriver (constructs_lib.DRIVERS)")
         check.text(where, "name", self.name)
-        object.__setattr__(self, "kubernetes_version", kubernetes_version(where, self.kubernetes_version))
+        object.__setattr__(self, "kubernetes_version", kubernetes_release_or_minor(where, self.kubernetes_version))
         if not isinstance(self.placements, Mapping) or not all(
             isinstance(p, NodePlacement) for p in self.placements.values()
         ):
@@ -87,7 +102,7 @@ class ClusterProfile:
 
     @property
     def kubernetes_minor(self) -> tuple[int, int]:
-        major, minor, _ = self.kubernetes_version.split(".")
+        major, minor = self.kubernetes_version.split(".")[:2]
         return int(major), int(minor)
 
     def placement(self, role: str) -> NodePlacement | None:

@@ -38,6 +38,54 @@ TAINT_EFFECT = "NoExecute"
 
 _ROLE = re.compile(r"[a-z]([a-z0-9-]{0,30}[a-z0-9])?")
 
+#: Label namespaces Kubernetes reserves for itself: the kubelet refuses node labels in them
+#: (and in their subdomains), but for the namespaces and keys below (kubernetes
+#: ``cmd/kubelet/app/options/options.go`` ValidateKubeletFlags and
+#: ``staging/src/k8s.io/kubelet/pkg/apis/well_known_labels.go``).
+RESERVED_LABEL_NAMESPACES = ("kubernetes.io", "k8s.io")
+#: Namespaces under ``kubernetes.io`` a node's own labels may use.
+NODE_LABEL_NAMESPACES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+#: Reserved keys the kubelet and the cloud controller set on each node themselves: a node
+#: group setting them would claim one value for every node (one hostname, one zone).
+NODE_OWNED_LABELS = frozenset(
+    {
+        "kubernetes.io/hostname",
+        "kubernetes.io/os",
+        "kubernetes.io/arch",
+        "beta.kubernetes.io/os",
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/instance-type",
+        "node.kubernetes.io/instance-type",
+        "topology.kubernetes.io/zone",
+        "topology.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "failure-domain.beta.kubernetes.io/region",
+    }
+)
+
+
+def _in_namespace(namespace: str, domain: str) -> bool:
+    return namespace == domain or namespace.endswith("." + domain)
+
+
+def check_node_label_key(path: str, argument: str, key: str, value: Any) -> None:
+    """A node label a node group may set: not in a namespace Kubernetes reserves
+    (``kubernetes.io``, ``k8s.io`` and their subdomains, such as ``node-role.kubernetes.io``),
+    unless under ``kubelet.kubernetes.io/`` or ``node.kubernetes.io/``, and not a label the
+    kubelet or the cloud sets per node."""
+    namespace = key.rpartition("/")[0]
+    reserved = any(_in_namespace(namespace, domain) for domain in RESERVED_LABEL_NAMESPACES)
+    allowed = any(_in_namespace(namespace, domain) for domain in NODE_LABEL_NAMESPACES)
+    if (reserved and not allowed) or key in NODE_OWNED_LABELS:
+        raise ConstructArgumentError(
+            path,
+            f"{argument}[{key!r}]",
+            value,
+            "a label outside the kubernetes.io and k8s.io namespaces, which Kubernetes reserves (the kubelet "
+            "refuses them), but for kubelet.kubernetes.io/ and node.kubernetes.io/ labels the kubelet does not "
+            "set itself",
+        )
+
 
 def check_role(path: str, role: Any, argument: str = "role") -> str:
     """A role name: one of the standard roles or a lowercase custom one (a label-safe word)."""

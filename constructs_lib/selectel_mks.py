@@ -25,14 +25,13 @@ from cdktf_cdktf_provider_openstack.data_openstack_identity_auth_scope_v3 import
 from constructs import Construct
 
 from . import _validate as check
-from .cluster import KubernetesAccess, ManagedCluster
-from .cluster import kubernetes_version as check_version
+from .cluster import KubernetesAccess, ManagedCluster, kubernetes_release_or_minor
 from .cluster_drivers import DRIVERS, SELECTEL_MKS
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
 from .node_groups import NodeGroup, node_counts
-from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_role, role_taint
+from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_node_label_key, check_role, role_taint
 from .selectel_provider import SelectelDataSource, SelectelProvider, SelectelResource
 
 #: ``control_plane`` -> the provider's ``cluster_type``.
@@ -44,7 +43,15 @@ CONTROL_PLANES = {
 #: ``network_plugin`` -> the provider's ``cni_type``.
 NETWORK_PLUGINS = {"calico": "CALICO", "cilium": "CILIUM"}
 TAINT_EFFECTS = ("NoSchedule", "NoExecute", "PreferNoSchedule")
-_WINDOW = re.compile(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d")
+_WINDOW = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]", re.ASCII)
+#: A Selectel pool (the provider's ``region``): ``ru-7``, ``gis-1``.
+_POOL = re.compile(r"[a-z]{2,3}-[0-9]{1,2}", re.ASCII)
+#: A pool segment (availability zone): the pool's name and a letter, ``ru-7a``.
+_ZONE = re.compile(r"([a-z]{2,3}-[0-9]{1,2})[a-z]", re.ASCII)
+#: A Selectel (Keystone) project id: 32 lowercase hexadecimal characters.
+_PROJECT_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
+#: A network volume type: ``<kind>.<zone>``, ``fast.ru-7a``.
+_VOLUME_TYPE = re.compile(r"([a-z][a-z0-9]{0,30})\.([a-z]{2,3}-[0-9]{1,2}[a-z])", re.ASCII)
 #: Node volume size bounds in GB (Selectel's network volumes).
 VOLUME_GB = (16, 16384)
 #: Nodes per MKS node group (Selectel's limit).
@@ -52,6 +59,56 @@ MAX_NODES_PER_GROUP = 15
 #: Ranges MKS uses inside every cluster (pods, services, its own); a subnet of the
 #: cluster's network must not overlap them.
 RESERVED_CIDRS = ("10.10.0.0/16", "10.96.0.0/12", "10.250.0.0/16", "10.251.0.0/24")
+
+
+def check_pool(path: str, argument: str, value: object) -> str:
+    """A Selectel pool such as ``ru-7``."""
+    if not isinstance(value, str) or not _POOL.fullmatch(value):
+        raise ConstructArgumentError(path, argument, value, "a Selectel pool such as ru-7 (letters, '-', digits)")
+    return value
+
+
+def check_zone(path: str, argument: str, value: object, pool: str | None = None) -> str:
+    """A pool segment of ``pool``: the pool's name and one letter, such as ``ru-7a``."""
+    match = _ZONE.fullmatch(value) if isinstance(value, str) else None
+    if match is None or (pool is not None and match.group(1) != pool):
+        example = f"{pool}a" if pool is not None and _POOL.fullmatch(pool) else "ru-7a"
+        where = f" of the pool {pool}" if pool is not None else ""
+        raise ConstructArgumentError(
+            path, argument, value, f"a pool segment{where}: the pool's name and one letter, such as {example}"
+        )
+    return value  # type: ignore[return-value]
+
+
+def check_project_id(path: str, argument: str, value: object) -> str:
+    """A Selectel project id: 32 lowercase hexadecimal characters."""
+    if not isinstance(value, str) or not _PROJECT_ID.fullmatch(value):
+        raise ConstructArgumentError(
+            path, argument, value, "a project id: 32 lowercase hexadecimal characters, as the control panel shows it"
+        )
+    return value
+
+
+def check_subnets(path: str, argument: str, subnet_cidrs: Mapping[str, str]) -> None:
+    """No subnet (name -> CIDR) overlaps a range MKS uses inside the cluster; ``argument`` is
+    the prefix of the reported argument (``subnets['nodes'].cidr``)."""
+    for subnet, cidr in subnet_cidrs.items():
+        where = f"{argument}[{subnet!r}].cidr"
+        for reserved in RESERVED_CIDRS:
+            if check.network(path, where, cidr).overlaps(check.network(path, where, reserved)):
+                raise ConstructArgumentError(
+                    path,
+                    where,
+                    cidr,
+                    f"a range outside {', '.join(RESERVED_CIDRS)} (MKS uses them inside the cluster)",
+                )
+
+
+def _minor_patches(versions: str, minor: str) -> str:
+    """A Terraform expression: the patch numbers of ``minor`` among ``versions`` (a reference
+    to a list such as ``["1.36.3", "1.35.9"]``; the list is in no particular order)."""
+    pattern = "^" + minor.replace(".", "[.]") + "[.][0-9]+$"
+    return f'[for v in {versions} : tonumber(split(".", v)[2]) if can(regex("{pattern}", v))]'
 
 
 @dataclass(frozen=True)
@@ -77,12 +134,17 @@ class SelectelMksCluster(ManagedCluster):
 
     :param name: cluster name (lowercase letters, digits, '-').
     :param region: Selectel pool, e.g. ``ru-7``.
-    :param kubernetes_version: e.g. ``1.36.1``; must be one MKS offers (a plan-time check
-        reads the offered versions). Changing it upgrades the cluster in place.
+    :param kubernetes_version: a minor such as ``1.36``: the newest patch of it that MKS offers
+        (``selectel_mks_kube_versions_v1.versions``), resolved at every plan, so a later plan
+        upgrades the cluster in place to a newer patch once MKS offers one. Or an exact
+        release such as ``1.36.1``, for those who pin. Either way a plan-time check fails the
+        plan when MKS offers no patch of that minor in the region. Changing it upgrades the
+        cluster in place (MKS goes up one minor at a time).
     :param network: the :class:`~constructs_lib.network.Network` whose network and primary
         subnet the nodes use. Default: MKS creates a network of its own.
-    :param project_id: the Selectel project. Default: the project the OpenStack provider is
-        scoped to (``OS_PROJECT_ID`` / clouds.yaml), read at plan time.
+    :param project_id: the Selectel project's id (32 lowercase hexadecimal characters).
+        Default: the project the OpenStack provider is scoped to (``OS_PROJECT_ID`` /
+        clouds.yaml), read at plan time.
     :param control_plane: ``basic`` (one master, default), ``high-availability`` (three
         masters) or ``high-availability-multi-az`` (masters spread over zones). Replaces the
         cluster when changed.
@@ -100,7 +162,8 @@ class SelectelMksCluster(ManagedCluster):
     :param oidc: :class:`MksOidc` (or a map of its arguments) for the API server. Default: none.
     :param audit_logs: send the API server's audit log to Selectel's logging. Default ``False``.
     :param keypair: key pair put on nodes of every group. Default: none (no SSH to nodes).
-    :param availability_zone: default zone of node groups, e.g. ``ru-7a``.
+    :param availability_zone: default zone of node groups: a segment of ``region`` such as
+        ``ru-7a``. Default: none (each group then names its zone).
     :param provider: the ``selectel`` provider to use. Default: the stack's (one reading
         ``OS_*`` credentials is added when there is none).
     """
@@ -131,12 +194,11 @@ class SelectelMksCluster(ManagedCluster):
     ) -> None:
         path = check.child_path(scope, id)
         check.dns_label(path, "name", name)
-        check.non_empty(path, "region", region)
-        version = check_version(path, kubernetes_version)
+        version = kubernetes_release_or_minor(path, kubernetes_version)
         if network is not None and not isinstance(network, Network):
             raise ConstructArgumentError(path, "network", network, "a Network construct")
         if project_id is not None:
-            check.non_empty(path, "project_id", project_id)
+            check_project_id(path, "project_id", project_id)
         check.choice(path, "control_plane", control_plane, CONTROL_PLANES)
         check.choice(path, "network_plugin", network_plugin, NETWORK_PLUGINS)
         if patch_auto_upgrade is None:
@@ -153,15 +215,7 @@ class SelectelMksCluster(ManagedCluster):
                 path, "patch_auto_upgrade", True, "false with control_plane = 'basic' (MKS refuses it)"
             )
         if network is not None:
-            for subnet, cidr in network.subnet_cidrs.items():
-                for reserved in RESERVED_CIDRS:
-                    if check.network(path, "network", cidr).overlaps(check.network(path, "network", reserved)):
-                        raise ConstructArgumentError(
-                            path,
-                            f"network.subnets[{subnet!r}].cidr",
-                            cidr,
-                            f"a range outside {', '.join(RESERVED_CIDRS)} (MKS uses them inside the cluster)",
-                        )
+            check_subnets(path, "network.subnets", network.subnet_cidrs)
         if maintenance_window_start is not None and not (
             isinstance(maintenance_window_start, str) and _WINDOW.fullmatch(maintenance_window_start)
         ):
@@ -190,11 +244,11 @@ class SelectelMksCluster(ManagedCluster):
             check.non_empty(path, "oidc.client_id", oidc.client_id)
         if keypair is not None and not isinstance(keypair, SshKeyPair):
             raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair construct")
+        check_pool(path, "region", region)
         if availability_zone is not None:
-            check.availability_zone(path, "availability_zone", availability_zone)
+            check_zone(path, "availability_zone", availability_zone, region)
         if provider is not None and not isinstance(provider, TerraformProvider):
             raise ConstructArgumentError(path, "provider", provider, "a TerraformProvider for selectel/selectel")
-        check.region(path, "region", region)
         super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=version)
 
         if not private_api:
@@ -224,6 +278,22 @@ class SelectelMksCluster(ManagedCluster):
                     if value is not None
                 }
             ]
+        # The versions MKS offers in the region: the minor is resolved from them, and a
+        # plan-time check below refuses a minor MKS does not offer (it drops old patches).
+        offered = SelectelDataSource(
+            self,
+            "kube-versions",
+            "selectel_mks_kube_versions_v1",
+            {"project_id": project_id, "region": region},
+            provider=self.provider,
+        )
+        # A plain reference (by the data source's logical id) inside the expressions.
+        versions_ref = f"data.selectel_mks_kube_versions_v1.{offered.friendly_unique_id}.versions"
+        minor = ".".join(version.split(".")[:2])
+        patches = _minor_patches(versions_ref, minor)
+        # A minor: its newest offered patch, compared as numbers ("1.36.10" is newer than
+        # "1.36.9"). The precondition runs first, so the list is never empty here.
+        kube_version = version if version != minor else f'${{format("%s.%d", "{minor}", max({patches}...))}}'
         self.resource = SelectelResource(
             self,
             "cluster",
@@ -232,7 +302,7 @@ class SelectelMksCluster(ManagedCluster):
                 "name": name,
                 "project_id": project_id,
                 "region": region,
-                "kube_version": version,
+                "kube_version": kube_version,
                 "network_id": network.network_id if network else None,
                 "subnet_id": network.primary_subnet_id if network else None,
                 "cluster_type": CONTROL_PLANES[control_plane],
@@ -248,23 +318,12 @@ class SelectelMksCluster(ManagedCluster):
             },
             provider=self.provider,
         )
-        # The version must be one MKS offers in the region: a plan-time check, by minor (MKS
-        # upgrades patches itself and drops old ones from the list).
-        offered = SelectelDataSource(
-            self,
-            "kube-versions",
-            "selectel_mks_kube_versions_v1",
-            {"project_id": project_id, "region": region},
-            provider=self.provider,
-        )
-        minor = ".".join(version.split(".")[:2])
-        # A plain reference (by the data source's logical id) inside the condition's expression.
-        versions_ref = f"data.selectel_mks_kube_versions_v1.{offered.friendly_unique_id}.versions"
+        # By minor, for a pinned release too: MKS upgrades patches itself and drops old ones.
         self.resource.add_override(
             "lifecycle.precondition",
             [
                 {
-                    "condition": f'${{anytrue([for v in {versions_ref} : startswith(v, "{minor}.")])}}',
+                    "condition": f"${{length({patches}) > 0}}",
                     "error_message": f"Kubernetes {minor} is not offered by Selectel MKS in {region}"
                     " (see the versions it offers: selectel_mks_kube_versions_v1).",
                 }
@@ -305,23 +364,34 @@ class SelectelMksNodeGroup(NodeGroup):
     :param role: ``system``, ``frontend``, ``worker`` or a custom lowercase role. Every node is
         labelled ``node-role.deckhouse.io/<role>=""``; nodes of ``system`` and ``frontend`` are
         tainted ``dedicated.deckhouse.io=<role>:NoExecute`` as they join (see ``taint``).
-    :param count: nodes now (with autoscaling: at creation; the autoscaler owns it after).
+    :param count: nodes now (with autoscaling: at creation; the autoscaler owns it after); at
+        least 1 (the provider never sends a count of 0 to MKS). An autoscaled group may
+        shrink to ``min_count = 0``.
     :param min_count: autoscaler lower bound. Default: ``count``.
     :param max_count: autoscaler upper bound. Default: ``count``. Autoscaling is on
         when the bounds differ.
     :param flavor: a flavor name, looked up at plan time. Or give ``cpus`` and ``ram_mb``.
     :param cpus: vCPUs of each node (with ``ram_mb``, instead of ``flavor``).
     :param ram_mb: RAM of each node in MB (with ``cpus``).
-    :param volume_size: the node's boot volume size in GB. Default: MKS's default.
-    :param volume_type: network volume type of the zone, e.g. ``universal.ru-7a``.
-        Default: ``fast.<zone>`` (SSD), unless ``local_volume``.
+    :param volume_size: the node's boot volume size in GB (16-16384). Required unless the
+        group has a ``flavor`` and ``local_volume``: MKS takes the size from the flavor's
+        local disk only then.
+    :param volume_type: network volume type ``<kind>.<zone>`` of the group's zone, e.g.
+        ``universal.ru-7a``. Default: ``fast.<zone>`` (SSD), unless ``local_volume``.
     :param local_volume: boot from the flavor's local disk instead of a network volume.
         Default ``False``.
-    :param availability_zone: e.g. ``ru-7a``. Default: the cluster's ``availability_zone``.
-    :param labels: extra node labels. Default: none.
+    :param availability_zone: a segment of the cluster's pool, e.g. ``ru-7a``. Default: the
+        cluster's ``availability_zone``.
+    :param labels: extra node labels. Default: none. Keys in the namespaces Kubernetes
+        reserves (``kubernetes.io``, ``k8s.io`` and their subdomains, such as
+        ``node-role.kubernetes.io``) are refused, as the kubelet refuses them, except
+        ``kubelet.kubernetes.io/`` and ``node.kubernetes.io/`` ones; so is the role label.
     :param taint: taint the nodes of a dedicated role. Default: ``True`` for ``system`` and
         ``frontend``, ignored for other roles.
     :param preemptible: cheaper nodes the cloud may stop. Default ``False``.
+    :param install_nvidia_device_plugin: MKS installs the NVIDIA device plugin and GPU drivers
+        on the group's nodes (for GPU flavors). Default ``False``. Changing it replaces the
+        group.
     """
 
     def __init__(
@@ -345,6 +415,7 @@ class SelectelMksNodeGroup(NodeGroup):
         labels: Mapping[str, str] | None = None,
         taint: bool = True,
         preemptible: bool = False,
+        install_nvidia_device_plugin: bool = False,
     ) -> None:
         path = check.child_path(scope, id)
         if not isinstance(cluster, SelectelMksCluster):
@@ -352,6 +423,13 @@ class SelectelMksNodeGroup(NodeGroup):
         check.dns_label(path, "name", name)
         check_role(path, role)
         counts = node_counts(path, count, min_count, max_count, limit=MAX_NODES_PER_GROUP)
+        if count == 0:
+            raise ConstructArgumentError(
+                path,
+                "count",
+                count,
+                "at least 1: the provider never sends a count of 0 to MKS (an autoscaled group may have min_count = 0)",
+            )
         if flavor is not None:
             check.text(path, "flavor", flavor)
             if cpus is not None or ram_mb is not None:
@@ -368,22 +446,41 @@ class SelectelMksNodeGroup(NodeGroup):
             raise ConstructArgumentError(
                 path, "availability_zone", None, "a zone such as ru-7a (here or as the cluster's availability_zone)"
             )
-        check.text(path, "availability_zone", zone)
+        check_zone(path, "availability_zone", zone, cluster.region)
         check.boolean(path, "local_volume", local_volume)
         if local_volume:
             if volume_type is not None:
                 raise ConstructArgumentError(path, "volume_type", volume_type, "left out with local_volume (MKS)")
         else:
-            volume_type = check.text(path, "volume_type", f"fast.{zone}" if volume_type is None else volume_type)
+            volume_type = f"fast.{zone}" if volume_type is None else volume_type
+            match = _VOLUME_TYPE.fullmatch(volume_type) if isinstance(volume_type, str) else None
+            if match is None or match.group(2) != zone:
+                raise ConstructArgumentError(
+                    path,
+                    "volume_type",
+                    volume_type,
+                    f"a volume type <kind>.{zone} of the group's zone, such as fast.{zone}",
+                )
+        if volume_size is None and (local_volume is False or flavor is None):
+            boot = "a network volume" if not local_volume else "a local disk with cpus and ram_mb (no flavor)"
+            raise ConstructArgumentError(
+                path,
+                "volume_size",
+                None,
+                f"the boot volume size in GB ({VOLUME_GB[0]}-{VOLUME_GB[1]}): the group boots from {boot}, and MKS "
+                "needs volume_gb unless the group has a flavor and local_volume = true",
+            )
         node_labels = {f"{ROLE_LABEL_PREFIX}{role}": ""}
         for key, value in check.labels(path, "labels", {} if labels is None else labels).items():
             if key.startswith(ROLE_LABEL_PREFIX):
                 raise ConstructArgumentError(
                     path, f"labels[{key!r}]", value, f"a label outside {ROLE_LABEL_PREFIX} (the role sets it)"
                 )
+            check_node_label_key(path, "labels", key, value)
             node_labels[key] = value
         check.boolean(path, "taint", taint)
         check.boolean(path, "preemptible", preemptible)
+        check.boolean(path, "install_nvidia_device_plugin", install_nvidia_device_plugin)
         super().__init__(scope, id, cluster=cluster, name=name, role=role, counts=counts)
 
         flavor_id = cluster.flavor_id(flavor) if flavor is not None else None
@@ -411,7 +508,8 @@ class SelectelMksNodeGroup(NodeGroup):
                 "enable_autoscale": self.autoscaled,
                 "autoscale_min_nodes": self.min_count if self.autoscaled else None,
                 "autoscale_max_nodes": self.max_count if self.autoscaled else None,
-                "install_nvidia_device_plugin": False,
+                # Required by the provider: written even when false.
+                "install_nvidia_device_plugin": install_nvidia_device_plugin,
                 "preemptible": preemptible,
             },
             provider=cluster.provider,

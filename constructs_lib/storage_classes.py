@@ -5,6 +5,13 @@ and pre-creates a default class. Volume types there are per zone (``fast.ru-7a``
 workload that must sit next to its nodes asks for the class of their zone: this construct
 adds one class per volume type the node groups use, named after it (``fast-ru-7a``), leaving
 the cloud's default class alone.
+
+Each class asks for an ext4 file system, as Selectel's own example classes do
+(``fsType: ext4``). The key is the CSI provisioner's ``csi.storage.k8s.io/fstype``: the
+external-provisioner reads it and strips it before calling the driver, while it still
+accepts the older ``fsType`` only with a deprecation warning, and refuses both together.
+Without either, the file system is the provisioner's ``--default-fstype``, which a
+deployment may leave unset.
 """
 
 from __future__ import annotations
@@ -19,11 +26,14 @@ from .errors import ConstructArgumentError
 from .kubernetes import StorageClassV1
 
 CINDER_CSI_PROVISIONER = "cinder.csi.openstack.org"
-_VOLUME_TYPE = re.compile(r"([a-z0-9]+)\.([a-z]{2,3}-\d+[a-z])")
+#: The StorageClass parameter the CSI external-provisioner reads the file system from.
+FSTYPE_PARAMETER = "csi.storage.k8s.io/fstype"
+FSTYPE = "ext4"
+_VOLUME_TYPE = re.compile(r"([a-z0-9]+)\.([a-z]{2,3}-[0-9]+[a-z])", re.ASCII)
 
 
 class VolumeStorageClasses(Construct):
-    """One StorageClass per ``<kind>.<zone>`` volume type.
+    """One StorageClass per ``<kind>.<zone>`` volume type, with an ext4 file system.
 
     :param volume_types: e.g. ``["fast.ru-7a", "universal.ru-7b"]``.
     :param provisioner: the CSI driver. Default ``cinder.csi.openstack.org``.
@@ -61,7 +71,7 @@ class VolumeStorageClasses(Construct):
                 name,
                 metadata={"name": name},
                 storage_provisioner=provisioner,
-                parameters={"type": volume_type, "availability": zones[volume_type]},
+                parameters={"type": volume_type, "availability": zones[volume_type], FSTYPE_PARAMETER: FSTYPE},
                 reclaim_policy=reclaim_policy,
                 # Provision when a pod is scheduled, so a claim never binds before it is used.
                 volume_binding_mode="WaitForFirstConsumer",

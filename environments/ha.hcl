@@ -68,14 +68,16 @@ runners {
 # not install them again. Credentials: OS_USERNAME, OS_PASSWORD, OS_DOMAIN_NAME at deploy time.
 cluster {
   driver                   = "selectel-mks"
-  kubernetes_version       = "1.36.1"            # one MKS offers and every enabled addon supports
+  kubernetes_version       = "1.36"              # the newest 1.36 patch MKS offers, read at plan time; "1.36.1" pins
   control_plane            = "high-availability" # 3 masters; "basic" is 1
   maintenance_window_start = "01:00:00"          # UTC; MKS repairs nodes and applies patch releases then
 }
 
 # Node groups. role is system, frontend, worker or a custom one. Every node carries the
 # label node-role.deckhouse.io/<role>; system and frontend nodes also carry the taint
-# dedicated.deckhouse.io=<role>:NoExecute from the moment they join.
+# dedicated.deckhouse.io=<role>:NoExecute from the moment they join. Nodes boot from a
+# network volume of volume_size GB (volume_type, default fast.<zone>), or from the flavor's
+# local disk with local_volume = true. GPU flavors: install_nvidia_device_plugin = true.
 node_group "system" {
   role        = "system"
   flavor      = "SL1.4-16384"
@@ -85,20 +87,22 @@ node_group "system" {
 }
 
 node_group "frontend" {
-  role      = "frontend"
-  cpus      = 2 # CPU and RAM instead of a flavor
-  ram_mb    = 8192
-  count     = 2
-  min_count = 2
-  max_count = 4 # min_count <= count <= max_count: the autoscaler works between them
+  role        = "frontend"
+  cpus        = 2 # CPU and RAM instead of a flavor
+  ram_mb      = 8192
+  volume_size = 32 # GB; the boot volume is a network volume (fast.ru-7a by default)
+  count       = 2
+  min_count   = 2
+  max_count   = 4 # min_count <= count <= max_count: the autoscaler works between them
 }
 
 node_group "workers" {
-  role      = "worker"
-  flavor    = "SL1.4-16384"
-  count     = 2
-  min_count = 2
-  max_count = 6
+  role        = "worker"
+  flavor      = "SL1.4-16384"
+  volume_size = 64 # MKS needs it unless the group has a flavor and local_volume = true
+  count       = 2
+  min_count   = 2
+  max_count   = 6
 }
 
 # Addons run with two replicas and a PodDisruptionBudget where the chart allows it.

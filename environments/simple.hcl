@@ -44,14 +44,15 @@ network {
 
 cluster {
   driver             = "selectel-mks"
-  kubernetes_version = "1.36.1"
+  kubernetes_version = "1.36" # the newest 1.36 patch MKS offers, read at plan time; "1.36.1" pins one
   control_plane      = "basic" # one master (MKS then applies no patch releases by itself)
 }
 
 node_group "workers" {
-  role   = "worker"
-  flavor = "SL1.2-4096"
-  count  = 2
+  role        = "worker"
+  flavor      = "SL1.2-4096"
+  volume_size = 32 # GB of network boot volume (fast.ru-7a); MKS needs it unless local_volume = true
+  count       = 2
 }
 
 # The catalog's defaults apply: cert-manager and traefik are installed, kube-prometheus-stack

@@ -26,6 +26,7 @@ from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.gitlab import GitlabProvider
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
+from constructs_lib.selectel_mks import check_pool, check_subnets, check_zone
 
 T = TypeVar("T")
 
@@ -102,6 +103,8 @@ class InfraStack(TerraformStack):
                     availability_zone=config.openstack.availability_zone,
                 )
 
+        if config.cluster.driver == SELECTEL_MKS:
+            _check_mks_environment(self, config, source)
         with source.origin("cluster"):
             self.cluster = _cluster(self, config, keypair, self.network)
         # Node groups stay children of the stack (their addresses predate add_node_group).
@@ -127,6 +130,26 @@ class InfraStack(TerraformStack):
         TerraformOutput(self, "cluster_id", value=self.cluster.cluster_id)
 
 
+def _check_mks_environment(stack: TerraformStack, config: EnvironmentConfig, source: SourceMap) -> None:
+    """What the MKS cluster checks about values written outside its block, reported where
+    they were written (the pool, the subnets, the zone the openstack block gives it), and
+    that it has nodes."""
+    where = check.child_path(stack, "cluster")
+    with source.origin("openstack"):
+        check_pool(where, "region", config.openstack.region)
+    with source.origin("network", renames={"subnets": "subnet"}):
+        check_subnets(where, "subnets", {name: subnet.cidr for name, subnet in config.network.subnet.items()})
+    if "availability_zone" not in config.cluster.arguments and config.openstack.availability_zone is not None:
+        with source.origin("openstack"):
+            check_zone(where, "availability_zone", config.openstack.availability_zone, config.openstack.region)
+    if not config.node_group:
+        raise source.error(
+            ("cluster",),
+            "a Selectel MKS cluster needs at least one node_group block: MKS has no default node group, and "
+            "the platform addons need nodes to run on",
+        )
+
+
 def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPair, network: Network) -> ManagedCluster:
     """The cluster construct the environment's ``cluster.driver`` names, with the block's
     arguments and what the stack supplies (name, network, key pair, region)."""
@@ -139,8 +162,11 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
             "network": network,
             "keypair": keypair,
             "provider": SelectelProvider(stack, "selectel", auth_url=config.openstack.auth_url),
-            **_given(availability_zone=config.openstack.availability_zone),
         }
+        # The cluster block's zone (the node groups' default) wins over the openstack block's
+        # (where the VMs go).
+        if "availability_zone" not in props:
+            supplied.update(_given(availability_zone=config.openstack.availability_zone))
         return _build(SelectelMksCluster, stack, "cluster", props, **supplied)
     supplied = {
         "name": config.name,

@@ -22,7 +22,7 @@ from stacks.app import synth
         ),
         (
             "simple",
-            ('kubernetes_version = "1.36.1"', 'kubernetes_version = "1.30.4"'),
+            ('kubernetes_version = "1.36"', 'kubernetes_version = "1.30.4"'),
             "",
             "cluster.kubernetes_version: '1.30.4' is not allowed: a Kubernetes release that cert-manager v1.21.1 supports: 1.33 to 1.36",
         ),
@@ -34,18 +34,23 @@ from stacks.app import synth
         ),
         (
             "simple",
-            ("count  = 2", "count  = 16"),
+            ("count       = 2", "count       = 16"),
             "",
             "node_group.workers.count: 16 is not allowed: an integer from 0 to 15",
         ),
         (
             "simple",
-            ("count  = 2", "count  = 2\n  cpus = 2"),
+            ("count       = 2", "count       = 2\n  cpus = 2"),
             "",
             "node_group.workers.cpus: 2 is not allowed: left out when flavor",
         ),
-        ("simple", ('role   = "worker"', 'role   = "Worker"'), "", "node_group.workers.role: 'Worker' is not allowed"),
-        ("simple", ('role   = "worker"\n', ""), "", "node_group.workers.role: is missing"),
+        (
+            "simple",
+            ('role        = "worker"', 'role        = "Worker"'),
+            "",
+            "node_group.workers.role: 'Worker' is not allowed",
+        ),
+        ("simple", ('role        = "worker"\n', ""), "", "node_group.workers.role: is missing"),
         (
             "magnum",
             ('octavia_provider = "ovn"', 'kube_tag = "v1.36.1"'),
