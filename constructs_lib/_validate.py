@@ -20,7 +20,9 @@ reaches ``cdk.tf.json`` is exactly what the caller wrote:
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import json
 import math
 import re
 import unicodedata
@@ -57,25 +59,51 @@ TEXT_MAX_LENGTH = 255
 #: Longest URL.
 URL_MAX_LENGTH = 2048
 
-_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+# Every pattern here is ASCII ([0-9] and re.ASCII, never a bare \\d): in Python's default (Unicode)
+# mode \\d also matches fullwidth and other scripts' digits, which int() then reads as numbers.
+_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
 # useradd's default NAME_REGEX, without the trailing '$' of machine accounts; 32 characters.
-_POSIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
-_REGION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_IPV4_FORM = re.compile(r"\d+\.\d+\.\d+\.\d+")
-_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_POSIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}", re.ASCII)
+_REGION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?", re.ASCII)
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", re.ASCII)
+_IPV4_FORM = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+", re.ASCII)
+_ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]", re.ASCII)
 #: Unicode categories no text may hold: controls, format characters (bidirectional overrides,
 #: zero-width characters), surrogates, private use, line and paragraph separators.
 _FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Zl", "Zp"})
-_CHART_VERSION = re.compile(r"v?\d{1,9}\.\d{1,9}\.\d{1,9}([-+][0-9A-Za-z.+-]{1,100})?")
-_VARIABLE = re.compile(r"[a-z][a-z0-9_]{0,63}")
-_REGISTRY = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*/?")
-_HOST = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]")
+#: A whole number without leading zeros (semver's numeric identifier), at most 9 digits.
+_NUMBER = r"(?:0|[1-9][0-9]{0,8})"
+#: Semantic Versioning 2.0.0: pre-release identifiers (numeric ones without leading zeros)
+#: and build metadata, with an optional leading 'v' as many charts write their versions.
+_PRERELEASE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
+_CHART_VERSION = re.compile(
+    rf"v?{_NUMBER}\.{_NUMBER}\.{_NUMBER}"
+    rf"(?:-{_PRERELEASE_ID}(?:\.{_PRERELEASE_ID})*)?"
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?",
+    re.ASCII,
+)
+_CHART_VERSION_MAX_LENGTH = 128
+_VARIABLE = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
+#: One DNS label (RFC 1123): letters, digits and '-', 1-63 characters, alphanumeric at both ends.
+_DNS_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOST = re.compile(rf"{_DNS_LABEL}(?:\.{_DNS_LABEL})*|\[[0-9A-Fa-f:.]+\]", re.ASCII)
+#: A registry host: lowercase RFC 1123 labels.
+_REGISTRY_HOST = re.compile(
+    r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*", re.ASCII
+)
+#: A port: 1-65535 written without leading zeros (the range is checked apart).
+_PORT = re.compile(r"[1-9][0-9]{0,4}", re.ASCII)
+#: One path component of a repository name (OCI distribution spec, "name" grammar).
+_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*", re.ASCII)
+#: Longest registry reference (host, port and path).
+REGISTRY_MAX_LENGTH = 255
+#: Longest host name (RFC 1123).
+HOST_MAX_LENGTH = 253
 
 #: cdktf encodes references to resources as strings holding this marker.
 _CDKTF_TOKEN = "TfToken["
 # A maximal run of '$' (or of '%') followed by '{'.
-_TEMPLATE_RUN = re.compile(r"(?<!\$)(\$+)\{|(?<!%)(%+)\{")
+_TEMPLATE_RUN = re.compile(r"(?<!\$)(\$+)\{|(?<!%)(%+)\{", re.ASCII)
 
 
 def forbidden_character(value: str, allow: str = "") -> str | None:
@@ -88,6 +116,61 @@ def forbidden_character(value: str, allow: str = "") -> str | None:
         if character not in allow and unicodedata.category(character) in _FORBIDDEN_CATEGORIES:
             return character
     return None
+
+
+#: Longest value an error message shows; longer ones are cut with "...".
+SHOWN_MAX_LENGTH = 200
+
+
+def hcl_value(value: Any) -> str:
+    """``value`` as it would be written in an environment file (HCL): ``true``, ``null``,
+    ``"text"``, ``["a", 1]``, ``{ key = "v" }``. Every error message shows values this way, so a
+    message never shows Python's forms (``True``, ``None``, ``('a',)``). Characters no text may
+    hold are shown as escapes, and a long value is cut."""
+    shown = _hcl(value, 0)
+    return shown if len(shown) <= SHOWN_MAX_LENGTH else shown[: SHOWN_MAX_LENGTH - 3] + "..."
+
+
+_HCL_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
+
+
+def _hcl(value: Any, depth: int) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value) if math.isfinite(value) else str(value)
+    if isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+        if forbidden_character(text):
+            text = "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in _FORBIDDEN_CATEGORIES else c for c in text)
+        return text
+    if depth > 4:
+        return "..."
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in list(value.items())[:20]:
+            name = key if isinstance(key, str) and _HCL_IDENTIFIER.fullmatch(key) else _hcl(key, depth + 1)
+            items.append(f"{name} = {_hcl(item, depth + 1)}")
+        return "{ " + ", ".join(items) + " }" if items else "{}"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = list(value)
+        return "[" + ", ".join(_hcl(item, depth + 1) for item in items[:50]) + "]"
+    return f"<{type(value).__name__}>"
+
+
+def did_you_mean(given: Any, known: Iterable[str]) -> str:
+    """``" (did you mean x?)"`` when ``given`` is a near miss of one of ``known``, else ``""``."""
+    if not isinstance(given, str):
+        return ""
+    candidates = list(known)
+    match = difflib.get_close_matches(given, candidates, n=1, cutoff=0.75)
+    if not match:
+        folded = {c.lower(): c for c in candidates}
+        match = difflib.get_close_matches(given.lower(), list(folded), n=1, cutoff=0.75)
+        match = [folded[m] for m in match]
+    return f" (did you mean {match[0]}?)" if match and match[0] != given else ""
 
 
 def child_path(scope: Construct, id_: str) -> str:
@@ -228,30 +311,33 @@ def availability_zone(path: str, argument: str, value: Any) -> str:
 
 
 def url(path: str, argument: str, value: Any, schemes: Sequence[str] = ("https", "http")) -> str:
-    """An absolute URL with one of ``schemes`` and a host; no credentials, whitespace, control
-    characters, query or fragment; at most 2048 characters."""
+    """An absolute URL with one of ``schemes`` and a host (RFC 1123 labels or an IP address,
+    optional port 1-65535); no credentials, whitespace, control characters, query or fragment;
+    ASCII only; at most 2048 characters."""
     allowed = (
         "a URL starting with "
         + " or ".join(f"{s}://" for s in schemes)
-        + " with a host and no credentials, spaces, query or fragment"
+        + " with a host (DNS labels: letters, digits and '-', not starting or ending with '-'), an optional"
+        " port from 1 to 65535, and no credentials, spaces, query or fragment"
     )
-    if not isinstance(value, str) or len(value) > URL_MAX_LENGTH or re.search(r"[\s\\\"'<>`^{}|]", value):
+    if not isinstance(value, str) or len(value) > URL_MAX_LENGTH or not value.isascii() or _URL_FORBIDDEN.search(value):
         raise ConstructArgumentError(path, argument, value, allowed)
     literal(path, argument, value)
     if forbidden_character(value):
         raise ConstructArgumentError(path, argument, value, allowed)
     try:
         parts = urllib.parse.urlsplit(value)
-        parts.port  # noqa: B018  (reading it checks the port: a number from 0 to 65535)
     except ValueError:
         raise ConstructArgumentError(path, argument, value, allowed) from None
-    host = parts.netloc.rsplit(":", 1)[0] if not parts.netloc.endswith("]") else parts.netloc
+    host, port = _split_port(parts.netloc)
     if (
         parts.scheme not in schemes
         or not value.startswith(f"{parts.scheme}://")
         or "@" in parts.netloc
         or not parts.hostname
         or not _HOST.fullmatch(host)
+        or len(host) > HOST_MAX_LENGTH
+        or (port is not None and not _valid_port(port))
         or parts.query
         or parts.fragment
         or "?" in value
@@ -261,8 +347,34 @@ def url(path: str, argument: str, value: Any, schemes: Sequence[str] = ("https",
     return value
 
 
+_URL_FORBIDDEN = re.compile(r"[ \t\n\r\f\v\\\"'<>`^{}|]", re.ASCII)
+
+
+def _split_port(netloc: str) -> tuple[str, str | None]:
+    """``host:port`` -> (host, port text); a bracketed IPv6 host keeps its colons."""
+    if netloc.startswith("["):
+        host, _, rest = netloc.partition("]")
+        return host + "]", (rest[1:] if rest.startswith(":") else (None if not rest else rest))
+    host, colon, port = netloc.rpartition(":")
+    return (host, port) if colon else (netloc, None)
+
+
+def _valid_port(port: str) -> bool:
+    """A port written as a whole number from 1 to 65535 (ASCII digits, no leading zero)."""
+    return bool(_PORT.fullmatch(port)) and int(port) <= 65535
+
+
 def repository(path: str, argument: str, value: Any) -> str:
-    """A Helm chart repository: an ``https://``, ``http://`` or ``oci://`` URL (see :func:`url`)."""
+    """A Helm chart repository: an ``https://`` or ``http://`` URL (see :func:`url`), or
+    ``oci://`` followed by a :func:`registry_reference` (the same rule as every registry)."""
+    if isinstance(value, str) and value.startswith("oci://"):
+        literal(path, argument, value)
+        try:
+            registry_reference(path, argument, value[len("oci://") :], trailing_slash=False)
+        except ConstructArgumentError as err:
+            allowed = err.allowed.replace(REGISTRY_RULE, "oci:// followed by " + REGISTRY_RULE)
+            raise ConstructArgumentError(path, argument, value, allowed) from None
+        return value
     return url(path, argument, value, schemes=("https", "http", "oci"))
 
 
@@ -288,9 +400,15 @@ def bucket_name(path: str, argument: str, value: Any) -> str:
 
 
 def chart_version(path: str, argument: str, value: Any) -> str:
-    """An exact chart version: ``1.2.3`` or ``v1.2.3``, with an optional ``-pre`` / ``+build`` part."""
-    if not isinstance(value, str) or not _CHART_VERSION.fullmatch(value):
-        raise ConstructArgumentError(path, argument, value, "an exact chart version such as 1.2.3 (no ranges)")
+    """An exact chart version (Semantic Versioning 2.0.0): ``1.2.3`` or ``v1.2.3``, numbers
+    without leading zeros, an optional ``-pre`` and ``+build`` part; ASCII only."""
+    if not isinstance(value, str) or len(value) > _CHART_VERSION_MAX_LENGTH or not _CHART_VERSION.fullmatch(value):
+        raise ConstructArgumentError(
+            path,
+            argument,
+            value,
+            "an exact chart version such as 1.2.3 (no ranges; digits 0-9, numbers without leading zeros)",
+        )
     return value
 
 
@@ -314,26 +432,61 @@ def variable_name(path: str, argument: str, value: Any) -> str:
     return value
 
 
-def image_registry(path: str, argument: str, value: Any) -> str:
+#: What every registry check says is allowed.
+REGISTRY_RULE = (
+    "a registry host of lowercase DNS labels (letters, digits and '-', not starting or ending with '-'), "
+    "an optional :port from 1 to 65535 and an optional /path of lowercase components (letters and digits "
+    "joined by '.', '_', '__' or '-'), no scheme, such as harbor.internal:5000/platform"
+)
+
+
+def registry_reference(path: str, argument: str, value: Any, *, trailing_slash: bool = True) -> str:
     """A container registry and optional path, no scheme: ``harbor.internal``,
-    ``harbor.internal:5000/proxy`` (a trailing '/' is fine); at most 255 characters."""
-    if not isinstance(value, str) or len(value) > 255 or not _REGISTRY.fullmatch(value):
-        raise ConstructArgumentError(
-            path,
-            argument,
-            value,
-            "a registry host with optional :port and /path, no scheme, such as harbor.internal/proxy",
-        )
-    return value
+    ``harbor.internal:5000/proxy``. The host is lowercase RFC 1123 labels, the port 1-65535, each
+    path component the OCI distribution spec's (lowercase letters and digits joined by ``.``,
+    ``_``, ``__`` or ``-``); at most 255 characters. One trailing ``/`` is accepted when
+    ``trailing_slash`` and dropped: the value returned has none. Every place that takes a
+    registry (``platform.registry``, ``platform.image_registry``, ``system_image_registry``,
+    ``oci://`` repositories, ``platformctl mirror --registry``) checks it here."""
+
+    def refuse(problem: str) -> ConstructArgumentError:
+        return ConstructArgumentError(path, argument, value, f"{problem}: {REGISTRY_RULE}")
+
+    if not isinstance(value, str):
+        raise ConstructArgumentError(path, argument, value, REGISTRY_RULE)
+    reference = value
+    if trailing_slash and reference.endswith("/") and not reference.endswith("//"):
+        reference = reference[:-1]
+    if len(reference) > REGISTRY_MAX_LENGTH or not reference.isascii():
+        raise refuse(f"at most {REGISTRY_MAX_LENGTH} ASCII characters")
+    if "://" in reference:
+        raise refuse("no scheme")
+    hostport, _, repository_path = reference.partition("/")
+    host, port = _split_port(hostport)
+    if not _REGISTRY_HOST.fullmatch(host) or len(host) > HOST_MAX_LENGTH:
+        if host.lower() != host and _REGISTRY_HOST.fullmatch(host.lower()):
+            raise refuse(f"the host {host} is not lowercase")
+        raise refuse(f"the host {host or '(empty)'} is not a DNS name")
+    if port is not None and not _valid_port(port):
+        raise refuse(f"the port {port or '(empty)'} is not a number from 1 to 65535")
+    if "/" in reference:
+        for component in repository_path.split("/"):
+            if not _PATH_COMPONENT.fullmatch(component):
+                raise refuse(f"the path component {hcl_value(component)} is not allowed")
+    return reference
+
+
+def image_registry(path: str, argument: str, value: Any) -> str:
+    """A registry for images: :func:`registry_reference` (kept under this name for its callers)."""
+    return registry_reference(path, argument, value)
 
 
 def choice(path: str, argument: str, value: Any, allowed: Iterable[Any]) -> Any:
-    """One of ``allowed`` (a bool is not taken for 0 or 1)."""
+    """One of ``allowed`` (a bool is not taken for 0 or 1); a near miss is named ("did you mean")."""
     allowed = tuple(allowed)
-    if isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed):
-        raise ConstructArgumentError(path, argument, value, "one of " + ", ".join(repr(a) for a in allowed))
-    if value not in allowed:
-        raise ConstructArgumentError(path, argument, value, "one of " + ", ".join(repr(a) for a in allowed))
+    if (isinstance(value, bool) and not any(isinstance(a, bool) for a in allowed)) or value not in allowed:
+        hint = did_you_mean(value, [a for a in allowed if isinstance(a, str)]) if isinstance(value, str) else ""
+        raise ConstructArgumentError(path, argument, value, "one of " + ", ".join(hcl_value(a) for a in allowed) + hint)
     return value
 
 
@@ -353,15 +506,31 @@ def count(path: str, argument: str, value: Any, limits: tuple[int, int]) -> int:
 
 
 def network(path: str, argument: str, value: Any) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
-    """A CIDR, IPv4 or IPv6, with no host bits set and no surrounding space."""
+    """A CIDR, IPv4 or IPv6, with no host bits set and no surrounding space; ASCII digits, a
+    prefix length without leading zeros (0-32 for IPv4, 0-128 for IPv6)."""
+    example = "a CIDR such as 10.0.0.0/24"
+    if not isinstance(value, str) or value != value.strip() or not value or not value.isascii():
+        raise ConstructArgumentError(path, argument, value, example)
+    address_text, slash, prefix = value.partition("/")
     try:
-        if not isinstance(value, str) or value != value.strip():
-            raise ValueError(value)
-        return ipaddress.ip_network(value, strict=True)
-    except (ValueError, TypeError):
+        address = ipaddress.ip_address(address_text)
+    except ValueError:
+        raise ConstructArgumentError(path, argument, value, f"{example}: {address_text} is not an IP address") from None
+    bits = address.max_prefixlen
+    if slash and (not _PREFIX_LENGTH.fullmatch(prefix) or int(prefix) > bits):
         raise ConstructArgumentError(
-            path, argument, value, "a CIDR with no host bits set, such as 10.0.0.0/24"
+            path, argument, value, f"{example}: the prefix length after '/' must be a number from 0 to {bits}"
+        )
+    try:
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError:
+        base = ipaddress.ip_network(value, strict=False)
+        raise ConstructArgumentError(
+            path, argument, value, f"{example} with no host bits set: the network is {base}"
         ) from None
+
+
+_PREFIX_LENGTH = re.compile(r"0|[1-9][0-9]{0,2}", re.ASCII)
 
 
 def address(path: str, argument: str, value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -390,7 +559,7 @@ def boolean(path: str, argument: str, value: Any) -> bool:
     return value
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}", re.ASCII)
 
 
 def words(path: str, argument: str, values: Any) -> tuple[str, ...]:
@@ -405,8 +574,8 @@ def words(path: str, argument: str, values: Any) -> tuple[str, ...]:
     return tuple(values)
 
 
-_LABEL_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?")
-_LABEL_PREFIX = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+_LABEL_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?", re.ASCII)
+_LABEL_PREFIX = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*", re.ASCII)
 
 
 def labels(path: str, argument: str, value: Any) -> dict[str, str]:
@@ -431,6 +600,14 @@ def labels(path: str, argument: str, value: Any) -> dict[str, str]:
     return dict(value)
 
 
+class UnknownArgumentError(ConstructArgumentError):
+    """An argument the target does not take (a misspelt key): ``known`` lists those it takes."""
+
+    def __init__(self, known: Sequence[str], construct_path: str, argument: str, value: Any, allowed: str) -> None:
+        super().__init__(construct_path, argument, value, allowed)
+        self.known = tuple(known)
+
+
 def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied: Iterable[str] = ()) -> None:
     """``given`` are keyword arguments a caller may set on ``target`` (a construct class):
     every key is one of its parameters, and every required parameter is there. ``supplied``
@@ -446,12 +623,17 @@ def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied
     allowed = [name for name, parameter in parameters.items() if name not in fixed and parameter.kind in keyword]
     for key, value in given.items():
         if key not in allowed:
-            raise ConstructArgumentError(
-                path, key, value, f"one of the arguments {target.__name__} takes: {', '.join(sorted(allowed))}"
+            raise UnknownArgumentError(
+                sorted(allowed),
+                path,
+                key,
+                value,
+                f"one of the arguments {target.__name__} takes: {', '.join(sorted(allowed))}"
+                + did_you_mean(key, allowed),
             )
-    for name in allowed:
-        if parameters[name].default is inspect.Parameter.empty and name not in given:
-            raise ConstructArgumentError(path, name, None, f"a value: {target.__name__} needs {name}")
+    missing = [name for name in allowed if parameters[name].default is inspect.Parameter.empty and name not in given]
+    if missing:
+        raise ConstructArgumentError(path, missing[0], None, f"a value: {target.__name__} needs {', '.join(missing)}")
 
 
 def provider(path: str, argument: str, value: Any) -> Any:

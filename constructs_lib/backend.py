@@ -74,7 +74,7 @@ class StateBackend:
 
         path = stack.node.path
         if not isinstance(self.kind, str) or self.kind not in KINDS:
-            raise ConstructArgumentError(path, "backend.kind", self.kind, "one of 's3', 'local'")
+            raise ConstructArgumentError(path, "backend.kind", self.kind, 'one of "s3", "local"')
         if self.key_prefix != "":
             check.name(path, "backend.key_prefix", self.key_prefix)
         if self.kind == "local":

@@ -65,6 +65,19 @@ def _within(limits: tuple[int, int]) -> AfterValidator:
 Text = Annotated[Str, _rule(check.text)]
 
 
+def _registry(value: Any) -> Any:
+    """The one registry rule; the value kept is the normalized one (no trailing '/')."""
+    try:
+        return check.registry_reference("", "", value)
+    except ConstructArgumentError as err:
+        raise PydanticCustomError("value", "{allowed}", {"allowed": err.allowed}) from None
+
+
+#: A registry reference (``platform.registry``, ``platform.image_registry``): see
+#: :func:`constructs_lib._validate.registry_reference`.
+Registry = Annotated[Str, AfterValidator(_registry)]
+
+
 class EnvironmentConfigError(PlatformError):
     """An environment file is wrong. The message names the file, the key path and the line."""
 
@@ -189,11 +202,11 @@ class PlatformConfig(_Model):
     ha: Bool = False
     #: A closed contour's internal registry: every chart, image and runner job image comes
     #: from there (see README, "Closed contours").
-    registry: Annotated[Str, _rule(check.image_registry)] | None = None
+    registry: Registry | None = None
     #: The registry needs a login to pull charts: TF_VAR_registry_username / _password.
     registry_auth: Bool = False
     #: A mirror for images only; charts stay public.
-    image_registry: Annotated[Str, _rule(check.image_registry)] | None = None
+    image_registry: Registry | None = None
     #: Label and taint nodes of the dedicated roles (system, frontend).
     taint_dedicated_roles: Bool = True
 
@@ -272,8 +285,8 @@ _MAX_TREE_DEPTH = 300
 #: Largest environment file read.
 MAX_FILE_BYTES = 1024 * 1024
 _CONTROL_IN_FILE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
-_ENVIRONMENT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?")
-_STRING_ESCAPE = re.compile(r'\\(?:([nrt"\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))')
+_ENVIRONMENT_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?", re.ASCII)
+_STRING_ESCAPE = re.compile(r'\\(?:([nrt"\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))', re.ASCII)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
@@ -294,7 +307,7 @@ class SourceMap:
                 # so that a key repeated in sibling maps is found under the right parent.
                 line = start
                 for key in path[depth:]:
-                    pattern = re.compile(rf'\s*"?{re.escape(key)}"?\s*[={{]')
+                    pattern = re.compile(rf'[ \t]*"?{re.escape(key)}"?[ \t]*[={{]')
                     found = next(
                         (n for n in range(line, end + 1) if pattern.match(self.lines[n - 1])),
                         None,
@@ -305,8 +318,12 @@ class SourceMap:
                 return line
         return None
 
-    def error(self, path: tuple[str, ...], message: str, line: int | None = None) -> EnvironmentConfigError:
-        line = line or self.line_of(path)
+    def error(
+        self, path: tuple[str, ...], message: str, line: int | None = None, *, locate: bool = True
+    ) -> EnvironmentConfigError:
+        """One error: ``<file>:<line>: <key path>: <message>``. ``line`` defaults to the line
+        that sets ``path``; with ``locate=False`` and no ``line`` the error names the file only."""
+        line = line or (self.line_of(path) if locate else None)
         where = f"{self.file}:{line}" if line else self.file
         # A key may hold a newline or another control character: shown escaped, the error stays one line.
         shown = ".".join(
@@ -334,7 +351,13 @@ class SourceMap:
                     # A rename may point into another block: "cluster.kubernetes_version".
                     path.extend(key for key in (renames or {}).get(name, name).split(".") if key)
             allowed = err.allowed
-            problem = f"is missing: {allowed}" if err.value is None else f"{err.value!r} is not allowed: {allowed}"
+            shown = check.hcl_value(err.value)
+            if isinstance(err, check.UnknownArgumentError):
+                problem = f"unknown key; allowed: {', '.join(err.known)}{check.did_you_mean(err.argument, err.known)}"
+            elif err.value is None:
+                problem = f"is missing: {allowed}"
+            else:
+                problem = f"{shown} is not allowed: {allowed}"
             raise self.error(tuple(prefix) + tuple(path), f"{problem} (construct {err.construct_path})") from None
 
 
@@ -525,16 +548,16 @@ def _check_string(
     if check.template_start(text) is not None:
         raise source.error(
             where,
-            f"{text!r}: Terraform expressions are not allowed in environment files (in a {what}: "
+            f"{check.hcl_value(text)}: Terraform expressions are not allowed in environment files (in a {what}: "
             "${...} and %{...} are evaluated by Terraform; write $${ or %%{ for the characters)",
         )
     if "TfToken[" in text:
-        raise source.error(where, f"{text!r} is not allowed: 'TfToken[' is cdktf's reference marker")
+        raise source.error(where, f"{check.hcl_value(text)} is not allowed: 'TfToken[' is cdktf's reference marker")
     control = check.forbidden_character(text, allow="\n\t" if multiline else "")
     if control:
         raise source.error(
             where,
-            f"{text!r} is not allowed: control character U+{ord(control):04X} in a {what}"
+            f"{check.hcl_value(text)} is not allowed: control character U+{ord(control):04X} in a {what}"
             + (" (chart values may hold newlines and tabs, nothing else)" if multiline else " (one line of text)"),
         )
 
@@ -558,37 +581,81 @@ def _without_none(annotation: Any) -> Any:
     return annotation
 
 
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys the block holding ``loc``'s last key accepts."""
+def _model_at(loc: tuple[Any, ...]) -> Any:
+    """The model (or type) that holds the value at ``loc``: the block ``loc`` points into."""
     model: Any = EnvironmentConfig
-    for part in loc[:-1]:
+    for part in loc:
         model = _without_none(model)
         if isinstance(model, type) and issubclass(model, BaseModel):
-            model = model.model_fields[part].annotation
+            field = model.model_fields.get(str(part))
+            if field is None:
+                return None
+            model = field.annotation
         elif typing.get_origin(model) is dict:
             model = typing.get_args(model)[1]
         else:
-            return []
-    model = _without_none(model)
+            return None
+    return _without_none(model)
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys the block holding ``loc``'s last key accepts."""
+    model = _model_at(loc[:-1])
     if isinstance(model, type) and issubclass(model, BaseModel):
         return [k for k in model.model_fields if not (model is EnvironmentConfig and k == "name")]
     return []
 
 
+def _is_block(annotation: Any) -> bool:
+    """Whether a field is written as a block (``network { }``, ``node_group "x" { }``)."""
+    annotation = _without_none(annotation)
+    if typing.get_origin(annotation) is dict:
+        annotation = typing.get_args(annotation)[1]
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _required(loc: tuple[Any, ...]) -> list[str]:
+    """The required keys and blocks of the block at ``loc``, as the file writes them."""
+    model = _model_at(loc)
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [
+        f"{name} {{ ... }}" if _is_block(field.annotation) else name
+        for name, field in model.model_fields.items()
+        if field.is_required() and not (model is EnvironmentConfig and name == "name")
+    ]
+
+
+def _literal_choices(loc: tuple[Any, ...]) -> list[str]:
+    """The values a ``Literal`` field accepts."""
+    model = _model_at(loc)
+    return [a for a in typing.get_args(model) if isinstance(a, str)] if typing.get_origin(model) is Literal else []
+
+
 def _explain(error: Mapping[str, Any]) -> str:
     kind = error["type"]
-    given = error.get("input")
+    loc = tuple(error["loc"])
+    given = check.hcl_value(error.get("input"))
     if kind == "extra_forbidden":
-        return "unknown key; allowed keys: " + ", ".join(_allowed_keys(tuple(error["loc"])))
+        allowed = _allowed_keys(loc)
+        what = "block" if isinstance(error.get("input"), (dict, list)) else "key"
+        return f"unknown {what}; allowed: {', '.join(allowed)}{check.did_you_mean(str(loc[-1]), allowed)}"
     if kind == "missing":
-        return "required key is missing"
+        field = getattr(_model_at(loc[:-1]), "model_fields", {}).get(loc[-1])
+        what = "block" if field is not None and _is_block(field.annotation) else "key"
+        where = ".".join(map(str, loc[:-1])) or "an environment file"
+        return f"required {what} is missing; {where} needs: {', '.join(_required(loc[:-1]))}"
     if kind in _TYPE_WORDS:
-        return f"{given!r} is not allowed: expected {_TYPE_WORDS[kind]}"
+        return f"{given} is not allowed: expected {_TYPE_WORDS[kind]}"
     if kind == "literal_error":
-        return f"{given!r} is not allowed: expected {error['ctx']['expected']}"
+        choices = _literal_choices(loc)
+        return (
+            f"{given} is not allowed: expected one of {', '.join(map(check.hcl_value, choices))}"
+            + check.did_you_mean(error.get("input"), choices)
+        )
     if kind == "too_short":
         return "needs at least one entry"
-    return f"{given!r} is not allowed: {error['msg']}"
+    return f"{given} is not allowed: {error['msg']}"
 
 
 def _read(path: Path, display: str) -> str:
@@ -616,6 +683,14 @@ def _read(path: Path, display: str) -> str:
         raise EnvironmentConfigError(
             f"{display}:{line}: control character U+{ord(bad.group()):04X}: environment files are text"
         )
+    # Windows line endings (CRLF) are line endings: read as LF, so every line keeps its number.
+    text = text.replace("\r\n", "\n")
+    if "\r" in text:
+        line = text.count("\n", 0, text.index("\r")) + 1
+        raise EnvironmentConfigError(
+            f"{display}:{line}: a carriage return (U+000D) not followed by a line feed: "
+            "save the file with LF or CRLF line endings"
+        )
     return text
 
 
@@ -623,7 +698,7 @@ def _read(path: Path, display: str) -> str:
 _SCAN = re.compile(
     r'"(?:[^"\\\n]|\\.)*"'
     r"|#[^\n]*|//[^\n]*|/\*.*?\*/"
-    r"|<<-?([A-Za-z_][\w-]*)\n.*?\n[ \t]*\1[ \t]*(?=\n|$)"
+    r"|<<-?([A-Za-z_][A-Za-z0-9_-]*)\n.*?\n[ \t]*\1[ \t]*(?=\n|$)"
     r"|[\[{(]|[\]})]|\n",
     re.DOTALL,
 )
@@ -655,7 +730,7 @@ def _parse(text: str, source: SourceMap) -> dict[str, Any]:
     try:
         tree = hcl2.parser.parser().parse(text + "\n")
     except UnexpectedInput as err:
-        raise EnvironmentConfigError(f"{display}:{err.line}: not valid HCL near column {err.column}") from None
+        raise _syntax_error(text, source, err) from None
     except Exception as err:  # noqa: BLE001  python-hcl2 and lark raise bare exceptions too
         raise EnvironmentConfigError(f"{display}: not valid HCL: {_first_line(err)}") from None
     _check_tree(tree, source)
@@ -667,6 +742,55 @@ def _parse(text: str, source: SourceMap) -> dict[str, Any]:
         raise EnvironmentConfigError(f"{where}: not valid HCL: {_first_line(err.orig_exc)}") from None
     except Exception as err:  # noqa: BLE001
         raise EnvironmentConfigError(f"{display}: not valid HCL: {_first_line(err)}") from None
+
+
+def _syntax_error(text: str, source: SourceMap, err: UnexpectedInput) -> EnvironmentConfigError:
+    """The parser's complaint in the file's terms: an unclosed or stray bracket names the line
+    that opened it (the parser only sees the end of the file); anything else names the line and
+    column, never past the file's last line, and the text found there."""
+    problem = _bracket_problem(text)
+    if problem is not None:
+        line, message = problem
+        return EnvironmentConfigError(f"{source.file}:{line}: not valid HCL: {message}")
+    last = max(len(source.lines), 1)
+    line = err.line if isinstance(err.line, int) and 1 <= err.line <= last else last
+    column = err.column if isinstance(err.column, int) and err.column >= 1 else 1
+    token = getattr(err, "token", None)
+    found = ""
+    if token is not None and str(token).strip():
+        found = f": unexpected {check.hcl_value(str(token))}"
+    elif token is not None or err.line == -1:
+        found = ": unexpected end of the file"
+    return EnvironmentConfigError(f"{source.file}:{line}: not valid HCL near column {column}{found}")
+
+
+_CLOSING = {"{": "}", "[": "]", "(": ")"}
+
+
+def _bracket_problem(text: str) -> tuple[int, str] | None:
+    """The first unbalanced bracket outside strings, comments and heredocs, as (line, message)."""
+    opened: list[tuple[str, int, str]] = []
+    line = 1
+    for match in _SCAN.finditer(text):
+        token = match.group()
+        if token in _CLOSING:
+            start = text.rfind("\n", 0, match.start()) + 1
+            opened.append((token, line, text[start : match.start()].strip()[:80]))
+        elif token in _CLOSING.values():
+            if not opened:
+                return line, f"'{token}' closes nothing (no block, map or list is open here)"
+            bracket, at, _ = opened.pop()
+            if _CLOSING[bracket] != token:
+                return line, f"'{token}' does not close the '{bracket}' opened at line {at}"
+        line += token.count("\n")
+    if not opened:
+        return None
+    bracket, at, before = opened[-1]
+    if bracket == "{" and before and not before.endswith(("=", ",", "(", "[", "{")):
+        what = f"block {before}"
+    else:
+        what = {"{": "map", "[": "list", "(": "parenthesis"}[bracket] + (f" {before}" if before else "")
+    return at, f"the {what} opened at line {at} is not closed: add '{_CLOSING[bracket]}' at its end"
 
 
 def _first_line(err: BaseException) -> str:
@@ -696,7 +820,12 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
         errors = err.errors()
         # A typo shows up as an unknown key and, often, as a missing one: report the typo.
         first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-        raise source.error(tuple(str(p) for p in first["loc"]), _explain(first)) from None
+        loc = tuple(str(p) for p in first["loc"])
+        if first["type"] == "missing":
+            # Nothing sets a missing key: point at the block that lacks it (the file, at the top).
+            parent = loc[:-1]
+            raise source.error(loc, _explain(first), source.line_of(parent) if parent else None, locate=False) from None
+        raise source.error(loc, _explain(first)) from None
     # Releases are checked now, by their own value types: platformctl reads them (mirror)
     # without building any construct.
     for addon, addon_block in config.addon.items():

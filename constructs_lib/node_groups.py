@@ -23,6 +23,7 @@ from .node_roles import (  # noqa: F401  (re-exported: the role names are part o
     SYSTEM,
     WORKER,
     check_role,
+    warn_if_typo,
 )
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class NodeGroup(Construct):
         counts: tuple[int, int, int],
     ) -> None:
         super().__init__(scope, id)
+        warn_if_typo(self, role)
         self.cluster = cluster
         self.name = name
         self.role = role

@@ -15,6 +15,7 @@ This module is plain data: it imports neither cdktf nor the provider bindings.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ ROLE_LABEL_PREFIX = "node-role.deckhouse.io/"
 TAINT_KEY = "dedicated.deckhouse.io"
 TAINT_EFFECT = "NoExecute"
 
-_ROLE = re.compile(r"[a-z]([a-z0-9-]{0,30}[a-z0-9])?")
+_ROLE = re.compile(r"[a-z]([a-z0-9-]{0,30}[a-z0-9])?", re.ASCII)
 
 #: Label namespaces Kubernetes reserves for itself: the kubelet refuses node labels in them
 #: (and in their subdomains), but for the namespaces and keys below (kubernetes
@@ -91,9 +92,31 @@ def check_role(path: str, role: Any, argument: str = "role") -> str:
     """A role name: one of the standard roles or a lowercase custom one (a label-safe word)."""
     if not isinstance(role, str) or not _ROLE.fullmatch(role):
         raise ConstructArgumentError(
-            path, argument, role, f"one of {', '.join(STANDARD_ROLES)} or a lowercase custom role such as 'gpu'"
+            path, argument, role, f'one of {", ".join(STANDARD_ROLES)} or a lowercase custom role such as "gpu"'
         )
     return role
+
+
+def likely_typo(role: str) -> str | None:
+    """The standard role a custom ``role`` is most likely a typo of (``sytem`` -> ``system``),
+    or ``None``. A custom role is allowed, so a near miss is only warned about."""
+    if role in STANDARD_ROLES:
+        return None
+    match = difflib.get_close_matches(role, STANDARD_ROLES, n=1, cutoff=0.75)
+    return match[0] if match else None
+
+
+def warn_if_typo(scope: Any, role: str) -> None:
+    """A construct warning (``cdktf synth`` and ``python -m stacks`` print it as a ``warning:``
+    line) when ``role`` looks like a misspelt standard role."""
+    near = likely_typo(role)
+    if near is not None:
+        from cdktf import Annotations  # here, not at the top: this module loads no cdktf
+
+        Annotations.of(scope).add_warning(
+            f'role "{role}" is taken as a custom role (did you mean {near}?): a custom role gets no '
+            f"dedicated taint and none of the {near} role's addons"
+        )
 
 
 def role_tolerations(role: str) -> list[dict[str, str]]:

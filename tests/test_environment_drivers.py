@@ -13,24 +13,24 @@ from stacks.app import synth
     ("env", "replace", "append", "expected"),
     [
         ("simple", ('  driver             = "selectel-mks"\n', ""), "", "cluster.driver: required key is missing"),
-        ("simple", ('"selectel-mks"', '"gke"'), "", "cluster.driver: 'gke' is not allowed: expected 'selectel-mks'"),
+        ("simple", ('"selectel-mks"', '"gke"'), "", 'cluster.driver: "gke" is not allowed: expected one of "selectel-mks"'),
         (
             "simple",
             ('control_plane      = "basic"', 'control_plane = "basic"\n  image = "fcos"'),
             "",
-            "cluster.image: 'fcos' is not allowed: one of the arguments SelectelMksCluster takes",
+            "cluster.image: unknown key; allowed: ",
         ),
         (
             "simple",
             ('kubernetes_version = "1.36"', 'kubernetes_version = "1.30.4"'),
             "",
-            "cluster.kubernetes_version: '1.30.4' is not allowed: a Kubernetes release that cert-manager v1.21.1 supports: 1.33 to 1.36",
+            'cluster.kubernetes_version: "1.30.4" is not allowed: a Kubernetes release that cert-manager v1.21.1 supports: 1.33 to 1.36',
         ),
         (
             "simple",
             ('control_plane      = "basic"', 'control_plane = "huge"'),
             "",
-            "cluster.control_plane: 'huge' is not allowed",
+            'cluster.control_plane: "huge" is not allowed',
         ),
         (
             "simple",
@@ -48,20 +48,20 @@ from stacks.app import synth
             "simple",
             ('role        = "worker"', 'role        = "Worker"'),
             "",
-            "node_group.workers.role: 'Worker' is not allowed",
+            'node_group.workers.role: "Worker" is not allowed',
         ),
         ("simple", ('role        = "worker"\n', ""), "", "node_group.workers.role: is missing"),
         (
             "magnum",
             ('octavia_provider = "ovn"', 'kube_tag = "v1.36.1"'),
             "",
-            "cluster.labels.kube_tag: 'v1.36.1' is not allowed",
+            'cluster.labels.kube_tag: "v1.36.1" is not allowed',
         ),
         (
             "magnum",
             ("max_count = 4", "max_count = 4\n  cpus = 4"),
             "",
-            "node_group.frontend.cpus: 4 is not allowed: one of the arguments MagnumNodeGroup takes",
+            "node_group.frontend.cpus: unknown key; allowed: ",
         ),
         (
             "magnum",

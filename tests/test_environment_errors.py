@@ -29,14 +29,14 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         (set_key("simple", "auth_url", '"https://cloud.example.com/v3"\n  auth_ulr = "x"'),),
         "",
         "  auth_ulr",
-        "openstack.auth_ulr: unknown key; allowed keys: region, auth_url, external_network",
+        "openstack.auth_ulr: unknown key; allowed: region, auth_url, external_network, availability_zone (did you mean auth_url?)",
     ),
     "unpinned chart version": (
         (),
         'helm_release "app" {\n  repository = "https://c.example.com"\n  chart = "app"\n  version = "1.x"\n'
         '  namespace = "apps"\n}\n',
         '  version = "1.x"',
-        "helm_release.app.version: '1.x' is not allowed: an exact chart version",
+        'helm_release.app.version: "1.x" is not allowed: an exact chart version',
     ),
     "block without its label": (
         (),
@@ -48,19 +48,19 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         (),
         'addon "traefik" {\n  enbled = true\n}\n',
         "  enbled",
-        "addon.traefik.enbled: True is not allowed: one of the arguments AddonSettings takes: enabled, repository, values, version",
+        "addon.traefik.enbled: unknown key; allowed: enabled, repository, values, version (did you mean enabled?)",
     ),
     "unknown top-level key": (
         (set_key("simple", "description", '"x"\ndescriptio = "y"'),),
         "",
         "descriptio ",
-        "descriptio: unknown key; allowed keys: description, openstack, backend",
+        "descriptio: unknown key; allowed: description, openstack, backend",
     ),
     "unknown block": (
         (("network {", "networks {"),),
         "",
         "networks {",
-        "networks: unknown key; allowed keys: description, openstack",
+        "networks: unknown block; allowed: description, openstack",
     ),
     "wrong type": (
         (set_key("simple", "region", "5"),),
@@ -72,19 +72,20 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         (set_key("simple", "dns_servers", '"188.93.16.19"'),),
         "",
         "    dns_servers",
-        "network.subnet.nodes.dns_servers: '188.93.16.19' is not allowed: expected a list",
+        'network.subnet.nodes.dns_servers: "188.93.16.19" is not allowed: expected a list',
     ),
     "invalid CIDR": (
         (set_key("simple", "cidr", '"10.30.0.0/33"'),),
         "",
         "    cidr = ",
-        "network.subnet.nodes.cidr: '10.30.0.0/33' is not allowed: a CIDR",
+        'network.subnet.nodes.cidr: "10.30.0.0/33" is not allowed: a CIDR such as 10.0.0.0/24: '
+        "the prefix length after '/' must be a number from 0 to 32",
     ),
     "overlapping CIDRs": (
         (set_key("simple", "dns_servers", '["188.93.16.19"]\n  }\n  subnet "extra" {\n    cidr = "10.30.2.0/24"'),),
         "",
         '    cidr = "10.30.2.0/24"',
-        "network.subnet.extra.cidr: '10.30.2.0/24' is not allowed: a range that does not overlap subnet 'nodes'",
+        'network.subnet.extra.cidr: "10.30.2.0/24" is not allowed: a range that does not overlap subnet',
     ),
     "allocation pool at the gateway": (
         (
@@ -96,19 +97,19 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         ),
         "",
         "    allocation_pool",
-        "network.subnet.nodes.allocation_pool: ['10.30.0.1', '10.30.0.9'] is not allowed: start <= end",
+        'network.subnet.nodes.allocation_pool: ["10.30.0.1", "10.30.0.9"] is not allowed: start <= end',
     ),
     "addon not in the catalog": (
         (),
         'addon "ingress-nginx" {\n  enabled = true\n}\n',
         'addon "ingress-nginx"',
-        "addon.ingress-nginx: 'ingress-nginx' is not allowed",
+        'addon.ingress-nginx: "ingress-nginx" is not allowed',
     ),
     "missing required key": (
         ((key_line("simple", "auth_url") + "\n", ""),),
         "",
         "openstack {",
-        "openstack.auth_url: required key is missing",
+        "openstack.auth_url: required key is missing; openstack needs: region, auth_url",
     ),
     "missing backend bucket": (
         ((key_line("simple", "bucket") + "\n", ""),),
@@ -120,13 +121,13 @@ CASES: dict[str, tuple[tuple[tuple[str, str], ...], str, str, str]] = {
         (set_key("simple", "kind", '"consul"'),),
         "",
         "  kind = ",
-        "backend.kind: 'consul' is not allowed: one of 's3', 'local'",
+        'backend.kind: "consul" is not allowed: one of "s3", "local"',
     ),
     "Terraform expression": (
         (set_key("simple", "region", '"${var.region}"'),),
         "",
         "  region = ",
-        "openstack.region: '${var.region}': Terraform expressions are not allowed",
+        'openstack.region: "${var.region}": Terraform expressions are not allowed',
     ),
     "HCL syntax": ((("network {", "network {{"),), "", "network {{", "not valid HCL"),
     "block twice": (
@@ -170,7 +171,7 @@ def test_cli_reports_one_error_and_keeps_previous_output(
     captured = capsys.readouterr()
     assert code == 1 and captured.out == ""
     assert captured.err.startswith("error: ") and captured.err.count("\n") == 1
-    assert "backend.kind: 'consul' is not allowed" in captured.err
+    assert 'backend.kind: "consul" is not allowed' in captured.err
     assert {p: p.read_bytes() for p in good.rglob("*") if p.is_file()} == before
 
 

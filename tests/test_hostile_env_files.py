@@ -218,7 +218,9 @@ def test_a_binary_file_stops_the_command_line_with_nothing_written(
     code, stdout, stderr = _main(capsys, "--environments-dir", str(directory), "--out", str(out))
     assert code == 1 and stdout == ""
     assert (
-        stderr == f"error: {directory / 'broken.hcl'}:1: not UTF-8 text (byte 0x89): environment files are UTF-8 HCL\n"
+        stderr == f"error: {directory / 'broken.hcl'}:1: not UTF-8 text (byte 0x89): environment files are UTF-8 HCL "
+        "(every environment is synthesized, or none; to synthesize the others without this one, name them: "
+        "python -m stacks simple)\n"
     )
     assert not out.exists()
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".cdktf.out")] == []
@@ -257,7 +259,7 @@ def test_no_traceback_from_a_fresh_interpreter(tmp_path: Path) -> None:
         (b"\x89PNG\r\n\x1a\n\x00\xff", "x.hcl:1: not UTF-8 text (byte 0x89)"),
         (
             SIMPLE.replace(b'"platform-terraform-state"', b'"192.168.1.1"'),
-            "x.hcl:{line}: backend.bucket: '192.168.1.1'",
+            'x.hcl:{line}: backend.bucket: "192.168.1.1"',
         ),
     ],
     ids=["binary file", "bucket in IP form"],

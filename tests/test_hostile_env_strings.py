@@ -142,7 +142,7 @@ LOAD_CASES: dict[str, tuple[str, tuple[tuple[str, str], ...], str, str, str]] = 
         (),
         _release(repository='"oci://"'),
         "helm_release.app.repository",
-        "with a host",
+        "the host (empty) is not a DNS name",
     ),
     "addon repository with a query": (
         "simple",

@@ -228,7 +228,7 @@ class _LineOf(dict[str, int]):
             "simple",
             "",
             ((ENDPOINT_LINE, 'endpoint = "s3.example.com"'),),
-            "simple.hcl:{endpoint}: backend.endpoint: 's3.example.com' is not allowed: a URL starting with https://",
+            'simple.hcl:{endpoint}: backend.endpoint: "s3.example.com" is not allowed: a URL starting with https://',
         ),
         (
             "simple",
@@ -240,7 +240,7 @@ class _LineOf(dict[str, int]):
             "simple",
             '  noncurrent_version_days = "90"',
             (),
-            "simple.hcl:{noncurrent_version_days}: backend.noncurrent_version_days: '90' is not allowed: expected an integer",
+            'simple.hcl:{noncurrent_version_days}: backend.noncurrent_version_days: "90" is not allowed: expected an integer',
         ),
     ],
     ids=["unknown-env", "local-backend", "no-bucket", "no-endpoint", "endpoint-not-url", "days-0", "days-string"],

@@ -14,7 +14,7 @@ from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
 from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from .helm_addon import HelmAddon
-from .registry import RegistryError, chart_repository, check_registry, image_values
+from .registry import chart_repository, image_values
 from .settings import AddonSettings, ExtraChart, OpenStackCloud
 from .spec import AddonSpec
 from .values import at_path, deep_merge
@@ -73,15 +73,7 @@ class PlatformAddons(Construct):
             raise ConstructArgumentError(path, "cluster", cluster, "a ClusterProfile (ManagedCluster.profile)")
         for argument, value in (("registry", registry), ("image_registry", image_registry)):
             if value is not None:
-                try:
-                    check_registry(value, what=argument)
-                except RegistryError:
-                    raise ConstructArgumentError(
-                        path,
-                        argument,
-                        value,
-                        "a registry host with optional port and path, such as harbor.internal/platform",
-                    ) from None
+                check.registry_reference(path, argument, value)
         if registry is not None and image_registry is not None:
             raise ConstructArgumentError(
                 path, "image_registry", image_registry, "left out with registry (which covers images too)"
@@ -103,7 +95,8 @@ class PlatformAddons(Construct):
                     path,
                     f"addons[{name!r}]",
                     name,
-                    "a catalog addon (" + ", ".join(CATALOG) + "); add other charts as extra charts",
+                    f"a catalog addon ({', '.join(CATALOG)}); add other charts as extra charts"
+                    + check.did_you_mean(name, CATALOG),
                 )
             if name in cluster.provided_addons and settings.enabled:
                 raise ConstructArgumentError(

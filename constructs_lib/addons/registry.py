@@ -10,18 +10,15 @@ served as ``<registry>/prometheus/prometheus:v3``, and charts live under
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from ..errors import PlatformError
+from .. import _validate as check
+from ..errors import ConstructArgumentError, PlatformError
 from .spec import AddonSpec
 from .values import at_path, deep_merge
-
-#: host[:port] followed by optional path segments; no scheme, no tag, no trailing slash.
-_REGISTRY = re.compile(r"^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$")
 
 #: Repository under the registry that holds the charts (``oci://<registry>/charts``).
 CHARTS_PATH = "charts"
@@ -61,14 +58,12 @@ class ChartImage:
 
 
 def check_registry(registry: str, *, what: str = "image_registry") -> str:
-    """``registry`` without a trailing slash, or :class:`RegistryError` saying what is allowed."""
-    value = registry.rstrip("/") if isinstance(registry, str) else registry
-    if not isinstance(value, str) or not _REGISTRY.fullmatch(value):
-        raise RegistryError(
-            f"{what} = {registry!r} is not allowed: a registry host with optional port and path,"
-            " such as harbor.internal or harbor.internal:5000/platform (no scheme, no tag)"
-        )
-    return value
+    """``registry`` without a trailing slash, or :class:`RegistryError` saying what is allowed
+    (the one registry rule, :func:`constructs_lib._validate.registry_reference`)."""
+    try:
+        return check.registry_reference("", what, registry)
+    except ConstructArgumentError as err:
+        raise RegistryError(f"{what} = {check.hcl_value(registry)} is not allowed: {err.allowed}") from None
 
 
 @cache

@@ -104,7 +104,7 @@ class ExtraChart:
     placement_paths: tuple[str, ...] = ("",)
 
     def __post_init__(self) -> None:
-        where = f"ExtraChart({self.name!r})"
+        where = f"ExtraChart({check.hcl_value(self.name)})"
         check.dns_label(where, "name", self.name)
         check.repository(where, "repository", self.repository)
         check.chart_name(where, "chart", self.chart)
