@@ -132,6 +132,9 @@ def _selectel_items(doc: dict[str, Any]):
                     yield f"{type_}.{name}", schemas[type_], body
 
 
+@pytest.mark.upstream_rule(
+    "mks.provider.pin", "mks.provider.no-password", "mks.project-region", "mks.nodegroup.required"
+)
 def test_every_selectel_argument_the_shipped_stacks_emit_is_in_the_provider_schema(shipped_stacks) -> None:
     checked = 0
     for stack in shipped_stacks.values():
@@ -148,6 +151,7 @@ def test_every_selectel_argument_the_shipped_stacks_emit_is_in_the_provider_sche
     assert checked >= 6  # ha and simple: cluster, kubeconfig and node groups
 
 
+@pytest.mark.upstream_rule("mks.cluster.oidc", "mks.cluster.cni")
 def test_every_selectel_argument_of_a_full_cluster_is_in_the_provider_schema() -> None:
     def build(stack: TerraformStack) -> None:
         _cluster(
@@ -177,6 +181,7 @@ def test_selectel_schema_catches_a_wrong_argument() -> None:
         _check_block("x", schema, {"nodes_count": 1})
 
 
+@pytest.mark.upstream_rule("mks.cluster.in-place", "mks.nodegroup.in-place")
 def test_selectel_in_place_arguments_are_what_the_schema_does_not_force_new() -> None:
     for type_, in_place in DRIVERS[SELECTEL_MKS].in_place.items():
         schema = SELECTEL["resources"][type_]
@@ -283,6 +288,7 @@ def test_template_revision_changes_only_with_the_template() -> None:
     assert revision(labels={"octavia_provider": "ovn"}) != base
 
 
+@pytest.mark.upstream_rule("mks.cluster.maintenance-window", "mks.cluster.oidc", "mks.cluster.basic-no-patch-upgrade")
 @pytest.mark.parametrize(
     ("driver", "kwargs", "argument"),
     [
@@ -311,6 +317,7 @@ def test_bad_cluster_arguments(driver: str, kwargs: dict[str, Any], argument: st
     assert "test/cluster" in str(err.value)
 
 
+@pytest.mark.upstream_rule("mks.nodegroup.flavor-or-cpus", "mks.nodegroup.boot-disk", "mks.nodegroup.max-nodes")
 @pytest.mark.parametrize(
     ("driver", "kwargs", "argument"),
     [
@@ -367,6 +374,7 @@ def test_a_differing_max_needs_the_magnum_autoscaler() -> None:
     assert err.value.argument == "max_count"
 
 
+@pytest.mark.upstream_rule("mks.nodegroup.taints", "mks.nodegroup.autoscale", "mks.nodegroup.required")
 def test_selectel_node_groups_are_labelled_and_tainted_as_they_join() -> None:
     doc = synth_stack(lambda s: _cluster(s, SELECTEL_MKS))
     groups = list(resources(doc, "selectel_mks_nodegroup_v1").values())
@@ -386,6 +394,7 @@ def test_selectel_node_groups_are_labelled_and_tainted_as_they_join() -> None:
     assert autoscaled[0]["lifecycle"]["ignore_changes"] == ["nodes_count"]
 
 
+@pytest.mark.upstream_rule("mks.reserved-cidrs")
 def test_selectel_subnets_must_avoid_the_ranges_mks_uses() -> None:
     def build(stack: TerraformStack) -> None:
         OpenstackProvider(stack, "openstack")
@@ -507,6 +516,7 @@ def test_shipped_addons_select_labels_their_nodes_carry(env: str, placed_somewhe
     assert _assert_placements_match(platform, _node_labels(infra, driver)) >= len(placed)
 
 
+@pytest.mark.upstream_rule("mks.provided-addons")
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 def test_composing_cluster_and_addons_never_installs_the_clouds_own_addons_twice(driver: str) -> None:
     releases = {r["name"] for r in resources(_with_platform(driver), "helm_release").values()}
@@ -542,6 +552,7 @@ def _shipped_driver(infra: dict[str, Any]) -> str:
     return MAGNUM_HEAT if "metrics_server_enabled" in labels else MAGNUM_CLUSTER_API
 
 
+@pytest.mark.upstream_rule("mks.provided-addons")
 @pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
 def test_no_shipped_environment_runs_two_cloud_controllers_csi_or_metrics_servers(env: str, shipped_stacks) -> None:
     releases = {r["name"] for r in resources(shipped_stacks[f"{env}-platform"], "helm_release").values()}
