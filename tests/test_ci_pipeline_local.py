@@ -1,0 +1,419 @@
+"""The CI template's job scripts, run here as a runner would run them.
+
+Plan and apply jobs need providers that cannot be downloaded here: their scripts run with a
+stand-in ``terraform`` on ``PATH`` that records its arguments and replays recorded plans
+(``show -json`` prints a plan JSON written by these tests, ``plan`` exits as the scenario
+says, with the scenario's output). The preview job's script then runs for real on those
+results (``python -m platformctl.ci_preview`` and ``platformctl comment``) against a fake
+GitLab API on 127.0.0.1 (tests/test_comment.py's), so what is checked is the note a merge
+request gets: the commit, the pipeline and job links, a failed plan said to have failed, a new
+environment's platform plan skipped with its reason, Terraform's counts and the full plan text
+linked and scrubbed of sensitive values.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import urllib.parse
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_ci_template import TEMPLATE, jobs, load  # noqa: F401 - the jobs fixture
+from tests.test_comment import GITLAB_NOTES, TOKEN, FakeApi, api  # noqa: F401 - the api fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+SHA = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+SECRET = "Sup3r-Secret-Admin-Passw0rd"
+
+STAND_IN = r'''#!PYTHON
+"""A stand-in terraform: records its arguments, replays the scenario of the stack it runs in."""
+import json, os, sys
+from pathlib import Path
+
+args = sys.argv[1:]
+stack = Path.cwd().name
+with open(os.environ["FAKE_TF_LOG"], "a") as log:
+    log.write(json.dumps({"stack": stack, "args": args}) + "\n")
+scenario_file = Path(os.environ["FAKE_TF_SCENARIOS"]) / f"{stack}.json"
+scenario = json.loads(scenario_file.read_text()) if scenario_file.exists() else {}
+command = args[0] if args else ""
+if command == "plan":
+    sys.stdout.write(scenario.get("output", ""))
+    code = scenario.get("exit", 0)
+    if code in (0, 2):
+        out = next(a.split("=", 1)[1] for a in args if a.startswith("-out="))
+        Path(out).write_bytes(b"PK\x03\x04 stand-in plan of " + stack.encode())
+    sys.exit(code)
+if command == "show":
+    if "-json" in args:
+        sys.stdout.write(json.dumps(scenario["plan"]))
+    else:
+        sys.stdout.write(scenario.get("text", ""))
+    sys.exit(0)
+if command in ("init", "validate", "apply"):
+    print(f"stand-in terraform {command}: ok")
+    sys.exit(0)
+sys.exit(f"stand-in terraform: unexpected command {args}")
+'''
+
+REMOTE_STATE_MISSING = (
+    "data.terraform_remote_state.cross-stack-reference-input-green-infra: Reading...\n\n"
+    "Error: Unable to find remote state\n\n  with data.terraform_remote_state.cross-stack-reference-input-green-infra,\n"
+    "  on cdk.tf.json line 12, in data.terraform_remote_state.cross-stack-reference-input-green-infra:\n\n"
+    "No stored state was found for the given workspace in the given backend.\n"
+)
+
+
+def _change(address: str, actions: list[str], before: Any, after: Any, **extra: Any) -> dict[str, Any]:
+    type_, name = address.split(".", 1)
+    return {
+        "address": address,
+        "mode": "managed",
+        "type": type_,
+        "name": name,
+        "provider_name": "registry.terraform.io/hashicorp/terraform",
+        "change": {
+            "actions": actions,
+            "before": before,
+            "after": after,
+            "after_unknown": {},
+            "before_sensitive": extra.pop("before_sensitive", {}),
+            "after_sensitive": extra.pop("after_sensitive", {}),
+        },
+        **extra,
+    }
+
+
+def _plan(changes: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.11.4",
+        "planned_values": {"root_module": {}},
+        "resource_changes": changes,
+        "configuration": {
+            "root_module": {"resources": [{"address": c["address"], "mode": "managed"} for c in changes]}
+        },
+    }
+
+
+#: blue-infra: 1 new, 1 replaced, 1 updated, 1 destroyed; Terraform says 2 to add, 1 to change, 2 to destroy.
+BLUE_INFRA = _plan(
+    [
+        _change("terraform_data.new", ["create"], None, {"input": "a"}),
+        _change(
+            "terraform_data.cluster",
+            ["delete", "create"],
+            {"input": "v1"},
+            {"input": "v2"},
+            action_reason="replace_because_cannot_update",
+        ),
+        _change(
+            "terraform_data.settings",
+            ["update"],
+            {"input": "x", "password": SECRET},
+            {"input": "y", "password": SECRET},
+            before_sensitive={"password": True},
+            after_sensitive={"password": True},
+        ),
+        _change(
+            "terraform_data.old", ["delete"], {"input": "z"}, None, action_reason="delete_because_no_resource_config"
+        ),
+    ]
+)
+BLUE_INFRA_TEXT = (
+    "Terraform will perform the following actions:\n"
+    f'  # terraform_data.settings will be updated in-place\n      ~ output = "{SECRET}"\n'
+    "Plan: 2 to add, 1 to change, 2 to destroy.\n"
+)
+QUIET = _plan([_change("terraform_data.same", ["no-op"], {"input": "a"}, {"input": "a"})])
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """A project directory as a job sees it after the synth: two environments, blue (applied) and green (new)."""
+    for stack in ("blue-infra", "blue-platform", "green-infra", "green-platform"):
+        directory = tmp_path / "cdktf.out" / "stacks" / stack
+        directory.mkdir(parents=True)
+        resources = {
+            "terraform_data": {
+                name: {"input": "a", "//": {"metadata": {"path": f"{stack}/{name}", "uniqueId": name}}}
+                for name in ("new", "cluster", "settings", "same")
+            }
+        }
+        (directory / "cdk.tf.json").write_text(json.dumps({"resource": resources}))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    terraform = bin_dir / "terraform"
+    terraform.write_text(STAND_IN.replace("PYTHON", sys.executable, 1))
+    terraform.chmod(0o755)
+    (tmp_path / "scenarios").mkdir()
+    return tmp_path
+
+
+def scenario(workspace: Path, stack: str, **values: Any) -> None:
+    (workspace / "scenarios" / f"{stack}.json").write_text(json.dumps(values))
+
+
+def terraform_calls(workspace: Path) -> list[dict[str, Any]]:
+    log = workspace / "terraform.log"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+def run_job(
+    jobs: dict[str, dict[str, Any]],  # noqa: F811
+    name: str,
+    workspace: Path,
+    *,
+    python: bool = False,
+    **variables: str,
+) -> subprocess.CompletedProcess[str]:
+    """The job's scripts in bash with ``set -eo pipefail``, as GitLab's runner runs them.
+
+    The template's variables are given with ``$CI_PROJECT_DIR`` expanded; a Python job's
+    ``before_script`` (virtualenv and pip install) is replaced by the test's virtualenv on PATH.
+    """
+    job = jobs[name]
+    env = {
+        "PATH": f"{workspace / 'bin'}:{VENV_BIN}:/usr/bin:/bin",
+        "HOME": str(workspace),
+        "CI_PROJECT_DIR": str(workspace),
+        "CI_JOB_URL": "https://gitlab.example.com/team/platform/-/jobs/301",
+        "CI_DEFAULT_BRANCH": "main",
+        "FAKE_TF_LOG": str(workspace / "terraform.log"),
+        "FAKE_TF_SCENARIOS": str(workspace / "scenarios"),
+        "JSII_NODE": os.environ.get("JSII_NODE", ""),
+    }
+    for key, value in load(TEMPLATE)["variables"].items():
+        env[key] = str(value).replace("$CI_PROJECT_DIR", str(workspace))
+    env.update(job.get("variables", {}))
+    env.update(variables)
+    lines = job["script"] if python else job.get("before_script", []) + job["script"]
+    script = "set -eo pipefail\n" + "\n".join(lines) + "\n"
+    return subprocess.run(["bash", "-c", script], cwd=workspace, env=env, capture_output=True, text=True, timeout=120)
+
+
+def plan(jobs, workspace: Path, environment: str, part: str, **values: Any) -> subprocess.CompletedProcess[str]:  # noqa: F811
+    """Run the plan job of one stack with the stand-in terraform replaying ``values``."""
+    scenario(workspace, f"{environment}-{part}", **values)
+    url = f"https://gitlab.example.com/team/platform/-/jobs/{400 + len(terraform_calls(workspace))}"
+    return run_job(jobs, f"platform:plan:{part}", workspace, ENVIRONMENT=environment, CI_JOB_URL=url)
+
+
+def status(workspace: Path, stack: str) -> str:
+    return (workspace / "plans" / f"{stack}.status").read_text().strip()
+
+
+# --- plan and apply scripts -----------------------------------------------------------------------
+
+
+def test_plan_job_saves_the_plan_its_json_and_text_and_its_result(jobs, workspace: Path) -> None:  # noqa: F811
+    done = plan(
+        jobs, workspace, "blue", "infra", exit=2, plan=BLUE_INFRA, text=BLUE_INFRA_TEXT, output="Plan: 2 to add"
+    )
+    assert done.returncode == 0, done.stderr
+    assert status(workspace, "blue-infra") == "changes"
+    plans = workspace / "plans"
+    assert json.loads((plans / "blue-infra.plan.json").read_text()) == BLUE_INFRA
+    assert (plans / "blue-infra.plan.txt").read_text() == BLUE_INFRA_TEXT
+    assert (plans / "blue-infra.job").read_text().startswith("https://gitlab.example.com/")
+    calls = [(c["stack"], c["args"]) for c in terraform_calls(workspace)]
+    out = str(plans / "blue-infra.tfplan")
+    assert calls == [
+        ("blue-infra", ["init", "-input=false", "-no-color"]),
+        (
+            "blue-infra",
+            ["plan", "-input=false", "-no-color", "-lock-timeout=5m", "-detailed-exitcode", f"-out={out}"],
+        ),
+        ("blue-infra", ["show", "-json", out]),
+        ("blue-infra", ["show", "-no-color", out]),
+    ]
+    assert (workspace / ".cache" / "terraform-plugins").is_dir()  # TF_PLUGIN_CACHE_DIR exists before init
+    quiet = plan(jobs, workspace, "blue", "platform", exit=0, plan=QUIET)
+    assert quiet.returncode == 0 and status(workspace, "blue-platform") == "no-changes"
+
+
+def test_a_new_environments_platform_plan_is_skipped_not_failed(jobs, workspace: Path) -> None:  # noqa: F811
+    """Its infra is not applied yet: "Unable to find remote state" used to fail every environment's pipeline."""
+    done = plan(jobs, workspace, "green", "platform", exit=1, output=REMOTE_STATE_MISSING)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert status(workspace, "green-platform") == "skipped"
+    reason = (workspace / "plans" / "green-platform.skipped").read_text()
+    assert "green-infra has no state yet (not applied): apply green-infra first" in reason
+    assert "skipped: green-infra has no state yet" in done.stdout
+    assert not (workspace / "plans" / "green-platform.tfplan").exists()
+
+
+def test_a_failed_plan_fails_its_job_and_says_so(jobs, workspace: Path) -> None:  # noqa: F811
+    done = plan(jobs, workspace, "blue", "platform", exit=1, output="Error: Invalid provider configuration\n")
+    assert done.returncode == 1
+    assert status(workspace, "blue-platform") == "failed"
+    assert "Invalid provider configuration" in (workspace / "plans" / "blue-platform.log").read_text()
+    # Only a platform stack's missing infra state is a skip; infra's own errors are failures.
+    infra = plan(jobs, workspace, "green", "infra", exit=1, output=REMOTE_STATE_MISSING)
+    assert infra.returncode == 1 and status(workspace, "green-infra") == "failed"
+
+
+def test_apply_applies_the_saved_plan_and_refuses_without_one(jobs, workspace: Path) -> None:  # noqa: F811
+    plan(jobs, workspace, "blue", "infra", exit=2, plan=BLUE_INFRA, text=BLUE_INFRA_TEXT)
+    done = run_job(jobs, "platform:apply:infra", workspace, ENVIRONMENT="blue")
+    assert done.returncode == 0, done.stderr
+    saved = str(workspace / "plans" / "blue-infra.tfplan")
+    assert terraform_calls(workspace)[-1]["args"] == [
+        "apply",
+        "-input=false",
+        "-no-color",
+        "-lock-timeout=5m",
+        saved,
+    ]
+    plan(jobs, workspace, "green", "platform", exit=1, output=REMOTE_STATE_MISSING)
+    refused = run_job(jobs, "platform:apply:platform", workspace, ENVIRONMENT="green")
+    assert refused.returncode == 1
+    assert "error: no saved plan for green-platform (plan: skipped); run a new pipeline on main" in refused.stderr
+    assert not any(c["args"][0] == "apply" for c in terraform_calls(workspace) if c["stack"] == "green-platform")
+
+
+def test_validate_job_validates_every_stack_without_a_backend(jobs, workspace: Path) -> None:  # noqa: F811
+    done = run_job(jobs, "platform:validate", workspace)
+    assert done.returncode == 0, done.stderr
+    calls = terraform_calls(workspace)
+    assert {c["stack"] for c in calls if c["args"] == ["validate", "-no-color"]} == {
+        "blue-infra",
+        "blue-platform",
+        "green-infra",
+        "green-platform",
+    }
+    assert all(c["args"][:2] == ["init", "-backend=false"] for c in calls if c["args"][0] == "init")
+
+
+# --- the note ---------------------------------------------------------------------------------------
+
+
+def _gitlab_env(api: FakeApi, **extra: str) -> dict[str, str]:  # noqa: F811
+    return {
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_API_V4_URL": f"{api.url}/api/v4",
+        "CI_PROJECT_ID": "42",
+        "CI_MERGE_REQUEST_IID": "7",
+        "CI_PROJECT_URL": "https://gitlab.example.com/team/platform",
+        "CI_COMMIT_SHA": SHA,
+        "CI_PIPELINE_ID": "900",
+        "CI_PIPELINE_URL": "https://gitlab.example.com/team/platform/-/pipelines/900",
+        "CI_JOB_URL": "https://gitlab.example.com/team/platform/-/jobs/950",
+        "PLATFORMCTL_GITLAB_TOKEN": TOKEN,
+        **extra,
+    }
+
+
+def _note(api: FakeApi) -> str:  # noqa: F811
+    (note,) = api.notes.values()
+    return note["body"]
+
+
+def test_preview_note_with_sha_links_counts_a_failed_and_a_skipped_plan(jobs, workspace: Path, api: FakeApi) -> None:  # noqa: F811
+    plan(jobs, workspace, "blue", "infra", exit=2, plan=BLUE_INFRA, text=BLUE_INFRA_TEXT)
+    plan(jobs, workspace, "blue", "platform", exit=1, output="Error: Kubernetes cluster unreachable\n")
+    plan(jobs, workspace, "green", "infra", exit=0, plan=QUIET, text="No changes.\n")
+    plan(jobs, workspace, "green", "platform", exit=1, output=REMOTE_STATE_MISSING)
+    done = run_job(jobs, "platform:preview", workspace, python=True, **_gitlab_env(api))
+    assert done.returncode == 0, done.stdout + done.stderr
+    body = _note(api)
+    lines = body.splitlines()
+    assert lines[0] == "<!-- platformctl:preview -->"
+    assert lines[1] == "<!-- platformctl:pipeline 900 -->"
+    assert lines[2] == (
+        f"Commit [`{SHA[:12]}`](https://gitlab.example.com/team/platform/-/commit/{SHA}) · "
+        "[pipeline 900](https://gitlab.example.com/team/platform/-/pipelines/900) · "
+        "[job](https://gitlab.example.com/team/platform/-/jobs/950)"
+    )
+    assert "❌ **1 of 4 plans failed** (`blue-platform`)" in body
+    assert "| `blue-platform` | ❌ **plan failed** | [job](https://gitlab.example.com/team/platform/-/jobs/" in body
+    assert "⏭️ `green-platform` **was not planned**: green\\-infra has no state yet \\(not applied\\)" in body
+    assert "| `green-infra` | no changes |" in body and "| `green-platform` | ⏭️ skipped |" in body
+    assert "`blue-infra/cluster`: a terraform_data value" in body  # construct paths from the synth
+    # Terraform's counts, the replacement split out, and the full plan linked from the job's artifacts.
+    assert "⚠️ **Plan: 2 to add, 1 to change, 2 to destroy** · 1 replaced, 1 destroyed" in body
+    assert "2 to add is 1 new + 1 replacement, 2 to destroy is 1 destroyed + 1 replacement" in body
+    text_link = "https://gitlab.example.com/team/platform/-/jobs/950/artifacts/file/plan-text/blue-infra.txt"
+    assert f"[blue-infra.txt]({text_link})" in body
+    # The full text is an artifact anyone on the merge request may open: the secret is scrubbed.
+    full = (workspace / "plan-text" / "blue-infra.txt").read_text()
+    assert "Plan: 2 to add, 1 to change, 2 to destroy." in full
+    assert SECRET not in full and "(sensitive)" in full
+    assert SECRET not in body
+    assert json.loads((workspace / "terraform-report.json").read_text()) == {"create": 2, "update": 1, "delete": 2}
+
+
+def test_a_failed_plan_replaces_an_earlier_success_in_the_note(jobs, workspace: Path, api: FakeApi) -> None:  # noqa: F811
+    """A note used to stay "No changes" when the next pipeline's plan failed (the preview did not run)."""
+    for environment in ("blue", "green"):
+        for part in ("infra", "platform"):
+            plan(jobs, workspace, environment, part, exit=0, plan=QUIET, text="No changes.\n")
+    first = run_job(jobs, "platform:preview", workspace, python=True, **_gitlab_env(api))
+    assert first.returncode == 0, first.stderr
+    assert "✅ No changes" in _note(api) and "failed" not in _note(api)
+    shutil.rmtree(workspace / "plans")
+    for environment in ("blue", "green"):
+        for part in ("infra", "platform"):
+            plan(jobs, workspace, environment, part, exit=0, plan=QUIET, text="No changes.\n")
+    plan(jobs, workspace, "blue", "infra", exit=1, output="Error: Authentication failed\n")
+    newer = _gitlab_env(api, CI_PIPELINE_ID="901", CI_COMMIT_SHA="a" * 40)
+    second = run_job(jobs, "platform:preview", workspace, python=True, **newer)
+    assert second.returncode == 0, second.stderr
+    body = _note(api)
+    assert "❌ **1 of 4 plans failed** (`blue-infra`)" in body and "`aaaaaaaaaaaa`" in body
+    # A slower, older pipeline finishing now does not put its success back.
+    shutil.rmtree(workspace / "plans")
+    for environment in ("blue", "green"):
+        for part in ("infra", "platform"):
+            plan(jobs, workspace, environment, part, exit=0, plan=QUIET, text="No changes.\n")
+    stale = run_job(jobs, "platform:preview", workspace, python=True, **_gitlab_env(api, CI_PIPELINE_ID="899"))
+    assert stale.returncode == 0 and "from a later pipeline (901); left as it is" in stale.stdout
+    assert _note(api) == body
+
+
+def test_a_plan_job_that_never_reported_is_not_a_success(jobs, workspace: Path, api: FakeApi) -> None:  # noqa: F811
+    plan(jobs, workspace, "blue", "infra", exit=0, plan=QUIET)
+    plan(jobs, workspace, "blue", "platform", exit=0, plan=QUIET)
+    plan(jobs, workspace, "green", "infra", exit=0, plan=QUIET)
+    done = run_job(jobs, "platform:preview", workspace, python=True, **_gitlab_env(api))
+    assert done.returncode == 0, done.stderr
+    assert "❔ **No plan result for** `green-platform`" in _note(api)
+
+
+def test_the_default_branch_writes_the_report_without_posting(jobs, workspace: Path, api: FakeApi) -> None:  # noqa: F811
+    plan(jobs, workspace, "blue", "infra", exit=2, plan=BLUE_INFRA, text=BLUE_INFRA_TEXT)
+    env = _gitlab_env(api, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main")
+    del env["CI_MERGE_REQUEST_IID"]
+    done = run_job(jobs, "platform:preview", workspace, python=True, **env)
+    assert done.returncode == 0, done.stderr
+    assert api.notes == {} and not api.writes()
+    assert "Plan: 2 to add, 1 to change, 2 to destroy" in (workspace / "preview.md").read_text()
+
+
+def test_scheduled_drift_check_fails_on_changes_only(jobs, workspace: Path) -> None:  # noqa: F811
+    for environment in ("blue", "green"):
+        for part in ("infra", "platform"):
+            plan(jobs, workspace, environment, part, exit=0, plan=QUIET, text="No changes.\n")
+    quiet = run_job(jobs, "platform:drift", workspace, python=True, CI_PIPELINE_SOURCE="schedule")
+    assert quiet.returncode == 0, quiet.stderr
+    plan(jobs, workspace, "blue", "infra", exit=2, plan=BLUE_INFRA, text=BLUE_INFRA_TEXT)
+    drift = run_job(jobs, "platform:drift", workspace, python=True, CI_PIPELINE_SOURCE="schedule")
+    assert drift.returncode == 1
+    assert "drift check: changes or failures in blue-infra" in drift.stderr
+    assert "Plan: 2 to add" in (workspace / "drift.md").read_text()
+
+
+def test_job_links_that_are_not_addresses_are_left_out(jobs, workspace: Path, api: FakeApi) -> None:  # noqa: F811
+    plan(jobs, workspace, "blue", "infra", exit=0, plan=QUIET)
+    (workspace / "plans" / "blue-infra.job").write_text("javascript:alert(1)\n")
+    done = run_job(jobs, "platform:preview", workspace, python=True, **_gitlab_env(api))
+    assert done.returncode == 0, done.stderr
+    assert "javascript" not in _note(api)
+    assert urllib.parse.quote(TOKEN) not in _note(api)
