@@ -28,6 +28,7 @@ from tests.test_ci_template import TEMPLATE, jobs, load  # noqa: F401 - the jobs
 from tests.test_comment import GITLAB_NOTES, TOKEN, FakeApi, api  # noqa: F401 - the api fixture
 
 ROOT = Path(__file__).resolve().parent.parent
+ENVIRONMENTS = sorted(p.stem for p in (ROOT / "environments").glob("*.hcl"))
 VENV_BIN = Path(sys.executable).parent
 SHA = "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39"
 SECRET = "Sup3r-Secret-Admin-Passw0rd"
@@ -417,3 +418,51 @@ def test_job_links_that_are_not_addresses_are_left_out(jobs, workspace: Path, ap
     assert done.returncode == 0, done.stderr
     assert "javascript" not in _note(api)
     assert urllib.parse.quote(TOKEN) not in _note(api)
+
+
+# --- the first jobs, in a fresh virtualenv -------------------------------------------------------------
+
+PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "cdktf.json", "packaging", "constructs_lib", "platformctl")
+PROJECT_FILES += ("stacks", "environments")
+
+
+@pytest.mark.slow
+def test_first_pipeline_synth_and_diff_from_a_fresh_virtualenv(jobs, tmp_path: Path, api: FakeApi) -> None:  # noqa: F811
+    """The synth and diff jobs, their before_script included: a fresh virtualenv and the template's
+    `pip install` (from the package index pip is configured with). `pip install .` used to leave out
+    the platformctl extra, and both jobs stopped with "No module named 'hcl2'"."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    (project / "bin").mkdir()
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    subprocess.run([*git, "init", "-q", "-b", "main"], cwd=project, check=True)
+    subprocess.run([*git, "add", "."], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], cwd=project, check=True)
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, check=True, capture_output=True, text=True)
+    venv = tmp_path / "venv"
+    env = {
+        "PLATFORM_VENV": str(venv),
+        "PIP_CACHE_DIR": str(tmp_path / "pip-cache"),
+        "PATH": f"{project / 'bin'}:/usr/local/bin:/usr/bin:/bin:{os.environ.get('PATH', '')}",
+        "JSII_NODE": os.environ.get("JSII_NODE") or str(ROOT / ".venv" / "jsii" / "node"),
+    }
+    synth = run_job(jobs, "platform:synth", project, **env)
+    assert synth.returncode == 0, synth.stdout[-3000:] + synth.stderr[-3000:]
+    stacks = {p.name for p in (project / "cdktf.out" / "stacks").iterdir()}
+    assert stacks == {f"{e}-{part}" for e in ENVIRONMENTS for part in ("infra", "platform")}
+    assert (venv / "bin" / "platformctl").exists()
+    # A change to review: the diff job compares it with the base commit and posts its note.
+    ha = project / "environments" / "ha.hcl"
+    ha.write_text(ha.read_text().replace('description = "', 'description = "Changed: ', 1))
+    diff = run_job(
+        jobs, "platform:diff", project, **env, **_gitlab_env(api), CI_MERGE_REQUEST_DIFF_BASE_SHA=base.stdout.strip()
+    )
+    assert diff.returncode == 0, diff.stdout[-3000:] + diff.stderr[-3000:]
+    (note,) = api.notes.values()
+    assert note["body"].startswith("<!-- platformctl:diff -->\n<!-- platformctl:pipeline 900 -->\nCommit [`")
