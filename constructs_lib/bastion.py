@@ -16,6 +16,7 @@ from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
+from ._construct import LibraryConstruct
 from ._server import check_extras, check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
@@ -23,7 +24,7 @@ from .network import Network
 from .security_group import Port, SecurityGroup
 
 
-class Bastion(Construct):
+class Bastion(LibraryConstruct):
     """One VM on the private network with a floating IP, SSH allowed only from listed CIDRs.
 
     :param network: the :class:`Network` to join (its primary subnet).

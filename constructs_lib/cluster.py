@@ -10,21 +10,24 @@ platform addons what the cloud runs itself and where each role's nodes are.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, overload
 
 from cdktf import TerraformElement
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .cluster_drivers import ClusterDriver
 from .errors import ConstructArgumentError
 from .node_roles import DEDICATED_ROLES, NodePlacement
 
 if TYPE_CHECKING:
+    from .magnum import MagnumCluster, MagnumNodeGroup
     from .node_groups import NodeGroup
+    from .selectel_mks import SelectelMksCluster, SelectelMksNodeGroup
 
 # ASCII digits without leading zeros: "１.３６.１" and "01.36.1" are no releases.
 _NUMBER = r"(0|[1-9][0-9]{0,2})"
@@ -55,7 +58,13 @@ def kubernetes_release_or_minor(path: str, value: Any) -> str:
 class KubernetesAccess:
     """What a helm or kubernetes provider needs to reach the cluster. The fields are named as
     both providers' connection arguments. All values are Terraform references to sensitive
-    attributes; none is ever a literal."""
+    attributes; none is ever a literal.
+
+    :param host: the Kubernetes API's URL.
+    :param cluster_ca_certificate: the cluster's CA certificate (PEM).
+    :param client_certificate: the admin client's certificate (PEM).
+    :param client_key: the admin client's private key (PEM).
+    """
 
     host: str
     cluster_ca_certificate: str
@@ -118,8 +127,85 @@ class ClusterProfile:
         return tuple(role for role in DEDICATED_ROLES if role in self.placements)
 
 
-class ManagedCluster(Construct):
-    """Common surface of every managed cluster construct.
+class AddsSelectelMksNodeGroup(Protocol):
+    """``SelectelMksCluster.add_node_group``: the arguments of
+    :class:`~constructs_lib.selectel_mks.SelectelMksNodeGroup` but ``cluster``."""
+
+    def __call__(
+        self,
+        id: str,
+        *,
+        name: str,
+        role: str,
+        count: int,
+        min_count: int | None = ...,
+        max_count: int | None = ...,
+        flavor: str | None = ...,
+        cpus: int | None = ...,
+        ram_mb: int | None = ...,
+        volume_size: int | None = ...,
+        volume_type: str | None = ...,
+        local_volume: bool = ...,
+        availability_zone: str | None = ...,
+        labels: Mapping[str, str] | None = ...,
+        taint: bool = ...,
+        preemptible: bool = ...,
+        install_nvidia_device_plugin: bool = ...,
+    ) -> SelectelMksNodeGroup: ...
+
+
+class AddsMagnumNodeGroup(Protocol):
+    """``MagnumCluster.add_node_group``: the arguments of
+    :class:`~constructs_lib.magnum.MagnumNodeGroup` but ``cluster``."""
+
+    def __call__(
+        self,
+        id: str,
+        *,
+        name: str,
+        role: str,
+        flavor: str,
+        count: int,
+        min_count: int | None = ...,
+        max_count: int | None = ...,
+        image: str | None = ...,
+        volume_size: int | None = ...,
+    ) -> MagnumNodeGroup: ...
+
+
+#: Each driver's cluster class and the typed signature of its ``add_node_group`` (a test keeps
+#: each equal to its node group construct's arguments).
+NODE_GROUP_ADDERS: dict[str, type[Any]] = {
+    "SelectelMksCluster": AddsSelectelMksNodeGroup,
+    "MagnumCluster": AddsMagnumNodeGroup,
+}
+
+
+class _NodeGroupAdder:
+    """What type checkers see as ``add_node_group``: on a driver's cluster, a call typed with
+    the arguments of that driver's node group construct (``flavour=``, ``count="1"`` or a
+    missing ``name`` are errors); on a variable typed as the plain :class:`ManagedCluster`,
+    which driver it is is unknown, so the arguments are checked only when it runs."""
+
+    @overload
+    def __get__(self, cluster: None, owner: Any) -> _NodeGroupAdder: ...
+    @overload
+    def __get__(self, cluster: SelectelMksCluster, owner: Any) -> AddsSelectelMksNodeGroup: ...
+    @overload
+    def __get__(self, cluster: MagnumCluster, owner: Any) -> AddsMagnumNodeGroup: ...
+    @overload
+    def __get__(self, cluster: ManagedCluster, owner: Any) -> Callable[..., NodeGroup]: ...
+    def __get__(self, cluster: Any, owner: Any) -> Any:
+        raise NotImplementedError  # never used at run time: ManagedCluster.add_node_group is a method
+
+
+class ManagedCluster(LibraryConstruct):
+    """Common surface of every managed cluster construct; each driver's cluster derives from
+    it and calls it with what it checked.
+
+    :param driver: the :class:`~constructs_lib.cluster_drivers.ClusterDriver` that builds it.
+    :param name: the cluster's name in the cloud.
+    :param version: the Kubernetes version, as the driver checked it.
 
     Attributes every driver sets:
 
@@ -146,10 +232,19 @@ class ManagedCluster(Construct):
         self.kubernetes_version = version
         self.node_groups: list[NodeGroup] = []
 
-    def add_node_group(self, id: str, **props: Any) -> NodeGroup:
-        """Add a node group (a ``node_group_type``, child of this cluster) with ``props``, the
-        arguments of that construct but ``cluster``. An unknown or missing argument is a
-        :class:`~constructs_lib.errors.ConstructArgumentError` naming it."""
+    if TYPE_CHECKING:
+        #: Typed per driver for type checkers (see :class:`_NodeGroupAdder`).
+        add_node_group: ClassVar[_NodeGroupAdder]
+    else:
+
+        def add_node_group(self, id: str, **props: Any) -> NodeGroup:
+            """Add a node group (a ``node_group_type``, child of this cluster) with ``props``,
+            the arguments of that construct but ``cluster``. An unknown or missing argument is
+            a :class:`~constructs_lib.errors.ConstructArgumentError` naming it; a type checker
+            checks them too, on a variable typed as the driver's cluster class."""
+            return self._add_node_group(id, props)
+
+    def _add_node_group(self, id: str, props: dict[str, Any]) -> NodeGroup:
         check.keyword_arguments(check.child_path(self, id), self.node_group_type, props, supplied=("cluster",))
         return self.node_group_type(self, id, cluster=self, **props)
 

@@ -10,6 +10,7 @@ from cdktf_cdktf_provider_openstack.compute_keypair_v2 import ComputeKeypairV2
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .errors import ConstructArgumentError
 
 _KEY_TYPES = ("ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
@@ -18,7 +19,7 @@ _MAX_KEY_LENGTH = 8192
 _BASE64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
-class SshKeyPair(Construct):
+class SshKeyPair(LibraryConstruct):
     """A Nova key pair. Only the public key is ever handled: the library never generates
     private keys, so none can end up in state.
 

@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_openstack.networking_subnet_v2 import NetworkingSubnet
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .errors import ConstructArgumentError
 
 
@@ -38,7 +39,7 @@ class SubnetSpec:
     allocation_pool: tuple[str, str] | None = None
 
 
-class Network(Construct):
+class Network(LibraryConstruct):
     """A private network with one or more subnets.
 
     :param name: prefix of every OpenStack name (``<name>-net``, ``<name>-<subnet>``, ``<name>-router``).

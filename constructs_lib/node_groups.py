@@ -15,6 +15,7 @@ from cdktf import TerraformElement
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .errors import ConstructArgumentError
 from .node_roles import (  # noqa: F401  (re-exported: the role names are part of this module's API)
     DEDICATED_ROLES,
@@ -53,16 +54,23 @@ def node_counts(
     return count, low, high
 
 
-class NodeGroup(Construct):
-    """Common surface of every node group construct.
+class NodeGroup(LibraryConstruct):
+    """Common surface of every node group construct; each driver's node group derives from it
+    and calls it with what it checked.
 
-    - ``cluster``: the :class:`~constructs_lib.cluster.ManagedCluster` it belongs to;
-    - ``name``, ``role``: as given;
-    - ``count``, ``min_count``, ``max_count``: the counts (equal bounds: no autoscaling);
-    - ``resource``: the raw node group resource, for escape hatches.
+    :param cluster: the :class:`~constructs_lib.cluster.ManagedCluster` it belongs to.
+    :param name: the group's name, unique among the cluster's node groups.
+    :param role: the role of its nodes (:mod:`constructs_lib.node_roles`).
+    :param counts: ``(count, min_count, max_count)``, as :func:`node_counts` returns them.
+
+    Attributes: ``cluster``, ``name`` and ``role`` as given; ``count``, ``min_count``,
+    ``max_count`` (equal bounds: no autoscaling); ``resource``, the raw node group resource,
+    for escape hatches.
     """
 
     resource: TerraformElement
+    name: str
+    role: str
     #: The network volume type the nodes boot from, where the driver knows it.
     volume_type: str | None = None
 
@@ -76,6 +84,14 @@ class NodeGroup(Construct):
         role: str,
         counts: tuple[int, int, int],
     ) -> None:
+        taken = [group for group in cluster.node_groups if group.name == name]
+        if taken:
+            raise ConstructArgumentError(
+                check.child_path(scope, id),
+                "name",
+                name,
+                f"a name no other node group of {cluster.node.path} has ({taken[0].node.path} has it)",
+            )
         super().__init__(scope, id)
         warn_if_typo(self, role)
         self.cluster = cluster

@@ -26,6 +26,7 @@ from cdktf import Fn, TerraformIterator, Token
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .cluster import ClusterProfile
 from .errors import ConstructArgumentError
 from .kubernetes import DataKubernetesNodes, Labels, NodeTaint
@@ -34,7 +35,7 @@ from .node_roles import ROLE_LABEL_PREFIX, TAINT_EFFECT, TAINT_KEY
 FIELD_MANAGER = "openstack-platform-node-roles"
 
 
-class NodeRoleTaints(Construct):
+class NodeRoleTaints(LibraryConstruct):
     """Label and taint the nodes of each dedicated role the cluster's driver cannot taint.
 
     :param cluster: the cluster's :class:`~constructs_lib.cluster.ClusterProfile`; the roles

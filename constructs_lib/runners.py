@@ -12,6 +12,7 @@ from constructs import Construct
 
 from . import _validate as check
 from . import cloud_init
+from ._construct import LibraryConstruct
 from ._server import check_extras, check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .gitlab import UserRunner
@@ -59,7 +60,7 @@ def runner_config_toml(*, name: str, url: str, token: str, executor: str, concur
 DEFAULT_JOB_IMAGE = "alpine:3"
 
 
-class RunnerFleet(Construct):
+class RunnerFleet(LibraryConstruct):
     """``count`` GitLab runner VMs with no floating IP, in an anti-affinity server group.
 
     Each VM gets its own runner registered with the gitlab provider's ``user_runner``

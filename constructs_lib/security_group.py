@@ -22,6 +22,7 @@ from cdktf_cdktf_provider_openstack.networking_secgroup_v2 import NetworkingSecg
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .errors import ConstructArgumentError
 
 _PROTOCOLS = ("tcp", "udp", "icmp")
@@ -29,7 +30,12 @@ _PROTOCOLS = ("tcp", "udp", "icmp")
 
 @dataclass(frozen=True)
 class Port:
-    """A protocol and port range. Build with the class methods, e.g. ``Port.tcp(22)``."""
+    """A protocol and port range. Build with the class methods, e.g. ``Port.tcp(22)``.
+
+    :param protocol: ``tcp``, ``udp``, ``icmp``, or ``None`` for all traffic.
+    :param from_port: first port (tcp and udp: 1-65535; none for icmp and all traffic).
+    :param to_port: last port, at least ``from_port`` (same rules).
+    """
 
     protocol: str | None
     from_port: int | None = None
@@ -110,7 +116,7 @@ def _rule_id(text: str) -> str:
     return re.sub(r"[^a-zA-Z0-9-]+", "-", text).strip("-").lower()
 
 
-class SecurityGroup(Construct):
+class SecurityGroup(LibraryConstruct):
     """An OpenStack security group created with no rules at all.
 
     OpenStack adds "allow all egress" rules to every new group; ``delete_default_rules``

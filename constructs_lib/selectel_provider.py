@@ -17,6 +17,7 @@ from typing import Any
 from cdktf import ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, TerraformStack
 from constructs import Construct
 
+from ._construct import ConstructContract
 from ._generic import GenericDataSource, GenericProvider, GenericResource, present
 
 SOURCE = "selectel/selectel"
@@ -25,7 +26,7 @@ SOURCE = "selectel/selectel"
 VERSION_CONSTRAINT = ">= 8.3.1, < 9.0.0"
 
 
-class SelectelProvider(GenericProvider):
+class SelectelProvider(ConstructContract, GenericProvider):
     """The provider block. Credentials are never arguments: the provider reads ``OS_USERNAME``,
     ``OS_PASSWORD``, ``OS_DOMAIN_NAME`` (and ``OS_AUTH_URL`` / ``OS_REGION_NAME`` when the
     arguments here are left out) at deploy time.

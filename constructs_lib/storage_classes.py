@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import LibraryConstruct
 from .errors import ConstructArgumentError
 from .kubernetes import StorageClassV1
 
@@ -32,7 +33,7 @@ FSTYPE = "ext4"
 _VOLUME_TYPE = re.compile(r"([a-z0-9]+)\.([a-z]{2,3}-[0-9]+[a-z])", re.ASCII)
 
 
-class VolumeStorageClasses(Construct):
+class VolumeStorageClasses(LibraryConstruct):
     """One StorageClass per ``<kind>.<zone>`` volume type, with an ext4 file system.
 
     :param volume_types: e.g. ``["fast.ru-7a", "universal.ru-7b"]``.

@@ -361,3 +361,40 @@ def test_add_chart_after_the_catalog_on_a_role() -> None:
     assert _values(releases["podinfo"])["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
     (dependency,) = releases["probe"]["depends_on"]
     assert dependency.startswith("helm_release.addons_podinfo_release_")
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["constructor", "add_chart"])
+def test_extra_chart_on_a_role_the_cluster_has_no_nodes_of_is_refused(late: bool) -> None:
+    """A role with no nodes would leave the chart unplaced without a word: one error naming
+    the chart, the role and the roles the cluster has."""
+    chart = ExtraChart("inference", "https://charts.example", "inference", "1.4.0", "ml", role="gpu")
+
+    def build(stack) -> None:
+        if late:
+            PlatformAddons(stack, "addons", cluster=profile(("system", "worker")), cloud=CLOUD).add_chart(chart)
+        else:
+            PlatformAddons(stack, "addons", cluster=profile(("system", "worker")), extra_charts=[chart], cloud=CLOUD)
+
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(build)
+    assert err.value.argument == "extra_charts['inference'].role"
+    assert err.value.value == "gpu"
+    assert "system, worker" in err.value.allowed
+    # The same chart on a cluster with gpu nodes is placed on them.
+    releases = _releases(
+        synth_stack(lambda s: PlatformAddons(s, "addons", cluster=profile(("gpu",)), extra_charts=[chart], cloud=CLOUD))
+    )
+    assert _values(releases["inference"])["nodeSelector"] == {"magnum.openstack.org/role": "gpu"}
+
+
+def test_helm_release_role_without_nodes_is_an_environment_error(env_dir, tmp_path) -> None:
+    """In an environment file the error names the file, the helm_release and the roles."""
+    from constructs_lib.environment import EnvironmentConfigError
+    from stacks.app import synth
+
+    directory = env_dir("ha", (('  depends_on = ["traefik"]\n', '  depends_on = ["traefik"]\n  role = "gpu"\n'),))
+    with pytest.raises(EnvironmentConfigError) as err:
+        synth(directory, tmp_path / "cdktf.out", ["ha"])
+    message = str(err.value)
+    assert "ha.hcl" in message and "helm_release.podinfo.role" in message
+    assert "gpu" in message and "frontend, system, worker" in message

@@ -11,6 +11,7 @@ import cdktf
 import pytest
 from cdktf import TerraformStack
 from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
+from constructs import Construct
 
 from constructs_lib import (
     Bastion,
@@ -147,3 +148,131 @@ def test_misuse_is_one_construct_argument_error(case: str) -> None:
     with pytest.raises(ConstructArgumentError) as err:
         CASES[case](stack())
     assert err.value.argument and err.value.allowed
+
+
+# --- every public construct, as a class ------------------------------------------------------
+
+
+def _public(kind: type) -> list[type]:
+    import inspect
+
+    import constructs_lib
+
+    found = [getattr(constructs_lib, name) for name in sorted(constructs_lib.__all__)]
+    return [obj for obj in found if inspect.isclass(obj) and issubclass(obj, kind)]
+
+
+PUBLIC_CONSTRUCTS = _public(Construct)
+
+
+def test_the_public_constructs_are_found() -> None:
+    names = {cls.__name__ for cls in PUBLIC_CONSTRUCTS}
+    assert {"Network", "Bastion", "RunnerFleet", "MagnumCluster", "SelectelMksNodeGroup", "PlatformAddons"} <= names
+
+
+@pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("scope", [None, "stack", 1], ids=["none", "str", "int"])
+def test_a_scope_that_is_no_construct_is_one_argument_error(cls: type, scope: Any) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        cls(scope, "x")
+    assert err.value.argument == "scope" and err.value.value == scope
+    assert cls.__name__ in str(err.value) and "TerraformStack" in err.value.allowed
+    with pytest.raises(ConstructArgumentError) as err:
+        cls(scope=scope, id="x")
+    assert err.value.argument == "scope"
+
+
+@pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("bad_id", [None, "", 5, " x"], ids=["none", "empty", "int", "space"])
+def test_an_id_that_is_no_name_is_one_argument_error(cls: type, bad_id: Any) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        cls(stack(), bad_id)
+    assert err.value.argument == "id"
+
+
+@pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS, ids=lambda c: c.__name__)
+def test_an_id_a_sibling_has_is_one_argument_error(cls: type) -> None:
+    s = stack()
+    Construct(s, "taken")
+    with pytest.raises(ConstructArgumentError) as err:
+        cls(s, "taken")
+    assert (err.value.construct_path, err.value.argument, err.value.value) == ("t/taken", "id", "taken")
+
+
+def _magnum(s: TerraformStack) -> MagnumCluster:
+    return MagnumCluster(
+        s, "c", name="c", network=net(s), kubernetes_version="1.36.1", image="i", master_flavor="m", worker_flavor="w"
+    )
+
+
+def test_adding_a_node_group_twice_is_one_argument_error() -> None:
+    s = stack()
+    cluster = _magnum(s)
+    cluster.add_node_group("g", name="g", role="system", flavor="f", count=1)
+    with pytest.raises(ConstructArgumentError) as err:
+        cluster.add_node_group("g", name="g", role="system", flavor="f", count=1)
+    assert (err.value.construct_path, err.value.argument) == ("t/c/g", "id")
+    # Another id, the same name: Magnum names groups uniquely, and placement finds them by name.
+    with pytest.raises(ConstructArgumentError) as err:
+        cluster.add_node_group("g2", name="g", role="system", flavor="f", count=1)
+    assert (err.value.construct_path, err.value.argument, err.value.value) == ("t/c/g2", "name", "g")
+    assert "t/c/g" in err.value.allowed
+    assert [g.name for g in cluster.node_groups] == ["g"]
+
+
+def test_two_selectel_node_groups_of_one_name_are_refused() -> None:
+    s = stack()
+    cluster = SelectelMksCluster(
+        s, "c", name="c", region="ru-7", kubernetes_version="1.36.1", availability_zone="ru-7a"
+    )
+    cluster.add_node_group("a", name="apps", role="worker", flavor="f", volume_size=32, count=1)
+    with pytest.raises(ConstructArgumentError) as err:
+        cluster.add_node_group("b", name="apps", role="worker", flavor="f", volume_size=32, count=1)
+    assert err.value.argument == "name"
+
+
+@pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS, ids=lambda c: c.__name__)
+def test_help_shows_the_real_signature_and_the_class_documentation(cls: type) -> None:
+    """jsii's metaclass would show ``(*args, **kwargs)`` and every ``__init__`` the
+    boilerplate docstring of ``constructs.Construct``."""
+    import inspect
+    import pydoc
+
+    expected = list(inspect.signature(cls.__init__).parameters)[1:]
+    assert list(inspect.signature(cls).parameters) == expected
+    assert expected[:2] == ["scope", "id"]
+    text = pydoc.render_doc(cls, renderer=pydoc.plaintext)
+    header = text.split("\n |  \n")[0]
+    assert f"{cls.__name__}(scope: " in header and "*args" not in header
+    assert inspect.getdoc(cls.__init__) == inspect.getdoc(cls)
+    assert "Creates a new construct node" not in text
+    first_line = inspect.getdoc(cls).splitlines()[0]
+    assert first_line in text
+
+
+def _documented(cls: type) -> list[str]:
+    import dataclasses
+    import inspect
+
+    if dataclasses.is_dataclass(cls):
+        return [f.name for f in dataclasses.fields(cls) if f.init]
+    return [p for p in inspect.signature(cls).parameters if p not in ("scope", "id")]
+
+
+PUBLIC_VALUE_TYPES = [cls for cls in _public(object) if __import__("dataclasses").is_dataclass(cls)]
+
+
+def test_the_public_value_types_are_found() -> None:
+    names = {cls.__name__ for cls in PUBLIC_VALUE_TYPES}
+    assert {"ExtraChart", "AddonSettings", "SubnetSpec", "StateBackend", "Port"} <= names
+
+
+@pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS + PUBLIC_VALUE_TYPES, ids=lambda c: c.__name__)
+def test_every_argument_is_documented(cls: type) -> None:
+    """Each argument (a construct's ``__init__`` parameter, a value type's field) has its
+    ``:param name:`` line in the class's docstring."""
+    import re
+
+    doc = cls.__doc__ or ""
+    missing = [name for name in _documented(cls) if not re.search(rf"^\s*:param {name}:", doc, re.MULTILINE)]
+    assert not missing, f"{cls.__name__} does not document {missing}"

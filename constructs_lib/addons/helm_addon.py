@@ -11,13 +11,14 @@ from cdktf_cdktf_provider_helm.release import Release
 from constructs import Construct
 
 from .. import _validate as check
+from .._construct import LibraryConstruct
 from ..errors import ConstructArgumentError
 from .values import to_yaml
 
 _PINNED = re.compile(r"v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?")
 
 
-class HelmAddon(Construct):
+class HelmAddon(LibraryConstruct):
     """A Helm release with values given as Python data.
 
     Every release setting users need passes through; the defaults are the safe ones

@@ -10,6 +10,7 @@ from cdktf import Annotations
 from constructs import Construct
 
 from .. import _validate as check
+from .._construct import LibraryConstruct
 from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
 from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
@@ -22,22 +23,23 @@ from .values import at_path, deep_merge
 __all__ = ["AddonSettings", "ExtraChart", "OpenStackCloud", "PlatformAddons", "catalog_values", "placement_values"]
 
 
-class PlatformAddons(Construct):
+class PlatformAddons(LibraryConstruct):
     """Install the enabled catalog addons and the extra charts.
 
     What the cloud runs itself comes from the cluster's driver (``cluster.provided_addons``):
     such an addon is never installed a second time, and enabling it is an error. Every
     enabled addon must support the cluster's Kubernetes version.
 
-    Placement: an addon with a role gets the node selector (or node affinity) that the
+    Placement: a catalog addon with a role gets the node selector (or node affinity) that the
     cluster's driver really puts on that role's nodes, and the toleration of the role's taint,
     at every path the catalog lists, when the cluster has nodes of that role; otherwise it is
     left to run on any node, since a selector that matches no node would keep it pending
-    forever. With ``ha`` each listed replica key is set. With ``registry`` (a closed contour)
-    every catalog chart is installed from ``oci://<registry>/charts`` and every image of
-    every chart, subcharts included, is pulled from ``<registry>/<its repository path>``;
-    with ``image_registry`` only the images are. Environment values always win over all of
-    these.
+    forever. An extra chart's ``role`` is the user's own choice: the cluster must have nodes of
+    it, or the chart is refused. With ``ha`` each listed replica key is set. With ``registry``
+    (a closed contour) every catalog chart is installed from ``oci://<registry>/charts`` and
+    every image of every chart, subcharts included, is pulled from
+    ``<registry>/<its repository path>``; with ``image_registry`` only the images are.
+    Environment values always win over all of these.
 
     Dependencies are declared: a release waits for the enabled addons it depends on. A
     dependency the cloud provides, or that is disabled, is skipped.
@@ -133,6 +135,7 @@ class PlatformAddons(Construct):
                 )
             extra_names.add(extra.name)
         for extra in extra_charts:
+            _check_chart_role(path, cluster, extra)
             for dep in extra.depends_on:
                 if dep not in CATALOG and dep not in extra_names:
                     raise ConstructArgumentError(
@@ -214,6 +217,7 @@ class PlatformAddons(Construct):
             raise ConstructArgumentError(
                 path, f"extra_charts[{chart.name!r}]", chart.name, "a name used by no catalog addon and no other chart"
             )
+        _check_chart_role(path, self.cluster, chart)
         depends_on = []
         for dep in chart.depends_on:
             if dep in self.releases:
@@ -244,6 +248,19 @@ class PlatformAddons(Construct):
                 sensitive_values=item.sensitive_values,
                 depends_on=depends_on,
             )
+
+
+def _check_chart_role(path: str, cluster: ClusterProfile, chart: ExtraChart) -> None:
+    """An extra chart's ``role`` names nodes the cluster has: one it has none of would leave
+    the chart unplaced without a word (a selector for it would keep the pods pending)."""
+    if chart.role is not None and cluster.placement(chart.role) is None:
+        roles = ", ".join(sorted(cluster.placements)) or "none"
+        raise ConstructArgumentError(
+            path,
+            f"extra_charts[{chart.name!r}].role",
+            chart.role,
+            f"a role the cluster {cluster.name} has nodes of (it has: {roles}), or no role to run on any node",
+        )
 
 
 @contextmanager

@@ -83,11 +83,28 @@ class AddonSettings:
 
 @dataclass(frozen=True)
 class ExtraChart:
-    """Any chart beside the catalog.
+    """Any chart beside the catalog, installed by
+    :class:`~constructs_lib.addons.PlatformAddons` as a :class:`~constructs_lib.addons.HelmAddon`.
 
-    :param depends_on: catalog addons or other extra charts installed first.
+    :param name: the release's name (a DNS label), used by no catalog addon and no other
+        extra chart; also what ``depends_on`` of other charts names.
+    :param repository: the chart repository: an ``https://`` (or ``http://``) URL or
+        ``oci://<registry>/<path>``, without credentials (the helm provider's ``registry``
+        block carries those).
+    :param chart: the chart's name in that repository (letters, digits, '.', '_', '-').
+    :param version: the exact chart version, e.g. ``1.4.0``; ranges such as ``^1.4`` are
+        refused so that a plan never changes under you.
+    :param namespace: the namespace to install into (a DNS label); created when missing.
+    :param values: the chart's values as Python data, deep-merged over the placement values.
+        Default: none.
+    :param sensitive_values: value path -> Terraform reference to a secret (a sensitive
+        variable), sent with ``set_sensitive`` so it never appears in the values. Default: none.
+    :param depends_on: catalog addons or other extra charts installed first (a catalog addon
+        the cloud runs itself, or that is off, is skipped). Default: none.
     :param role: run the chart's pods on the nodes of this role: ``nodeSelector`` (or node
-        affinity) and the role's tolerations at each of ``placement_paths``. Default: none.
+        affinity) and the role's tolerations at each of ``placement_paths``. The cluster must
+        have nodes of that role: ``PlatformAddons`` refuses one it has none of, naming the
+        roles it has. Default: none (any node).
     :param placement_paths: value paths that take ``nodeSelector``/``affinity``/``tolerations``
         (``""`` is the top level). Default: the top level.
     """
