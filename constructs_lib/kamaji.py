@@ -1,0 +1,750 @@
+"""Kamaji hosted control planes: a DataStore and a TenantControlPlane in a management cluster.
+
+Kamaji (clastix/kamaji) runs each tenant's API server, controller manager and scheduler as
+pods of a management cluster, with the tenant's state in a shared DataStore (PostgreSQL
+through kine, or etcd). The library does not build the management cluster: it reaches it
+through a kubernetes provider configured from a kubeconfig path and context
+(:class:`ManagementClusterProvider`) and writes the Kamaji objects there as
+``kubernetes_manifest`` resources.
+
+- :class:`KamajiDataStore`: the ``DataStore`` (cluster-scoped), credentials by Secret
+  reference only.
+- :class:`KamajiControlPlane`: a Neutron port whose address is the tenant API address, fixed
+  at plan time (``networkProfile.address``), and handed to the OpenStack cloud controller of
+  the management cluster through the Service annotation ``loadbalancer.openstack.org/port-id``
+  so the Octavia load balancer takes that address; the ``TenantControlPlane`` with
+  konnectivity, hardened by default.
+- :class:`BootstrapToken`: a bootstrap token (``[a-z0-9]{6}.[a-z0-9]{16}``) from the
+  ``random`` provider, renewed every rotation period (``time_rotating``), with an expiry in
+  hours. :class:`BootstrapTokenSecret` writes it into the tenant as
+  ``kube-system/bootstrap-token-<id>``; Kamaji has already bound the group it names
+  (``system:bootstrappers:kubeadm:default-node-token``) to node bootstrap and client
+  certificate auto-approval.
+
+The pure functions (:func:`tenant_control_plane_manifest`, :func:`data_store_manifest`,
+:func:`bootstrap_token_secret_manifest`, :func:`check_tenant_version`,
+:func:`check_tenant_upgrade`) take and return plain data; the tests validate their output
+against Kamaji's CRD schemas and Kubernetes' own.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cdktf import Fn, ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, Token
+from constructs import Construct
+
+from . import _validate as check
+from ._generic import GenericProvider, GenericResource, present
+from .errors import ConstructArgumentError
+from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
+from .kubernetes import SOURCE as KUBERNETES_SOURCE
+
+#: The Kamaji release the manifests are written for (tests/fixtures/upstream/kamaji_crd_schemas.json).
+KAMAJI_TAG = "26.8.2-edge"
+#: Kamaji's webhook refuses a tenant minor above its kubeadm version (v1.36.0 at that tag).
+KAMAJI_MAX_KUBERNETES = (1, 36)
+API_VERSION = "kamaji.clastix.io/v1alpha1"
+#: Kamaji's default admission plugins (the CRD default), which lack NodeRestriction and PodSecurity.
+KAMAJI_DEFAULT_ADMISSION_CONTROLLERS = (
+    "CertificateApproval",
+    "CertificateSigning",
+    "CertificateSubjectRestriction",
+    "DefaultIngressClass",
+    "DefaultStorageClass",
+    "DefaultTolerationSeconds",
+    "LimitRanger",
+    "MutatingAdmissionWebhook",
+    "NamespaceLifecycle",
+    "PersistentVolumeClaimResize",
+    "Priority",
+    "ResourceQuota",
+    "RuntimeClass",
+    "ServiceAccount",
+    "StorageObjectInUseProtection",
+    "TaintNodesByCondition",
+    "ValidatingAdmissionWebhook",
+)
+#: Added to Kamaji's list: kubelets may only touch their own Node and pods; Pod Security Standards.
+HARDENING_ADMISSION_CONTROLLERS = ("NodeRestriction", "PodSecurity")
+#: Longest lifetime of a kubelet certificate the tenant's controller manager signs (30 days).
+MAX_SIGNING_DURATION_HOURS = 720
+#: Where Kamaji mounts the tenant CA in the API server pod (kubeadm's certificates directory).
+TENANT_CA_FILE = "/etc/kubernetes/pki/ca.crt"
+#: The OpenStack cloud controller's annotation: use this existing port as the load balancer's VIP.
+PORT_ID_ANNOTATION = "loadbalancer.openstack.org/port-id"
+#: The most source ranges the CRD accepts in ``networkProfile.loadBalancerSourceRanges``.
+MAX_SOURCE_RANGES = 16
+#: The group kubeadm (and so Kamaji) binds to node bootstrap and client-certificate approval.
+BOOTSTRAP_GROUP = "system:bootstrappers:kubeadm:default-node-token"
+#: Shortest and longest bootstrap-token lifetime: slow VMs must still join; a leaked token must die.
+TOKEN_TTL_RANGE = (datetime.timedelta(hours=1), datetime.timedelta(days=7))
+DATASTORE_DRIVERS = ("PostgreSQL", "etcd")
+
+_VERSION = re.compile(r"v?([0-9]{1,2})\.([0-9]{1,3})\.([0-9]{1,3})", re.ASCII)
+_ENDPOINT = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}")
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
+
+
+def check_tenant_version(path: str, value: Any) -> str:
+    """A tenant Kubernetes version (``1.36.2`` or ``v1.36.2``) the pinned Kamaji accepts; as ``v1.36.2``."""
+    match = _VERSION.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ConstructArgumentError(path, "kubernetes_version", value, "a release such as 1.36.2 (major.minor.patch)")
+    major, minor, patch = (int(part) for part in match.groups())
+    if (major, minor) > KAMAJI_MAX_KUBERNETES:
+        top = ".".join(map(str, KAMAJI_MAX_KUBERNETES))
+        raise ConstructArgumentError(
+            path, "kubernetes_version", value, f"at most {top}.x: Kamaji {KAMAJI_TAG} refuses a newer minor"
+        )
+    return f"v{major}.{minor}.{patch}"
+
+
+def check_tenant_upgrade(path: str, old: str, new: str) -> str:
+    """A version change Kamaji's webhook accepts: no downgrade (patches aside), no skipped minor."""
+    before = check_tenant_version(path, old)
+    after = check_tenant_version(path, new)
+    old_minor = tuple(int(p) for p in before[1:].split(".")[:2])
+    new_minor = tuple(int(p) for p in after[1:].split(".")[:2])
+    if new_minor < old_minor:
+        raise ConstructArgumentError(path, "kubernetes_version", new, f"{before} or newer: Kamaji refuses downgrades")
+    if new_minor[0] == old_minor[0] and new_minor[1] - old_minor[1] > 1:
+        raise ConstructArgumentError(
+            path, "kubernetes_version", new, f"at most one minor above {before}: Kamaji refuses skipped minors"
+        )
+    return after
+
+
+@dataclass(frozen=True)
+class SecretKeyRef:
+    """A key of a Secret in the management cluster (how Kamaji reads credentials).
+
+    :param name: the Secret's name.
+    :param namespace: its namespace.
+    :param key: the key inside it.
+    """
+
+    name: str
+    namespace: str
+    key: str
+
+    def __post_init__(self) -> None:
+        where = "SecretKeyRef"
+        check.name(where, "name", self.name)
+        check.name(where, "namespace", self.namespace)
+        if not isinstance(self.key, str) or not _SECRET_KEY.fullmatch(self.key):
+            raise ConstructArgumentError(where, "key", self.key, "a Secret key: letters, digits, '-', '_' and '.'")
+
+    def content_ref(self) -> dict[str, Any]:
+        return {"secretReference": {"name": self.name, "namespace": self.namespace, "keyPath": self.key}}
+
+
+def data_store_manifest(
+    *,
+    name: str,
+    driver: str,
+    endpoints: Sequence[str],
+    username: SecretKeyRef | None = None,
+    password: SecretKeyRef | None = None,
+    ca_certificate: SecretKeyRef | None = None,
+    ca_private_key: SecretKeyRef | None = None,
+    client_certificate: SecretKeyRef | None = None,
+    client_private_key: SecretKeyRef | None = None,
+    path: str = "KamajiDataStore",
+) -> dict[str, Any]:
+    """A ``DataStore`` manifest. PostgreSQL needs ``username`` and ``password``; etcd needs the
+    CA certificate and key and a client certificate and key (Kamaji's CEL rules). Every
+    credential is a :class:`SecretKeyRef`: nothing secret is written inline."""
+    check.name(path, "name", name)
+    check.choice(path, "driver", driver, DATASTORE_DRIVERS)
+    if isinstance(endpoints, str) or not isinstance(endpoints, (list, tuple)) or not endpoints:
+        raise ConstructArgumentError(path, "endpoints", endpoints, "a non-empty list of host:port")
+    for endpoint in endpoints:
+        if not isinstance(endpoint, str) or not _ENDPOINT.fullmatch(endpoint):
+            raise ConstructArgumentError(
+                path, "endpoints", endpoint, "host:port without a scheme, such as pg.internal:5432"
+            )
+    refs = {
+        "username": username,
+        "password": password,
+        "ca_certificate": ca_certificate,
+        "ca_private_key": ca_private_key,
+        "client_certificate": client_certificate,
+        "client_private_key": client_private_key,
+    }
+    for argument, ref in refs.items():
+        if ref is not None and not isinstance(ref, SecretKeyRef):
+            raise ConstructArgumentError(path, argument, ref, "a SecretKeyRef (credentials are never inline)")
+    spec: dict[str, Any] = {"driver": driver, "endpoints": list(endpoints)}
+    if driver == "PostgreSQL":
+        for argument in ("username", "password"):
+            if refs[argument] is None:
+                raise ConstructArgumentError(path, argument, None, "a SecretKeyRef: PostgreSQL needs a login")
+        assert username is not None and password is not None
+        spec["basicAuth"] = {"username": username.content_ref(), "password": password.content_ref()}
+        if client_certificate or client_private_key or ca_private_key:
+            raise ConstructArgumentError(
+                path, "client_certificate", client_certificate, "None for PostgreSQL (it logs in with basic auth)"
+            )
+    else:
+        for argument in ("ca_certificate", "ca_private_key", "client_certificate", "client_private_key"):
+            if refs[argument] is None:
+                raise ConstructArgumentError(
+                    path,
+                    argument,
+                    None,
+                    "a SecretKeyRef: Kamaji requires the CA key pair and a client certificate for etcd",
+                )
+        if username or password:
+            raise ConstructArgumentError(path, "username", username, "None for etcd (it authenticates by certificate)")
+    if ca_certificate is not None:
+        authority: dict[str, Any] = {"certificate": ca_certificate.content_ref()}
+        if ca_private_key is not None:
+            authority["privateKey"] = ca_private_key.content_ref()
+        tls: dict[str, Any] = {"certificateAuthority": authority}
+        if client_certificate is not None and client_private_key is not None:
+            tls["clientCertificate"] = {
+                "certificate": client_certificate.content_ref(),
+                "privateKey": client_private_key.content_ref(),
+            }
+        spec["tlsConfig"] = tls
+    return {"apiVersion": API_VERSION, "kind": "DataStore", "metadata": {"name": name}, "spec": spec}
+
+
+def tenant_control_plane_manifest(
+    *,
+    name: str,
+    namespace: str,
+    data_store: str,
+    kubernetes_version: str,
+    address: str,
+    port_id: str,
+    api_allowed_cidrs: Sequence[str],
+    port: int = 6443,
+    replicas: int = 2,
+    service_cidr: str = "10.96.0.0/16",
+    pod_cidr: str = "10.244.0.0/16",
+    dns_service_ip: str = "10.96.0.10",
+    cert_sans: Sequence[str] = (),
+    signing_duration_hours: int = MAX_SIGNING_DURATION_HOURS,
+    kube_proxy: bool = True,
+    extra_admission_controllers: Sequence[str] = (),
+    path: str = "KamajiControlPlane",
+) -> dict[str, Any]:
+    """A ``TenantControlPlane`` manifest, hardened: NodeRestriction and PodSecurity admission,
+    kubelet certificates signed for at most 30 days and verified by the API server, the API
+    load balancer open only to ``api_allowed_cidrs``. ``address`` and ``port_id`` may be
+    Terraform references (the port's address and id)."""
+    check.name(path, "name", name)
+    check.name(path, "namespace", namespace)
+    check.name(path, "data_store", data_store)
+    version = check_tenant_version(path, kubernetes_version)
+    cidrs = check.cidrs(path, "api_allowed_cidrs", api_allowed_cidrs)
+    if not cidrs or len(cidrs) > MAX_SOURCE_RANGES:
+        raise ConstructArgumentError(
+            path,
+            "api_allowed_cidrs",
+            list(api_allowed_cidrs),
+            f"1 to {MAX_SOURCE_RANGES} CIDRs (the API is never open to everyone by default)",
+        )
+    check.int_range(path, "port", port, 1, 65535)
+    check.int_range(path, "replicas", replicas, 1, 9)
+    service = check.network(path, "service_cidr", service_cidr)
+    pods = check.network(path, "pod_cidr", pod_cidr)
+    if service.overlaps(pods):  # type: ignore[arg-type]
+        raise ConstructArgumentError(
+            path, "pod_cidr", pod_cidr, f"a range that does not overlap service_cidr {service_cidr}"
+        )
+    dns = check.address(path, "dns_service_ip", dns_service_ip)
+    if dns not in service:
+        raise ConstructArgumentError(
+            path, "dns_service_ip", dns_service_ip, f"an address inside service_cidr {service_cidr}"
+        )
+    if isinstance(cert_sans, str) or not isinstance(cert_sans, (list, tuple)):
+        raise ConstructArgumentError(path, "cert_sans", cert_sans, "a list of DNS names or IP addresses")
+    for san in cert_sans:
+        check.text(path, "cert_sans", san)
+    check.int_range(path, "signing_duration_hours", signing_duration_hours, 1, MAX_SIGNING_DURATION_HOURS)
+    check.boolean(path, "kube_proxy", kube_proxy)
+    extra = check.words(path, "extra_admission_controllers", list(extra_admission_controllers))
+    admission = list(dict.fromkeys([*KAMAJI_DEFAULT_ADMISSION_CONTROLLERS, *HARDENING_ADMISSION_CONTROLLERS, *extra]))
+    for value, argument in ((address, "address"), (port_id, "port_id")):
+        if not isinstance(value, str) or not value:
+            raise ConstructArgumentError(path, argument, value, "a string (a Terraform reference is fine)")
+    addons: dict[str, Any] = {
+        "coreDNS": {},
+        "konnectivity": {"server": {"port": 8132}, "agent": {"mode": "DaemonSet"}},
+    }
+    if kube_proxy:
+        addons["kubeProxy"] = {}
+    return {
+        "apiVersion": API_VERSION,
+        "kind": "TenantControlPlane",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "dataStore": data_store,
+            "controlPlane": {
+                "deployment": {
+                    "replicas": replicas,
+                    "extraArgs": {
+                        "apiServer": [
+                            f"--kubelet-certificate-authority={TENANT_CA_FILE}",
+                            "--tls-min-version=VersionTLS12",
+                            "--profiling=false",
+                        ],
+                        "controllerManager": [
+                            f"--cluster-signing-duration={signing_duration_hours}h",
+                            "--profiling=false",
+                        ],
+                        "scheduler": ["--profiling=false"],
+                    },
+                },
+                "service": {
+                    "serviceType": "LoadBalancer",
+                    "additionalMetadata": {"annotations": {PORT_ID_ANNOTATION: port_id}},
+                },
+            },
+            "kubernetes": {
+                "version": version,
+                "kubelet": {"cgroupfs": "systemd", "preferredAddressTypes": ["InternalIP", "Hostname"]},
+                "admissionControllers": admission,
+            },
+            "networkProfile": {
+                "address": address,
+                "port": port,
+                "certSANs": list(cert_sans),
+                "serviceCidr": service_cidr,
+                "podCidr": pod_cidr,
+                "dnsServiceIPs": [dns_service_ip],
+                "loadBalancerSourceRanges": list(cidrs),
+            },
+            "addons": addons,
+        },
+    }
+
+
+def bootstrap_token_secret_manifest(token_id: str, token_secret: str, expiration: str) -> dict[str, Any]:
+    """The ``kube-system/bootstrap-token-<id>`` Secret a kubelet authenticates with to join.
+
+    Only ``usage-bootstrap-authentication``: the token signs no ``cluster-info``
+    (the worker has the CA in its config). ``auth-extra-groups`` is the group Kamaji binds.
+    """
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": f"bootstrap-token-{token_id}", "namespace": "kube-system"},
+        "type": "bootstrap.kubernetes.io/token",
+        "stringData": {
+            "auth-extra-groups": BOOTSTRAP_GROUP,
+            "description": "Flatcar worker bootstrap token written by openstack-platform-constructs",
+            "expiration": expiration,
+            "token-id": token_id,
+            "token-secret": token_secret,
+            "usage-bootstrap-authentication": "true",
+        },
+    }
+
+
+def kubeadm_node_bootstrap_rbac() -> list[dict[str, Any]]:
+    """The bindings kubeadm's bootstrap-token phase creates, which Kamaji runs in each tenant:
+    the token group may create CSRs, its client CSRs are approved, and nodes may renew their
+    own client certificates. Recorded so that the token Secret's group is checked against it;
+    the library does not apply them (Kamaji does)."""
+
+    def binding(name: str, role: str, group: str) -> dict[str, Any]:
+        return {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+            "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": group}],
+        }
+
+    approve = "system:certificates.k8s.io:certificatesigningrequests:"
+    return [
+        binding("kubeadm:kubelet-bootstrap", "system:node-bootstrapper", BOOTSTRAP_GROUP),
+        binding("kubeadm:node-autoapprove-bootstrap", approve + "nodeclient", BOOTSTRAP_GROUP),
+        binding("kubeadm:node-autoapprove-certificate-rotation", approve + "selfnodeclient", "system:nodes"),
+    ]
+
+
+class ManagementClusterProvider(GenericProvider):
+    """The kubernetes provider for the management cluster, read from a kubeconfig file.
+
+    :param config_path: the kubeconfig file (never its content: no credential in the output).
+    :param config_context: the context in it. Default: its current context.
+    :param alias: the provider alias. Default ``kamaji-management`` (a stack may also hold a
+        provider for the tenant).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        config_path: str,
+        config_context: str | None = None,
+        alias: str | None = "kamaji-management",
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.text(path, "config_path", config_path)
+        if config_context is not None:
+            check.text(path, "config_context", config_context)
+        if alias is not None:
+            check.name(path, "alias", alias)
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="kubernetes",
+            terraform_generator_metadata=KUBERNETES_GENERATOR_METADATA,
+            terraform_provider_source=KUBERNETES_SOURCE,
+        )
+        self._attributes = present({"alias": alias, "config_context": config_context, "config_path": config_path})
+
+
+class KubernetesManifest(GenericResource):
+    """``kubernetes_manifest``: one object of any kind, applied by server-side apply.
+
+    :param manifest: the object.
+    :param field_manager: the server-side apply field manager name.
+    :param computed_fields: fields the API server or a webhook fills in (no diff on them).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        manifest: Mapping[str, Any],
+        provider: TerraformProvider | None = None,
+        field_manager: str = "openstack-platform",
+        computed_fields: Sequence[str] | None = None,
+        depends_on: Sequence[ITerraformDependable] | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type="kubernetes_manifest",
+            terraform_generator_metadata=KUBERNETES_GENERATOR_METADATA,
+            provider=provider,
+            depends_on=list(depends_on) if depends_on else None,
+        )
+        self._attributes = present(
+            {
+                "computed_fields": list(computed_fields) if computed_fields is not None else None,
+                "field_manager": {"name": field_manager},
+                "manifest": dict(manifest),
+            }
+        )
+
+
+class _Resource(GenericResource):
+    """A resource of a HashiCorp utility provider (``random``, ``time``) or ``kubernetes_secret_v1``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        resource_type: str,
+        attributes: Mapping[str, Any],
+        *,
+        provider: TerraformProvider | None = None,
+        lifecycle: TerraformResourceLifecycle | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=resource_type,
+            terraform_generator_metadata=dict(metadata) if metadata else None,
+            provider=provider,
+            lifecycle=lifecycle,
+        )
+        self._attributes = present(attributes)
+
+
+class KamajiDataStore(Construct):
+    """A Kamaji ``DataStore`` in the management cluster (see :func:`data_store_manifest`).
+
+    :param name: the DataStore's name (cluster-scoped).
+    :param driver: ``PostgreSQL`` (kine) or ``etcd``.
+    :param endpoints: ``host:port`` of the servers.
+    :param username: PostgreSQL login, a :class:`SecretKeyRef`.
+    :param password: PostgreSQL password, a :class:`SecretKeyRef`.
+    :param ca_certificate: the servers' CA certificate (optional for PostgreSQL).
+    :param ca_private_key: etcd: the CA key (Kamaji signs etcd client certificates with it).
+    :param client_certificate: etcd: Kamaji's client certificate.
+    :param client_private_key: etcd: its key.
+    :param provider: the management cluster's :class:`ManagementClusterProvider`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        driver: str,
+        endpoints: Sequence[str],
+        provider: TerraformProvider,
+        username: SecretKeyRef | None = None,
+        password: SecretKeyRef | None = None,
+        ca_certificate: SecretKeyRef | None = None,
+        ca_private_key: SecretKeyRef | None = None,
+        client_certificate: SecretKeyRef | None = None,
+        client_private_key: SecretKeyRef | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        if not isinstance(provider, TerraformProvider):
+            raise ConstructArgumentError(path, "provider", provider, "the management cluster's kubernetes provider")
+        manifest = data_store_manifest(
+            name=name,
+            driver=driver,
+            endpoints=endpoints,
+            username=username,
+            password=password,
+            ca_certificate=ca_certificate,
+            ca_private_key=ca_private_key,
+            client_certificate=client_certificate,
+            client_private_key=client_private_key,
+            path=path,
+        )
+        super().__init__(scope, id)
+        self.name = name
+        self.driver = driver
+        self.manifest = manifest
+        self.resource = KubernetesManifest(self, "data-store", manifest=manifest, provider=provider)
+
+
+class KamajiControlPlane(Construct):
+    """A tenant control plane: its API port in Neutron and its ``TenantControlPlane``.
+
+    :param name: the TenantControlPlane's name (and the port's ``<name>-api``).
+    :param namespace: its namespace in the management cluster (must exist).
+    :param data_store: the :class:`KamajiDataStore` (or its name) that keeps the tenant's state.
+    :param kubernetes_version: the tenant's release; at most what the pinned Kamaji accepts.
+    :param network_id: the Neutron network of the API port (the tenant's node network, which
+        the management cluster must reach).
+    :param subnet_id: the subnet of the port.
+    :param api_allowed_cidrs: who may reach the API load balancer (1 to 16 CIDRs; no default).
+    :param api_address: a fixed IP in the subnet for the API. Default: Neutron picks one when
+        the port is created (still before the load balancer exists).
+    :param replicas: control-plane pods. Default 2.
+    :param service_cidr, pod_cidr, dns_service_ip: the tenant's networks.
+    :param signing_duration_hours: lifetime of the kubelet certificates the tenant signs,
+        at most 720 (30 days). Default 720.
+    :param kube_proxy: install kube-proxy (off for a CNI that replaces it). Default ``True``.
+    :param provider: the management cluster's :class:`ManagementClusterProvider`.
+    :param openstack_provider: the OpenStack provider for the port. Default: the stack's.
+
+    ``address`` is the API address (a reference to the port's IP), ``server`` the URL
+    ``https://<address>:<port>``; ``ca_secret_name`` and ``admin_kubeconfig_secret_name`` name
+    the Secrets Kamaji writes next to the TenantControlPlane.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        name: str,
+        namespace: str,
+        data_store: KamajiDataStore | str,
+        kubernetes_version: str,
+        network_id: str,
+        subnet_id: str,
+        api_allowed_cidrs: Sequence[str],
+        provider: TerraformProvider,
+        api_address: str | None = None,
+        port: int = 6443,
+        replicas: int = 2,
+        service_cidr: str = "10.96.0.0/16",
+        pod_cidr: str = "10.244.0.0/16",
+        dns_service_ip: str = "10.96.0.10",
+        cert_sans: Sequence[str] = (),
+        signing_duration_hours: int = MAX_SIGNING_DURATION_HOURS,
+        kube_proxy: bool = True,
+        openstack_provider: TerraformProvider | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        if not isinstance(provider, TerraformProvider):
+            raise ConstructArgumentError(path, "provider", provider, "the management cluster's kubernetes provider")
+        check.provider(path, "openstack_provider", openstack_provider)
+        store = data_store.name if isinstance(data_store, KamajiDataStore) else data_store
+        for argument, value in (("network_id", network_id), ("subnet_id", subnet_id)):
+            if not isinstance(value, str) or not value:
+                raise ConstructArgumentError(path, argument, value, "a Neutron id (or a reference to one)")
+        if api_address is not None:
+            check.address(path, "api_address", api_address)
+        # Check everything (version, CIDRs, hardening bounds) before creating anything.
+        tenant_control_plane_manifest(
+            name=name,
+            namespace=namespace,
+            data_store=store,
+            kubernetes_version=kubernetes_version,
+            address=api_address or "192.0.2.1",
+            port_id="check",
+            api_allowed_cidrs=api_allowed_cidrs,
+            port=port,
+            replicas=replicas,
+            service_cidr=service_cidr,
+            pod_cidr=pod_cidr,
+            dns_service_ip=dns_service_ip,
+            cert_sans=cert_sans,
+            signing_duration_hours=signing_duration_hours,
+            kube_proxy=kube_proxy,
+            path=path,
+        )
+        super().__init__(scope, id)
+        from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
+
+        self.name = name
+        self.namespace = namespace
+        self.kubernetes_version = check_tenant_version(path, kubernetes_version)
+        self.port = NetworkingPortV2(
+            self,
+            "api-port",
+            name=f"{name}-api",
+            network_id=network_id,
+            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=subnet_id, ip_address=api_address)],
+            admin_state_up=True,
+            provider=openstack_provider,
+        )
+        self.address: str = api_address or Token.as_string(Fn.element(self.port.all_fixed_ips, 0))
+        self.api_port = port
+        host = f"[{api_address}]" if api_address and ":" in api_address else self.address
+        self.server = f"https://{host}:{port}"
+        self.dns_service_ip = dns_service_ip
+        self.manifest = tenant_control_plane_manifest(
+            name=name,
+            namespace=namespace,
+            data_store=store,
+            kubernetes_version=kubernetes_version,
+            address=self.address,
+            port_id=self.port.id,
+            api_allowed_cidrs=api_allowed_cidrs,
+            port=port,
+            replicas=replicas,
+            service_cidr=service_cidr,
+            pod_cidr=pod_cidr,
+            dns_service_ip=dns_service_ip,
+            cert_sans=cert_sans,
+            signing_duration_hours=signing_duration_hours,
+            kube_proxy=kube_proxy,
+            path=path,
+        )
+        self.resource = KubernetesManifest(
+            self,
+            "tenant-control-plane",
+            manifest=self.manifest,
+            provider=provider,
+            computed_fields=["metadata.labels", "metadata.annotations"],
+            depends_on=[data_store.resource] if isinstance(data_store, KamajiDataStore) else None,
+        )
+        self.ca_secret_name = f"{name}-ca"
+        self.admin_kubeconfig_secret_name = f"{name}-admin-kubeconfig"
+
+
+def check_token_ttl(path: str, argument: str, value: Any) -> int:
+    """A bootstrap-token lifetime: a :class:`datetime.timedelta` of whole hours within
+    :data:`TOKEN_TTL_RANGE`; the number of hours."""
+    low, high = TOKEN_TTL_RANGE
+    allowed = f"a datetime.timedelta of whole hours from {low} to {high} (slow VMs must still join)"
+    if not isinstance(value, datetime.timedelta) or value < low or value > high:
+        raise ConstructArgumentError(path, argument, value, allowed)
+    if value % datetime.timedelta(hours=1):
+        raise ConstructArgumentError(path, argument, value, allowed)
+    return int(value / datetime.timedelta(hours=1))
+
+
+class BootstrapToken(Construct):
+    """A bootstrap token from the ``random`` provider, renewed every ``rotation``.
+
+    :param ttl: how long a token stays valid after it is made. Default 24 hours; from 1 hour
+        to 7 days, whole hours (a VM that boots slowly must still join).
+    :param rotation: how often a new token is made (on the first apply after the period).
+        Default 12 hours; at most ``ttl`` minus one hour, so that a VM created just before a
+        rotation still has an hour to join.
+
+    ``token_id``, ``token_secret`` and ``value`` (``<id>.<secret>``) are references; the value
+    reaches Terraform state (the ``random`` provider keeps its result there) and the worker's
+    user data, which is why it expires. ``expiration`` is RFC 3339. VMs built with an older
+    token keep it: their user data changes are ignored.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        ttl: datetime.timedelta = datetime.timedelta(hours=24),
+        rotation: datetime.timedelta = datetime.timedelta(hours=12),
+    ) -> None:
+        path = check.child_path(scope, id)
+        ttl_hours = check_token_ttl(path, "ttl", ttl)
+        if not isinstance(rotation, datetime.timedelta) or rotation % datetime.timedelta(hours=1):
+            raise ConstructArgumentError(path, "rotation", rotation, "a datetime.timedelta of whole hours")
+        rotation_hours = int(rotation / datetime.timedelta(hours=1))
+        if not 1 <= rotation_hours <= ttl_hours - 1:
+            raise ConstructArgumentError(
+                path, "rotation", rotation, f"from 1 hour to ttl minus one hour ({ttl_hours - 1} hours)"
+            )
+        super().__init__(scope, id)
+        self.ttl_hours = ttl_hours
+        self.rotation_hours = rotation_hours
+        self.rotating = _Resource(self, "rotation", "time_rotating", {"rotation_hours": rotation_hours})
+        keepers = {"rotation": self.rotating.get_string_attribute("id")}
+        common = {"lower": True, "numeric": True, "special": False, "upper": False, "keepers": keepers}
+        self.id_resource = _Resource(self, "token-id", "random_string", {"length": 6, **common})
+        self.secret_resource = _Resource(self, "token-secret", "random_string", {"length": 16, **common})
+        self.token_id: str = self.id_resource.get_string_attribute("result")
+        self.token_secret: str = self.secret_resource.get_string_attribute("result")
+        self.value: str = f"{self.token_id}.{self.token_secret}"
+        self.expiration: str = Token.as_string(
+            Fn.timeadd(self.rotating.get_string_attribute("rfc3339"), f"{ttl_hours}h")
+        )
+
+
+class BootstrapTokenSecret(Construct):
+    """The token's Secret in the tenant (:func:`bootstrap_token_secret_manifest`).
+
+    :param token_id: the token id (a reference, e.g. ``BootstrapToken.token_id`` through a
+        cross-stack output).
+    :param token_secret: the token secret.
+    :param expiration: RFC 3339 expiry.
+    :param provider: a kubernetes provider for the tenant (configured in a stack planned after
+        the control plane exists).
+
+    A new token makes a new Secret before the old one goes (``create_before_destroy``).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        token_id: str,
+        token_secret: str,
+        expiration: str,
+        provider: TerraformProvider | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.provider(path, "provider", provider)
+        for argument, value in (("token_id", token_id), ("token_secret", token_secret), ("expiration", expiration)):
+            if not isinstance(value, str) or not value:
+                raise ConstructArgumentError(path, argument, "<hidden>", "a string or a Terraform reference")
+        super().__init__(scope, id)
+        manifest = bootstrap_token_secret_manifest(token_id, token_secret, expiration)
+        self.resource = _Resource(
+            self,
+            "secret",
+            "kubernetes_secret_v1",
+            {"metadata": manifest["metadata"], "type": manifest["type"], "data": manifest["stringData"]},
+            provider=provider,
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            metadata=KUBERNETES_GENERATOR_METADATA,
+        )
