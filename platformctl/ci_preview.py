@@ -35,7 +35,7 @@ from .report import DEFAULT_MAX_CHARS, StackPlan, render_gitlab_report, render_m
 
 STATUSES = ("changes", "no-changes", "failed", "skipped")
 _STACK = re.compile(r"^[A-Za-z0-9_.-]+$")
-_URL = re.compile(r"^https?://[^\s()<>\[\]`\"']+$")
+_URL = re.compile(r"^https?://[^\s()<>\[\]`\"']+$", re.ASCII)
 
 _RESULT = {
     "changes": "changes",
@@ -195,6 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--gitlab-report", type=Path, help="also write GitLab's terraform report here")
     parser.add_argument("--text-dir", type=Path, help="write each stack's scrubbed plan text here")
     parser.add_argument("--artifacts-url", help="where --text-dir is served from (the job's artifacts/file address)")
+    parser.add_argument(
+        "--stacks-ending-with",
+        default="",
+        metavar="SUFFIX",
+        help="report only the stacks whose name ends with SUFFIX, e.g. -infra (default: every stack)",
+    )
     parser.add_argument("--max-chars", type=int, default=DEFAULT_MAX_CHARS)
     parser.add_argument("--fail-on-changes", action="store_true", help="exit 1 on changes or on a plan without result")
     return parser
@@ -204,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         results, synthesized = collect(args.plans_dir, args.synth_dir)
+        results = [r for r in results if r.name.endswith(args.stacks_ending_with)]
         stacks, notes, problem = load_plans(results, args.synth_dir if synthesized else None)
         read = {s.name for s in stacks}
         artifacts = (

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_ci_template import TEMPLATE, jobs, load  # noqa: F401 - the jobs fixture
+from tests.test_ci_template import TEMPLATE, jobs, load, matching_rule  # noqa: F401 - the jobs fixture
 from tests.test_comment import GITLAB_NOTES, TOKEN, FakeApi, api  # noqa: F401 - the api fixture
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -389,13 +389,19 @@ def test_a_plan_job_that_never_reported_is_not_a_success(jobs, workspace: Path, 
 
 
 def test_the_default_branch_writes_the_report_without_posting(jobs, workspace: Path, api: FakeApi) -> None:  # noqa: F811
+    """There the platform plans wait for their infra apply: the report, read before those applies, covers infra."""
     plan(jobs, workspace, "blue", "infra", exit=2, plan=BLUE_INFRA, text=BLUE_INFRA_TEXT)
-    env = _gitlab_env(api, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main")
+    plan(jobs, workspace, "green", "infra", exit=0, plan=QUIET)
+    env = _gitlab_env(api, CI_PIPELINE_SOURCE="push", CI_COMMIT_BRANCH="main", CI_DEFAULT_BRANCH="main")
     del env["CI_MERGE_REQUEST_IID"]
-    done = run_job(jobs, "platform:preview", workspace, python=True, **env)
+    rule = matching_rule(jobs["platform:preview"]["rules"], env)
+    assert rule is not None
+    done = run_job(jobs, "platform:preview", workspace, python=True, **env, **rule.get("variables", {}))
     assert done.returncode == 0, done.stderr
     assert api.notes == {} and not api.writes()
-    assert "Plan: 2 to add, 1 to change, 2 to destroy" in (workspace / "preview.md").read_text()
+    report = (workspace / "preview.md").read_text()
+    assert "Plan: 2 to add, 1 to change, 2 to destroy" in report
+    assert "platform" not in report and "No plan result" not in report
 
 
 def test_scheduled_drift_check_fails_on_changes_only(jobs, workspace: Path) -> None:  # noqa: F811

@@ -120,13 +120,24 @@ def evaluate(expression: str, variables: dict[str, str]) -> bool:
     return bool(eval("".join(python)))  # noqa: S307 - built from the tokens above only
 
 
-def rule_outcome(rules: list[dict[str, Any]], variables: dict[str, str]) -> str | None:
-    """The ``when`` of the first matching rule (``on_success`` by default), or None: not added."""
+def matching_rule(rules: list[dict[str, Any]], variables: dict[str, str]) -> dict[str, Any] | None:
     for rule in rules:
         if "if" not in rule or evaluate(rule["if"], variables):
-            when = rule.get("when", "on_success")
-            return None if when == "never" else when
+            return rule
     return None
+
+
+def rule_outcome(rules: list[dict[str, Any]], variables: dict[str, str]) -> str | None:
+    """The ``when`` of the first matching rule (``on_success`` by default), or None: not added."""
+    rule = matching_rule(rules, variables)
+    when = rule.get("when", "on_success") if rule is not None else "never"
+    return None if when == "never" else when
+
+
+def needs_of(job: dict[str, Any], variables: dict[str, str]) -> list[Any]:
+    """The job's ``needs``, or its matching rule's ``rules:needs``, which replaces them."""
+    rule = matching_rule(job.get("rules", []), variables) or {}
+    return rule.get("needs", job.get("needs", []))
 
 
 def pipeline(jobs: dict[str, dict[str, Any]], variables: dict[str, str]) -> dict[str, str]:
@@ -160,7 +171,9 @@ def _instance(name: str, row: dict[str, str]) -> str:
     return f"{name}: [{', '.join(row.values())}]" if row else name
 
 
-def expand(jobs: dict[str, dict[str, Any]], present: set[str]) -> dict[str, tuple[dict[str, str], set[str]]]:
+def expand(
+    jobs: dict[str, dict[str, Any]], present: set[str], variables: dict[str, str]
+) -> dict[str, tuple[dict[str, str], set[str]]]:
     """Every job instance of a pipeline: its matrix values and the instances it needs."""
     instances: dict[str, tuple[str, dict[str, str]]] = {}
     for name in present:
@@ -169,7 +182,7 @@ def expand(jobs: dict[str, dict[str, Any]], present: set[str]) -> dict[str, tupl
     graph = {}
     for instance, (name, row) in instances.items():
         needed: set[str] = set()
-        for need in jobs[name].get("needs", []):
+        for need in needs_of(jobs[name], variables):
             target = need if isinstance(need, str) else need["job"]
             if target not in present:
                 assert not isinstance(need, str) and need.get("optional"), f"{name} needs {target}, not in the pipeline"
@@ -320,7 +333,7 @@ def test_the_note_is_posted_only_in_merge_request_pipelines(jobs: dict[str, dict
 @pytest.mark.parametrize("variables", [MR, DEFAULT_PUSH, SCHEDULE], ids=["merge-request", "default-branch", "schedule"])
 def test_each_environment_needs_only_its_own_jobs(jobs: dict[str, dict[str, Any]], variables: dict[str, str]) -> None:
     """Applying ha-platform waited for simple-infra; a failed or new environment held every other back."""
-    graph = expand(jobs, set(pipeline(jobs, variables)))
+    graph = expand(jobs, set(pipeline(jobs, variables)), variables)
     per_environment = {i: row["ENVIRONMENT"] for i, (row, _) in graph.items() if "ENVIRONMENT" in row}
     assert set(per_environment.values()) == set(ENVIRONMENTS)
     for instance, environment in per_environment.items():
@@ -333,6 +346,8 @@ def test_each_environment_needs_only_its_own_jobs(jobs: dict[str, dict[str, Any]
             assert f"platform:apply:infra: [{environment}]" in platform_plan
             apply = _ancestors(graph, f"platform:apply:platform: [{environment}]")
             assert {f"platform:plan:platform: [{environment}]", f"platform:apply:infra: [{environment}]"} <= apply
+        # The default branch's report is there before the manual infra applies are run.
+        assert not any("apply" in job for job in _ancestors(graph, "platform:preview"))
 
 
 def test_apply_is_manual_on_the_default_branch_serialized_per_stack_and_never_interrupted(
