@@ -21,6 +21,7 @@ from constructs_lib import (
     HelmAddon,
     MagnumCluster,
     MagnumNodeGroup,
+    ManagedCluster,
     Network,
     NodeRoleTaints,
     OpenStackCloud,
@@ -276,3 +277,31 @@ def test_every_argument_is_documented(cls: type) -> None:
     doc = cls.__doc__ or ""
     missing = [name for name in _documented(cls) if not re.search(rf"^\s*:param {name}:", doc, re.MULTILINE)]
     assert not missing, f"{cls.__name__} does not document {missing}"
+
+
+DRIVER_CLUSTERS = [cls for cls in _public(ManagedCluster) if cls is not ManagedCluster]
+
+
+def test_the_driver_clusters_are_found() -> None:
+    assert {"MagnumCluster", "SelectelMksCluster"} <= {cls.__name__ for cls in DRIVER_CLUSTERS}
+
+
+@pytest.mark.parametrize("cluster", DRIVER_CLUSTERS, ids=lambda c: c.__name__)
+def test_add_node_group_is_typed_with_the_node_group_arguments(cluster: type) -> None:
+    """What a type checker sees for ``<driver cluster>.add_node_group`` is the driver's node
+    group construct's arguments but ``cluster``: same names, kinds, annotations, defaults or not."""
+    import inspect
+
+    from constructs_lib.cluster import NODE_GROUP_ADDERS
+
+    assert cluster.__name__ in NODE_GROUP_ADDERS, "a driver's cluster without a typed add_node_group"
+
+    def shape(parameters: list[inspect.Parameter]) -> list[tuple[str, Any, str, bool]]:
+        return [(p.name, p.kind, str(p.annotation), p.default is inspect.Parameter.empty) for p in parameters]
+
+    typed = list(inspect.signature(NODE_GROUP_ADDERS[cluster.__name__].__call__).parameters.values())
+    construct = list(inspect.signature(cluster.node_group_type.__init__).parameters.values())
+    assert typed[0].name == "self" and typed[1].name == "id"
+    assert shape(typed[2:]) == shape([p for p in construct[3:] if p.name != "cluster"])
+    returned = inspect.signature(NODE_GROUP_ADDERS[cluster.__name__].__call__).return_annotation
+    assert returned == cluster.node_group_type.__name__

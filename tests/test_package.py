@@ -76,6 +76,30 @@ reveal_type(Network)
 Network(stack, "network", name=42, subnets=[SubnetSpec("apps", "10.30.0.0/24")])
 """
 
+#: A consumer's calls of add_node_group: each line marked ``# E: <text>`` must get a mypy
+#: error containing the text, and no other line any error.
+TYPED_NODE_GROUPS = """
+from cdktf import App, TerraformStack
+
+from constructs_lib import MagnumCluster, MagnumNodeGroup, Network, SelectelMksCluster, SelectelMksNodeGroup, SubnetSpec
+
+stack = TerraformStack(App(), "team")
+mks = SelectelMksCluster(stack, "mks", name="mks", region="ru-7", kubernetes_version="1.36.1", availability_zone="ru-7a")
+group: SelectelMksNodeGroup = mks.add_node_group("ok", name="ok", role="worker", flavor="f", volume_size=32, count=1)
+mks.add_node_group("a", name="a", role="worker", flavour="f", volume_size=32, count=1)  # E: "flavour"
+mks.add_node_group("b", name="b", role="worker", flavor="f", volume_size=32, count="1")  # E: "count"
+mks.add_node_group("c", role="worker", flavor="f", volume_size=32, count=1)  # E: Missing named argument "name"
+mks.add_node_group("d", name="d", role="worker", flavor="f", volume_size=32, count=1, image="i")  # E: "image"
+network = Network(stack, "network", name="n", subnets=[SubnetSpec("nodes", "10.0.0.0/24")], external_network="ext")
+magnum = MagnumCluster(
+    stack, "magnum", name="m", network=network, kubernetes_version="1.36.1", image="i", master_flavor="m", worker_flavor="w"
+)
+other: MagnumNodeGroup = magnum.add_node_group("ok", name="ok", role="system", flavor="f", count=1, volume_size=50)
+magnum.add_node_group("e", name="e", role="system", count=1)  # E: Missing named argument "flavor"
+magnum.add_node_group("f", name="f", role="system", flavor="f", count=1, cpus=2)  # E: "cpus"
+magnum.add_node_group("g", name="g", role="system", flavor="f", count=1.5)  # E: "count"
+"""
+
 
 @dataclass(frozen=True)
 class Installed:
@@ -240,3 +264,44 @@ def test_mypy_sees_the_library_as_typed(installed: Installed) -> None:
     assert 'Revealed type is "def (scope: constructs.Construct, id: str, *, name: str' in output, output
     assert "-> constructs_lib.network.Network" in output, output
     assert 'Argument "name" to "Network" has incompatible type "int"; expected "str"' in output, output
+
+
+def test_mypy_checks_the_arguments_of_add_node_group(installed: Installed) -> None:
+    """The README says a type checker checks calls: ``add_node_group`` is typed with the
+    arguments of the driver's node group construct, not ``**kwargs: Any``."""
+    use = installed.workdir / "typed_node_groups.py"
+    use.write_text(TYPED_NODE_GROUPS)
+    config = installed.workdir / "mypy.ini"
+    config.write_text(
+        "[mypy]\n[mypy-cdktf.*,cdktf_cdktf_provider_openstack.*,cdktf_cdktf_provider_helm.*,jsii.*]\n"
+        "follow_imports = skip\n"
+    )
+    mypy = Path(sys.executable).with_name("mypy")
+    result = _run(
+        [
+            mypy,
+            "--config-file",
+            config,
+            "--python-executable",
+            installed.python,
+            "--no-incremental",
+            "--cache-dir=/dev/null",
+            "--no-error-summary",
+            "--hide-error-context",
+            use,
+        ],
+        cwd=installed.workdir,
+        env=_consumer_env(),
+    )
+    output = result.stdout + result.stderr
+    errors: dict[int, str] = {}
+    for line in output.splitlines():
+        place, _, message = line.partition(": error: ")
+        if message:
+            number = int(place.rsplit(":", 1)[1])
+            errors[number] = errors.get(number, "") + message
+    lines = TYPED_NODE_GROUPS.splitlines()
+    expected = {n: line.split("# E: ", 1)[1] for n, line in enumerate(lines, start=1) if "# E: " in line}
+    assert set(errors) == set(expected), output
+    for number, text in expected.items():
+        assert text in errors[number], (lines[number - 1], errors[number])
