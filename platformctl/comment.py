@@ -60,7 +60,7 @@ MAX_PAGES = 1000
 #: The largest answer read from the API (a page of 100 notes of up to 1,000,000 characters each).
 MAX_ANSWER_BYTES = 128 * 1024 * 1024
 _MARKER_NAME = re.compile(r"^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$")
-_NEXT_LINK = re.compile(r'<([^<>]+)>\s*;\s*rel="?next"?')  # no "<" inside: linear time on any header
+_NEXT_LINK = re.compile(r'<([^<>]+)>\s*;\s*rel="?next"?', re.ASCII)  # no "<" inside: linear time on any header
 #: A token is printable ASCII without spaces; anything else (a line break pasted with it) is refused.
 _TOKEN = re.compile(r"^[\x21-\x7e]+$")
 #: The user GitHub's GITHUB_TOKEN writes as; such a token cannot read ``GET /user``.
@@ -154,8 +154,8 @@ def _read_report(source: str) -> str:
 # --- where the report comes from ---------------------------------------------------------------
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
-_SAFE_URL = re.compile(r"^https?://[^\s()<>\[\]`\"'\\]+$")
-_PIPELINE_TAG = re.compile(r"<!-- platformctl:pipeline (\d{1,19}) -->")
+_SAFE_URL = re.compile(r"^https?://[^\s()<>\[\]`\"'\\]+$", re.ASCII)
+_PIPELINE_TAG = re.compile(r"<!-- platformctl:pipeline ([0-9]{1,19}) -->", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ class Provenance:
         ran = env.get("CI_COMMIT_SHA", "").strip()
         head = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", "").strip() or ran
         run_id = env.get("CI_PIPELINE_ID", "").strip()
-        if not _SHA.fullmatch(head) or not run_id.isdigit() or len(run_id) > 19:
+        if not _SHA.fullmatch(head) or not re.fullmatch(r"[0-9]{1,19}", run_id):
             return None
         project = _url(env.get("CI_PROJECT_URL"))
         return cls(
@@ -195,7 +195,7 @@ class Provenance:
         ``GITHUB_SERVER_URL``/``GITHUB_REPOSITORY``. None outside GitHub Actions."""
         sha = env.get("GITHUB_SHA", "").strip()
         run_id = env.get("GITHUB_RUN_ID", "").strip()
-        if not _SHA.fullmatch(sha) or not run_id.isdigit() or len(run_id) > 19:
+        if not _SHA.fullmatch(sha) or not re.fullmatch(r"[0-9]{1,19}", run_id):
             return None
         server = _url(env.get("GITHUB_SERVER_URL"))
         repository = env.get("GITHUB_REPOSITORY", "").strip()
@@ -624,7 +624,7 @@ class GitLab(_Api):
             "CI_MERGE_REQUEST_IID",
             'run this in a merge request pipeline (rules: if: $CI_PIPELINE_SOURCE == "merge_request_event")',
         )
-        if not iid.isdigit():
+        if not re.fullmatch(r"[0-9]+", iid):
             raise CommandError(f"CI_MERGE_REQUEST_IID={iid!r}: expected the merge request's number")
         found = _token(env, ("PLATFORMCTL_GITLAB_TOKEN", "GITLAB_TOKEN"))
         if found is None:
@@ -657,7 +657,7 @@ class GitLab(_Api):
             page = (headers.get("X-Next-Page") or "").strip()
             if not page:
                 return found
-            if not page.isdigit() or page in seen:
+            if not re.fullmatch(r"[0-9]+", page) or page in seen:
                 raise self._error(f"GET {path}: the next page ({page[:20]!r}) is not a new page number")
         raise self._error(
             f"GET {path}: more than {MAX_PAGES} pages of notes; stopped without posting, "
@@ -789,7 +789,7 @@ def _pull_request_number(env: Mapping[str, str]) -> int:
             issue = event.get("issue")
             if isinstance(issue, dict) and issue.get("pull_request") and _is_number(issue.get("number")):
                 return int(issue["number"])
-    match = re.fullmatch(r"refs/pull/(\d+)/(?:merge|head)", env.get("GITHUB_REF", "").strip())
+    match = re.fullmatch(r"refs/pull/([0-9]+)/(?:merge|head)", env.get("GITHUB_REF", "").strip())
     if match:
         return int(match.group(1))
     raise CommandError(

@@ -462,7 +462,7 @@ def _dependents(resources: list[ResourceDiff], new: SynthStack) -> list[Dependen
     found = []
     added = {r.address for r in resources if r.status == "added"}
     for replaced in (r for r in resources if r.status == "changed" and r.replaced):
-        reference = re.compile(r"\b" + re.escape(replaced.address) + r"\b")
+        reference = re.compile(r"\b" + re.escape(replaced.address) + r"\b", re.ASCII)
         for address, resource in sorted(new.resources.items()):
             if address == replaced.address or address in added:
                 continue

@@ -45,7 +45,7 @@ _ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 #: scheme (:). A word joiner after them breaks the pattern and is invisible.
 _JOINED_AFTER = frozenset("@#!~%$&^:")
 _WORD_JOINER = "\u2060"
-_WWW = re.compile(r"(?i)(w)(ww\.)")
+_WWW = re.compile(r"(?ai)(w)(ww\.)")
 #: Backslashes right before a pipe: cmark-gfm reads ``\\|`` as an escaped backslash and a cell border.
 _BACKSLASHES_BEFORE_PIPE = re.compile(r"(?<!\\)(\\+)(?=\|)")  # from a run's start: linear time
 

@@ -221,9 +221,9 @@ def read_plan_document(path: Path) -> dict[str, Any]:
     if not isinstance(document, dict) or "format_version" not in document:
         raise CommandError(f"{path}: not a terraform plan (no format_version); produce it with `terraform show -json`")
     version = document["format_version"]
-    match = re.fullmatch(r"(\d+)\.(\d+)", version) if isinstance(version, str) else None
+    match = re.fullmatch(r"([0-9]+)\.([0-9]+)", version) if isinstance(version, str) else None
     if not match or int(match.group(1)) != SUPPORTED_MAJOR:
-        looks_like_a_version = isinstance(version, str) and re.fullmatch(r"\d{1,4}(\.\d{1,4}){0,3}", version)
+        looks_like_a_version = isinstance(version, str) and re.fullmatch(r"[0-9]{1,4}(\.[0-9]{1,4}){0,3}", version)
         shown = version if looks_like_a_version else f"of type {type(version).__name__}"
         raise CommandError(
             f"{path}: plan format_version {shown!s} is not supported (this reads {SUPPORTED_MAJOR}.x, "

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,7 +248,7 @@ class _Store:
         if code in _CREDENTIAL_CODES:
             return self.bad_credentials(code)
         message = err.response.get("Error", {}).get("Message") or "no message"
-        if code.isdigit():  # an HTTP status and no S3 error document
+        if re.fullmatch(r"[0-9]+", code):  # an HTTP status and no S3 error document
             return CommandError(
                 f"{operation} on {self.target.describe()} failed: HTTP {code} with no S3 error in the answer "
                 f"(is {self.target.endpoint} the store's S3 API? {self.target.file} backend.endpoint)"

@@ -253,7 +253,7 @@ def hard_coded_images(source: Source, prefix: str) -> list[dict[str, str]]:
     found = []
     for rel, text in source.templates():
         for number, line in enumerate(text.splitlines(), 1):
-            match = re.match(r"^\s*-?\s*image:\s*(\S.*)$", line)
+            match = re.match(r"^\s*-?\s*image:\s*(\S.*)$", line, re.ASCII)
             if match and "{{" not in match.group(1) and not line.lstrip().startswith("#"):
                 found.append({"chart": prefix or ".", "file": f"{rel}:{number}", "image": match.group(1).strip("\"'")})
     return found

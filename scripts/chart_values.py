@@ -125,7 +125,8 @@ def record(source: dict[str, str], git_dir: Path) -> dict[str, Any]:
 
 _VALUES_REFERENCE = re.compile(r"\.Values\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)")
 _RANGE_OVER_MAP = re.compile(
-    r"range\s+\$\w+\s*,\s*\$\w+\s*:=\s*\.Values\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)"
+    r"range\s+\$\w+\s*,\s*\$\w+\s*:=\s*\.Values\.([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)",
+    re.ASCII,
 )
 
 

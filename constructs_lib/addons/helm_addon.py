@@ -15,7 +15,7 @@ from .._construct import LibraryConstruct
 from ..errors import ConstructArgumentError
 from .values import to_yaml
 
-_PINNED = re.compile(r"v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?")
+_PINNED = re.compile(r"v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?", re.ASCII)
 
 
 class HelmAddon(LibraryConstruct):

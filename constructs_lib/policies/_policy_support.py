@@ -32,7 +32,9 @@ _VARIABLE_REFERENCE = re.compile(rf"var\.({_NAME}){_TRAVERSAL}")
 PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 # GitLab's token prefixes (personal, runner, deploy, trigger, ... tokens) and the legacy
 # runner registration token prefix.
-GITLAB_TOKEN = re.compile(r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}")
+GITLAB_TOKEN = re.compile(
+    r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}", re.ASCII
+)
 
 
 def first(value: Any) -> Any:

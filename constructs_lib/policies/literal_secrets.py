@@ -29,7 +29,7 @@ except ImportError:  # loaded by checkov as a top-level module
 # manifests name Kubernetes Secrets that way (existingSecret: <name>).
 _SECRET_NAME = re.compile(
     r"(?:^|[_-])(?:pass|secret)$|(?:password|passwd|token|private_?key|api_?key|access_?key|secret_?key|client_?secret)$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 _CHECKED_ELSEWHERE = {"user_data"}
 

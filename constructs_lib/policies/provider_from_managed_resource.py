@@ -22,7 +22,7 @@ except ImportError:  # loaded by checkov as a top-level module
     from _policy_support import strings, templates  # type: ignore[no-redef]
 
 # The start of a traversal: data.x.y, var.x, local.x, or a managed resource type.name.
-_ROOT = re.compile(r"(?<![\w.\"-])([A-Za-z_][A-Za-z0-9_-]*)\.[A-Za-z_][A-Za-z0-9_-]*")
+_ROOT = re.compile(r"(?<![A-Za-z0-9_.\"-])([A-Za-z_][A-Za-z0-9_-]*)\.[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
 _ALLOWED_ROOTS = {"data", "var", "local", "path", "terraform"}
 
 

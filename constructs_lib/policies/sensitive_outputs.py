@@ -44,7 +44,9 @@ _SECRET_ATTRIBUTES = {
 _SECRET_NAME = re.compile(
     r"password|passwd|secret|token|private_key|client_key|kubeconfig|kube_config|raw_config|admin_pass|credential"
 )
-_REFERENCE = re.compile(r"\b(data\.)?([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)")
+_REFERENCE = re.compile(
+    r"\b(data\.)?([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_-]*)", re.ASCII
+)
 
 
 def secret_references(document: dict[str, Any], value: Any) -> list[str]:
@@ -58,7 +60,7 @@ def secret_references(document: dict[str, Any], value: Any) -> list[str]:
     found = []
     for _, text in strings(value):
         for template in templates(text):
-            for match in re.finditer(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)", template.expression):
+            for match in re.finditer(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)", template.expression, re.ASCII):
                 if match.group(1) in sensitive_variables:
                     found.append(match.group(0))
             for match in _REFERENCE.finditer(template.expression):

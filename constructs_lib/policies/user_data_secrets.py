@@ -32,14 +32,15 @@ except ImportError:  # loaded by checkov as a top-level module
 
 _REFERENCE = "\x00"
 _KEY_VALUE = re.compile(
-    r"""^\s*(?:-\s+)?(?:export\s+)?["']?(?P<key>[A-Za-z0-9_.-]+)["']?\s*(?::|=)\s*(?P<value>.*?)\s*,?\s*$"""
+    r"""^\s*(?:-\s+)?(?:export\s+)?["']?(?P<key>[A-Za-z0-9_.-]+)["']?\s*(?::|=)\s*(?P<value>.*?)\s*,?\s*$""",
+    re.ASCII,
 )
 _SECRET_KEY = re.compile(r"pass(?:word|wd|phrase)|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential")
 # Keys that name where a secret lives or how it behaves, not the secret itself.
 _NOT_A_SECRET = re.compile(r"(?:_|-)(?:file|path|url|ttl|expiry|expires|type|length|id|name)$")
 _HARMLESS = {"", "null", "~", "true", "false", "yes", "no", "on", "off", "none", "|", ">", "|-", ">-", "|+", ">+"}
-_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\s]+", re.ASCII)
 
 
 def readable_texts(user_data: str) -> list[str]:
@@ -71,7 +72,7 @@ def _chpasswd_list(text: str) -> bool:
         stripped = line.lstrip()
         if not stripped.startswith("chpasswd:"):
             continue
-        if re.search(r"\blist\s*:", stripped):
+        if re.search(r"\blist\s*:", stripped, re.ASCII):
             return True
         indent = len(line) - len(stripped)
         for following in lines[index + 1 :]:
