@@ -401,7 +401,7 @@ def test_the_default_branch_writes_the_report_without_posting(jobs, workspace: P
     assert api.notes == {} and not api.writes()
     report = (workspace / "preview.md").read_text()
     assert "Plan: 2 to add, 1 to change, 2 to destroy" in report
-    assert "platform" not in report and "No plan result" not in report
+    assert "-platform`" not in report and "No plan result" not in report
 
 
 def test_scheduled_drift_check_fails_on_changes_only(jobs, workspace: Path) -> None:  # noqa: F811
