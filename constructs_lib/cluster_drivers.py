@@ -8,7 +8,9 @@ Each driver tells the rest of the library three things:
 - how to place a pod on a role (``role_label``): the node label that really exists on that
   driver's nodes, and whether nodes of dedicated roles are tainted when they join;
 - which arguments of its resources update in place (``in_place``); every other argument
-  replaces the resource, which plan previews make loud.
+  replaces the resource, which plan previews make loud; and, for Magnum, which template
+  changes Magnum's upgrade API carries to a running cluster (``upgrade_applies``): any other
+  template change replaces the cluster.
 
 Every fact here was read from the driver's or provider's source at a pinned release; the
 tests compare this table with the fixtures in ``tests/fixtures/upstream/`` that record
@@ -66,11 +68,23 @@ class ClusterDriver:
     :param version_from: how the Kubernetes version is chosen, in words.
     :param api_cidrs_label: Magnum label restricting who reaches the API load balancer.
     :param in_place: resource type -> arguments that update in place (all others replace).
+        On Magnum a cluster's ``cluster_template_id`` updates in place (the upgrade API) on
+        the drivers that support it, but the library moves a cluster to a new template only
+        for what ``upgrade_applies`` names: any other template change also changes the
+        ``terraform_data`` revision in the cluster's ``replace_triggered_by``
+        (``triggers_replace`` replaces it, and with it the cluster).
     :param upgrades_in_place: a Kubernetes version change moves the cluster to a new template
         through Magnum's upgrade API (otherwise the cluster is replaced).
+    :param upgrade_applies: template settings a move to a new template carries to the
+        running cluster: template arguments (``image``) and labels (``labels.kube_tag``).
+        Magnum copies the template's labels into the cluster when it creates it, and no
+        driver's upgrade takes labels from the new template again (but magnum-cluster-api's
+        ``kube_tag``), so a change to any other setting replaces the cluster.
     :param labels_read: for Magnum drivers, every cluster label the driver reads; the
-        library emits no other, and refuses others from the environment (magnum-capi-helm
-        fails a cluster with a label it does not know).
+        library emits no other, and refuses others from the environment as a typo guard:
+        no driver fails on a label it does not know (magnum-capi-helm raises only when its
+        own code asks for an unregistered one), it ignores it, so a misspelt label would
+        silently change nothing.
     :param source: where these facts were read.
     """
 
@@ -83,6 +97,7 @@ class ClusterDriver:
     api_cidrs_label: str | None
     in_place: Mapping[str, frozenset[str]] = field(default_factory=dict)
     upgrades_in_place: bool = False
+    upgrade_applies: frozenset[str] = frozenset()
     labels_read: frozenset[str] = frozenset()
     source: str = ""
 
@@ -93,11 +108,15 @@ class ClusterDriver:
 #: terraform-provider-openstack 3.0.0: a Magnum cluster updates only its node count and its
 #: template (through the upgrade API); a node group only its three counts; a template that a
 #: cluster uses cannot be patched at all (ClusterTemplateReferenced), so the library never
-#: updates one: any change makes a new template (``replace_triggered_by``).
+#: updates one: any change makes a new template (``replace_triggered_by``). The digests that
+#: trigger those replacements live in ``terraform_data`` (terraform's built-in type:
+#: ``input`` updates in place, ``triggers_replace`` replaces it, and so every resource whose
+#: ``replace_triggered_by`` names it).
 _MAGNUM_IN_PLACE = {
     "openstack_containerinfra_cluster_v1": frozenset({"node_count", "cluster_template_id", "timeouts"}),
     "openstack_containerinfra_nodegroup_v1": frozenset({"node_count", "min_node_count", "max_node_count", "timeouts"}),
     "openstack_containerinfra_clustertemplate_v1": frozenset({"timeouts"}),
+    "terraform_data": frozenset({"input"}),
 }
 #: The Heat driver refuses the upgrade API (NotSupported): a new template replaces the cluster.
 _HEAT_IN_PLACE = {
@@ -355,6 +374,8 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             api_cidrs_label="api_master_lb_allowed_cidrs",
             in_place=_MAGNUM_IN_PLACE,
             upgrades_in_place=True,
+            # The version is the image's property; the cluster keeps its copies of the labels.
+            upgrade_applies=frozenset({"image"}),
             labels_read=_CAPI_HELM_LABELS,
             source="stackhpc/magnum-capi-helm 1.4.0",
         ),
@@ -368,6 +389,8 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             api_cidrs_label=None,
             in_place=_MAGNUM_IN_PLACE,
             upgrades_in_place=True,
+            # Its upgrade copies the image and kube_tag, and no other label, to the cluster.
+            upgrade_applies=frozenset({"image", "labels.kube_tag"}),
             labels_read=_CLUSTER_API_LABELS,
             source="vexxhost/magnum-cluster-api v0.38.1",
         ),
@@ -406,6 +429,8 @@ def markdown_table() -> str:
         upgrade = "upgrades in place" if d.upgrades_in_place else "replaces the cluster"
         if d.name != SELECTEL_MKS:
             upgrade = f"new template; {upgrade}"
+            if d.upgrades_in_place:
+                upgrade += " (any other template change replaces the cluster)"
         rows.append(
             f"| `{d.name}` | {d.title} | {d.version_from} | "
             f"{f'label `{d.api_cidrs_label}`' if d.api_cidrs_label else 'none (no public address by default)'} | "

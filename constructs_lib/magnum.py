@@ -15,23 +15,39 @@ driver reads (:mod:`constructs_lib.cluster_drivers`, checked against the drivers
   turned on explicitly; nodes carry ``magnum.openstack.org/role=<role>``.
 
 Templates are never patched: Magnum refuses to change a template a cluster uses
-(ClusterTemplateReferenced). Every template change makes a new template (create before
-destroy) and the cluster moves to it through Magnum's upgrade API; the Heat driver does not
-support that API, so there the cluster is replaced.
+(ClusterTemplateReferenced), so every template change makes a new template (create before
+destroy). What then happens to the cluster depends on what changed, because Magnum copies the
+template's labels into the cluster when it creates it (22.0.0 ``api/controllers/v1/cluster.py``)
+and no driver's upgrade takes labels from the new template again (capi-helm lets the cluster's
+copies win; magnum-cluster-api copies only ``kube_tag``):
+
+- the Kubernetes version and the image move the cluster to the new template through Magnum's
+  upgrade API, on the drivers that support it (:attr:`ClusterDriver.upgrade_applies`);
+- any other template change (labels, network driver, external network, DNS servers) is not
+  an upgrade: a label change would not reach the running cluster (it keeps its copies), and
+  the rest would rebuild its network in place. The cluster is replaced instead
+  (``replace_triggered_by`` a ``terraform_data`` holding the digest of those settings: the
+  plan shows the replacement and its reason);
+- ``flavor``, ``master_flavor``, ``docker_volume_size``, ``master_lb_enabled`` and
+  ``floating_ip_enabled`` are arguments of the cluster itself, which the provider replaces
+  when they change;
+- on Heat, which has no upgrade API, any template change replaces the cluster.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cdktf import TerraformResource, TerraformResourceLifecycle, Token
+from cdktf import Annotations, TerraformResource, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_openstack.containerinfra_cluster_v1 import ContainerinfraClusterV1
 from cdktf_cdktf_provider_openstack.containerinfra_clustertemplate_v1 import ContainerinfraClustertemplateV1
 from cdktf_cdktf_provider_openstack.containerinfra_nodegroup_v1 import ContainerinfraNodegroupV1
 from cdktf_cdktf_provider_openstack.data_openstack_images_image_v2 import DataOpenstackImagesImageV2
+from cdktf_cdktf_provider_openstack.data_openstack_networking_network_v2 import DataOpenstackNetworkingNetworkV2
 from constructs import Construct
 
 from . import _validate as check
@@ -108,29 +124,46 @@ class MagnumCluster(ManagedCluster):
     :param driver: ``magnum-capi-helm`` (default), ``magnum-cluster-api`` or ``magnum-heat``:
         the driver the cloud's Magnum runs for the image's OS.
     :param network: the :class:`Network`; the cluster uses its network and primary subnet,
-        and its external network (if any) for load balancers.
+        and the primary subnet's DNS servers (the template's ``dns_nameserver``, which
+        ``magnum-cluster-api`` needs: a network without them is refused for that driver).
+    :param external_network: name of the cloud's external network that the template names
+        (``external_network_id``). Every Magnum driver looks it up when it builds the cluster
+        and fails without one, even where nothing gets a floating IP. Default: the network's
+        own external network (the one its router uses). Give it when the network has no
+        router, as in a closed contour, whose provider network still serves load balancer
+        addresses; nothing else is built for it (no router, no floating IPs). A network with
+        neither is refused.
     :param kubernetes_version: e.g. ``1.36.1``. ``magnum-capi-helm`` takes it from the
         image's ``kube_version`` property (a plan-time check compares them); the others from
-        the ``kube_tag`` label. Changing it makes a new template: an upgrade in place on the
-        Cluster API drivers, a new cluster on Heat.
+        the ``kube_tag`` label. Changing it (or ``image``) makes a new template: an upgrade
+        in place on the Cluster API drivers, a new cluster on Heat.
     :param image: Glance image name of the nodes, built for the driver.
     :param master_flavor: flavor of control-plane nodes.
     :param worker_flavor: flavor of Magnum's built-in ``default-worker`` group.
-    :param worker_count: size of the ``default-worker`` group (role ``worker``). Default ``1``.
+    :param worker_count: size of the ``default-worker`` group (role ``worker``), which Magnum
+        always creates. Default ``1``; it must be given explicitly when node groups of role
+        ``worker`` are added, so that nobody gets that group beside their own by surprise.
     :param master_count: 1, 3 or 5 (an even count loses etcd quorum on a split). Default ``1``.
     :param keypair: key pair injected into nodes. Default: none (nodes accept no SSH key).
     :param network_driver: ``calico`` (default), ``flannel`` or ``cilium``.
-    :param labels: further Magnum labels for the template; each must be one the driver reads,
-        and none that the library sets itself. Values are strings.
+    :param labels: further Magnum labels for the template; each must be one the driver reads
+        (a guard against typos: a misspelt label is ignored by every driver, silently), and
+        none that the library sets itself. Values are strings. Magnum copies them into the
+        cluster when it creates it: changing one later replaces the cluster.
     :param master_lb_enabled: put the API behind an Octavia load balancer. Default: on when
         there is more than one master. Turning it off with several masters is an error.
     :param floating_ip_enabled: floating IPs on nodes. Default ``False``: nodes stay private.
+        A network without a router cannot have them. An API that a floating IP makes public
+        (this without a load balancer, or the label ``master_lb_floating_ip_enabled``) draws
+        a synth warning saying who can reach it.
     :param api_allowed_cidrs: who may reach the API load balancer. Default: the network's
         own subnets. ``magnum-cluster-api`` has no such setting: its load balancer stays private.
     :param docker_volume_size: size in GB of the container volume of each node. Default: the
         driver's default.
     :param autoscaling: run the cluster autoscaler (node groups with differing bounds need
-        it). Default ``False``.
+        it). Default ``False``. On Heat and capi-helm the ``default-worker`` group's bounds are
+        then labels fixed at ``worker_count``, so changing ``worker_count`` replaces the
+        cluster.
     :param system_image_registry: where the nodes pull the driver's own images (etcd, CNI,
         cloud provider, CSI, ...) in a closed contour: the label ``container_infra_prefix``.
         The images must be there in the driver's own layout (``magnum-cluster-api`` flattens
@@ -151,7 +184,7 @@ class MagnumCluster(ManagedCluster):
         master_flavor: str,
         worker_flavor: str,
         driver: str = MAGNUM_CAPI_HELM,
-        worker_count: int = 1,
+        worker_count: int | None = None,
         master_count: int = 1,
         keypair: SshKeyPair | None = None,
         network_driver: str = "calico",
@@ -162,6 +195,7 @@ class MagnumCluster(ManagedCluster):
         docker_volume_size: int | None = None,
         autoscaling: bool = False,
         system_image_registry: str | None = None,
+        external_network: str | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         check.dns_label(path, "name", name)
@@ -173,6 +207,9 @@ class MagnumCluster(ManagedCluster):
         check.text(path, "image", image)
         check.text(path, "master_flavor", master_flavor)
         check.text(path, "worker_flavor", worker_flavor)
+        worker_count_given = worker_count is not None
+        if worker_count is None:
+            worker_count = 1
         check.count(path, "worker_count", worker_count, check.NODE_COUNT)
         if type(master_count) is not int or master_count not in MASTER_COUNTS:
             raise ConstructArgumentError(
@@ -190,6 +227,15 @@ class MagnumCluster(ManagedCluster):
                 path, "master_lb_enabled", False, "True when master_count > 1 (the API needs one address)"
             )
         check.boolean(path, "floating_ip_enabled", floating_ip_enabled)
+        if floating_ip_enabled and network.is_closed:
+            raise ConstructArgumentError(
+                path,
+                "floating_ip_enabled",
+                True,
+                "False: the network has no router, so floating IPs cannot reach nodes",
+            )
+        external_network = _external_network(path, network, external_network)
+        dns_nameserver = _dns_nameserver(path, the_driver, network)
         if api_allowed_cidrs is not None and the_driver.api_cidrs_label is None:
             raise ConstructArgumentError(
                 path,
@@ -212,8 +258,6 @@ class MagnumCluster(ManagedCluster):
                     f"left out: {driver} has no per-cluster registry (it pulls from what the cloud configured)",
                 )
             check.image_registry(path, "system_image_registry", system_image_registry)
-        super().__init__(scope, id, driver=the_driver, name=name, version=version)
-
         template_labels = _driver_labels(
             the_driver,
             version=version,
@@ -227,10 +271,16 @@ class MagnumCluster(ManagedCluster):
             # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
             template_labels["container_infra_prefix"] = f"{host}/" if driver == MAGNUM_HEAT else host
         template_labels.update(extra_labels)
+        public_api = _public_api(path, network, template_labels, master_lb_enabled, floating_ip_enabled)
+        super().__init__(scope, id, driver=the_driver, name=name, version=version)
+
         self.autoscaling = autoscaling
         self.master_count = master_count
         self.master_lb_enabled = master_lb_enabled
         self.default_worker_count = worker_count
+        self.worker_count_given = worker_count_given
+        if public_api is not None:
+            Annotations.of(self).add_warning(_who_reaches(public_api, the_driver, master_lb_enabled, allowed))
 
         image_ref = image
         if driver == MAGNUM_CAPI_HELM:
@@ -249,26 +299,40 @@ class MagnumCluster(ManagedCluster):
                     }
                 ],
             )
+        if network.external_network_name is not None:
+            external_network_id = network.external_network_id
+        else:
+            # The network has no router: look the contour's provider network up by name, at
+            # plan time (the drivers look it up again when they build the cluster).
+            external_network_id = DataOpenstackNetworkingNetworkV2(
+                self, "external-network", name=external_network, external=True
+            ).id
         settings: dict[str, Any] = {
             "coe": "kubernetes",
             "image": image_ref,
             "network_driver": network_driver,
             "master_flavor": master_flavor,
             "flavor": worker_flavor,
-            "external_network_id": network.external_network_id,
+            "external_network_id": external_network_id,
             "fixed_network": network.network_id,
             "fixed_subnet": network.primary_subnet_id,
+            "dns_nameserver": dns_nameserver,
             "master_lb_enabled": master_lb_enabled,
             "floating_ip_enabled": floating_ip_enabled,
             "docker_volume_size": docker_volume_size,
             "labels": template_labels,
         }
         # A short digest of what the template says: a new name for every new template, and
-        # the trigger that replaces it instead of patching it. References (network, image)
-        # are left out: their token text depends on construction order, not on the template.
-        literal = {key: value for key, value in settings.items() if not Token.is_unresolved(value)}
-        literal.update(image_name=image, kubernetes_version=version)
-        digest = hashlib.sha256(json.dumps(literal, sort_keys=True).encode()).hexdigest()[:8]
+        # the trigger that replaces it instead of patching it.
+        facts = template_facts(
+            settings,
+            image_name=image,
+            kubernetes_version=version,
+            external_network=external_network,
+            network_name=network.name,
+            subnet_cidr=network.primary_cidr,
+        )
+        digest = _digest(facts)
         self.template_revision, replaced_on_change = revision_trigger(self, "template-revision", digest)
         self.template = ContainerinfraClustertemplateV1(
             self,
@@ -277,6 +341,14 @@ class MagnumCluster(ManagedCluster):
             lifecycle=replaced_on_change,
             **settings,
         )
+        # What the upgrade API cannot carry to the running cluster replaces it (on Heat:
+        # every template change, as it has no upgrade API).
+        if the_driver.upgrades_in_place:
+            self.cluster_revision, replaced = revision_trigger(
+                self, "cluster-revision", _digest(without_upgrades(facts, the_driver))
+            )
+        else:
+            self.cluster_revision, replaced = self.template_revision, replaced_on_change
         self.resource = ContainerinfraClusterV1(
             self,
             "cluster",
@@ -292,10 +364,7 @@ class MagnumCluster(ManagedCluster):
             master_lb_enabled=master_lb_enabled,
             floating_ip_enabled=floating_ip_enabled,
             docker_volume_size=docker_volume_size,
-            # Heat cannot move a cluster to a new template: replace it instead.
-            lifecycle=None
-            if the_driver.upgrades_in_place
-            else TerraformResourceLifecycle(replace_triggered_by=replaced_on_change.replace_triggered_by),
+            lifecycle=TerraformResourceLifecycle(replace_triggered_by=replaced.replace_triggered_by),
         )
         self.cluster_id: str = self.resource.id
         self.api_address: str = self.resource.api_address
@@ -356,6 +425,15 @@ class MagnumNodeGroup(NodeGroup):
         if name == DEFAULT_WORKER_GROUP:
             raise ConstructArgumentError(path, "name", name, "a name other than Magnum's own default-worker")
         check_role(path, role)
+        if role == WORKER and not cluster.worker_count_given:
+            raise ConstructArgumentError(
+                path,
+                "role",
+                role,
+                f"another role, or worker with the cluster's worker_count given: Magnum always runs its own "
+                f"{DEFAULT_WORKER_GROUP} group (role worker, {cluster.default_worker_count} node(s) of the cluster's "
+                "worker_flavor by default) beside this one; set worker_count to say how many it has",
+            )
         check.text(path, "flavor", flavor)
         counts = node_counts(path, count, min_count, max_count)
         if counts[1] != counts[2] and not cluster.autoscaling:
@@ -387,6 +465,129 @@ class MagnumNodeGroup(NodeGroup):
         )
 
 
+def template_facts(settings: Mapping[str, Any], **sources: Any) -> dict[str, Any]:
+    """Everything a template says, for its digest: its literal arguments, and for each
+    reference (the image's id, the networks' ids) what it is looked up from (``sources``:
+    the image name, the external network's name, the network's name, the subnet's range).
+    Every template argument is in it: a new value makes a new template, never a patch."""
+    facts = {key: value for key, value in settings.items() if not Token.is_unresolved(value)}
+    facts.update(sources)
+    return facts
+
+
+def without_upgrades(facts: Mapping[str, Any], driver: ClusterDriver) -> dict[str, Any]:
+    """``facts`` less what ``driver``'s upgrade API carries to a running cluster (the version
+    and the image): the rest, changed, replaces the cluster."""
+    rest = {key: value for key, value in facts.items() if key not in driver.upgrade_applies}
+    labels = {
+        key: value for key, value in facts.get("labels", {}).items() if f"labels.{key}" not in driver.upgrade_applies
+    }
+    rest["labels"] = labels
+    if "image" in driver.upgrade_applies:
+        rest.pop("image_name", None)
+    if driver.upgrades_in_place:
+        rest.pop("kubernetes_version", None)
+    return rest
+
+
+def _digest(facts: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:8]
+
+
+#: What oslo's ``bool_from_string`` (which the drivers use) takes for true.
+_TRUE = frozenset({"1", "t", "true", "on", "y", "yes"})
+
+
+def _true(value: str) -> bool:
+    return value.strip().lower() in _TRUE
+
+
+def _world(cidr: str) -> bool:
+    """Open to anywhere: ``0.0.0.0/0``, ``::/0`` or a prefix wider than /8 (IPv4) or /16
+    (IPv6), as the policy pack counts it."""
+    net = ipaddress.ip_network(cidr, strict=False)
+    return net.prefixlen < (8 if net.version == 4 else 16)
+
+
+def _public_api(
+    path: str, network: Network, labels: Mapping[str, str], api_lb: bool, floating_ip_enabled: bool
+) -> str | None:
+    """How the API gets a public address (a floating IP on its load balancer, or on the
+    masters when there is none), or None when it has none."""
+    if api_lb:
+        if not _true(labels.get("master_lb_floating_ip_enabled", "false")):
+            return None
+        if network.is_closed:
+            raise ConstructArgumentError(
+                path,
+                "labels['master_lb_floating_ip_enabled']",
+                labels["master_lb_floating_ip_enabled"],
+                "false: the network has no router, so no floating IP reaches the API load balancer",
+            )
+        return "the API load balancer gets a floating IP (label master_lb_floating_ip_enabled)"
+    if floating_ip_enabled:
+        return "the masters get floating IPs (floating_ip_enabled, no API load balancer)"
+    return None
+
+
+def _who_reaches(how: str, driver: ClusterDriver, api_lb: bool, allowed: Sequence[str]) -> str:
+    """The warning for a public API: from where it can be reached."""
+    if not api_lb:
+        return f"{how}: the Kubernetes API is reachable from anywhere (allowed CIDRs apply to a load balancer only)"
+    if driver.api_cidrs_label is None:
+        return f"{how}: the Kubernetes API is reachable from anywhere ({driver.name} has no allowed-CIDRs setting)"
+    open_to = [cidr for cidr in allowed if _world(cidr)]
+    if open_to or not allowed:
+        return (
+            f"{how}: the Kubernetes API is reachable from anywhere (api_allowed_cidrs: {', '.join(allowed) or 'none'})"
+        )
+    return f"{how}: the Kubernetes API has a public address, reachable from {', '.join(allowed)}"
+
+
+def _external_network(path: str, network: Network, given: str | None) -> str:
+    """The external network the template names: the network's own, or ``given`` when the
+    network has no router."""
+    own = network.external_network_name
+    if given is not None:
+        check.text(path, "external_network", given)
+        if own is not None and given != own:
+            raise ConstructArgumentError(
+                path,
+                "external_network",
+                given,
+                f"left out, or {own!r}: the network's router uses {own!r}, and floating IPs come from there",
+            )
+        return given
+    if own is None:
+        raise ConstructArgumentError(
+            path,
+            "external_network",
+            None,
+            "the name of the cloud's external network: every Magnum driver looks the template's external network "
+            "up when it builds the cluster and fails without one (ExternalNetworkNotFound), even with no floating "
+            "IPs; a contour with no internet still has one for load balancer addresses. Name it here (no router "
+            "is built for it), or give the network an external_network (with a router)",
+        )
+    return own
+
+
+def _dns_nameserver(path: str, driver: ClusterDriver, network: Network) -> str | None:
+    """The template's ``dns_nameserver``: the primary subnet's DNS servers, comma-joined
+    (Magnum takes IPv4 addresses there; the primary subnet is IPv4)."""
+    servers = network.primary_dns_servers
+    if not servers:
+        if driver.name == MAGNUM_CLUSTER_API:
+            raise ConstructArgumentError(
+                path,
+                f"network.subnets[{network.primary_subnet_name!r}].dns_servers",
+                [],
+                "at least one DNS server: magnum-cluster-api hands the template's dns_nameserver (the primary "
+                "subnet's DNS servers) to its nodes and fails to build the cluster without one",
+            )
+        return None
+    return ",".join(servers)
+
+
 def revision_trigger(scope: Construct, id: str, digest: str) -> tuple[TerraformResource, TerraformResourceLifecycle]:
     """A ``terraform_data`` holding ``digest`` and the lifecycle that replaces a resource
     whenever the digest changes (a new one first, then the old one goes), instead of updating
@@ -413,7 +614,11 @@ def _labels(path: str, driver: ClusterDriver, labels: Mapping[str, Any]) -> dict
             )
         if key not in driver.labels_read:
             raise ConstructArgumentError(
-                path, f"labels[{key!r}]", value, f"a label {driver.name} reads (see its source: {driver.source})"
+                path,
+                f"labels[{key!r}]",
+                value,
+                f"a label {driver.name} reads (see its source: {driver.source}); a label no driver code reads is "
+                "ignored without a word, so a misspelt one would change nothing",
             )
         if not isinstance(value, str):
             raise ConstructArgumentError(path, f"labels[{key!r}]", value, "a string (Magnum labels are strings)")

@@ -98,9 +98,12 @@ class Network(LibraryConstruct):
             )
             self.subnet_cidrs[spec.name] = spec.cidr
         primary = subnets[0]
+        self.primary_subnet_name: str = primary.name
         self.primary_subnet: NetworkingSubnetV2 = self.subnets[primary.name]
         self.primary_subnet_id: str = self.primary_subnet.id
         self.primary_cidr: str = primary.cidr
+        #: The resolvers DHCP hands out on the primary subnet (empty: the cloud's default).
+        self.primary_dns_servers: tuple[str, ...] = tuple(primary.dns_servers)
 
         self.external_network_name = external_network
         self.external_network_id: str | None = None

@@ -1,15 +1,16 @@
-# A closed contour: an on-prem OpenStack with no internet. No router, no external network,
-# no floating IPs and no public load balancer; every chart, image and runner job image comes
-# from the internal registry, filled beforehand with `platformctl mirror` (see README,
-# "Closed contours"). Magnum runs the Vexxhost Cluster API driver, which can pull its own
-# system images from the internal registry too.
+# A closed contour: an on-prem OpenStack with no internet. No router, no floating IPs and no
+# public load balancer; every chart, image and runner job image comes from the internal
+# registry, filled beforehand with `platformctl mirror` (see README, "Closed contours").
+# Magnum runs the Vexxhost Cluster API driver, which can pull its own system images from the
+# internal registry too. Magnum still needs the contour's provider network by name (see the
+# cluster block) and the subnet's DNS servers.
 
 description = "Closed contour: everything from the internal registry"
 
 openstack {
   region   = "RegionOne"
   auth_url = "https://keystone.contour.internal:5000/v3"
-  # no external_network: no router, no floating IPs
+  # no external_network: no router, no floating IPs (the cluster block names the provider network)
 }
 
 backend {
@@ -26,7 +27,7 @@ access {
 network {
   subnet "nodes" {
     cidr        = "10.50.0.0/22"
-    dns_servers = ["10.50.255.53"]
+    dns_servers = ["10.50.255.53"] # also the cluster template's dns_nameserver (magnum-cluster-api needs it)
   }
   egress_cidrs = ["10.0.0.0/8"] # the contour's own ranges; there is nothing outside
 }
@@ -49,6 +50,9 @@ cluster {
   master_count          = 3
   worker_count          = 2
   system_image_registry = "harbor.contour.internal/platform/magnum" # the driver's own images, in its layout
+  # The contour's provider network (router:external) that load balancer addresses come from:
+  # every Magnum driver looks it up and fails without one. Nothing is built for it here.
+  external_network = "provider-lb"
 }
 
 node_group "system" {

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from cdktf import TerraformOutput, TerraformStack
@@ -24,6 +25,7 @@ from constructs_lib import (
 from constructs_lib import _validate as check
 from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.environment import EnvironmentConfig, SourceMap
+from constructs_lib.errors import ConstructArgumentError
 from constructs_lib.gitlab import GitlabProvider
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
 from constructs_lib.selectel_mks import check_pool, check_subnets, check_zone
@@ -105,7 +107,7 @@ class InfraStack(TerraformStack):
 
         if config.cluster.driver == SELECTEL_MKS:
             _check_mks_environment(self, config, source)
-        with source.origin("cluster"):
+        with source.origin("cluster"), _network_arguments(source):
             self.cluster = _cluster(self, config, keypair, self.network)
         # Node groups stay children of the stack (their addresses predate add_node_group).
         self.node_groups: list[NodeGroup] = []
@@ -177,6 +179,21 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
         "autoscaling": any(group.autoscaled for group in config.node_group.values()),
     }
     return _build(MagnumCluster, stack, "cluster", props, **supplied)
+
+
+@contextmanager
+def _network_arguments(source: SourceMap) -> Iterator[None]:
+    """A cluster's error about the network it was given (``network.subnets['nodes'].dns_servers``)
+    is reported where the network is written, the ``network`` block."""
+    try:
+        yield
+    except ConstructArgumentError as err:
+        if not err.argument.startswith("network."):
+            raise
+        with source.origin("network", renames={"subnets": "subnet"}):
+            raise ConstructArgumentError(
+                err.construct_path, err.argument.removeprefix("network."), err.value, err.allowed
+            ) from None
 
 
 def _given(**arguments: Any) -> dict[str, Any]:

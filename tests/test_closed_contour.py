@@ -52,12 +52,16 @@ def test_closed_environment_names_no_public_registry_or_chart_repository(stack: 
             assert ".internal" in url, url
 
 
+@pytest.mark.upstream_rule("magnum.cluster-api.registry-prefix", "magnum.external-network-required")
 def test_closed_environment_is_closed(shipped_stacks) -> None:
     infra, platform = shipped_stacks["closed-infra"], shipped_stacks["closed-platform"]
     for type_ in ("openstack_networking_router_v2", "openstack_networking_floatingip_v2"):
         assert not resources(infra, type_), type_
     (template,) = resources(infra, "openstack_containerinfra_clustertemplate_v1").values()
-    assert "external_network_id" not in template
+    # No router, but Magnum still names the contour's provider network (its drivers look it up).
+    (provider_network,) = infra["data"]["openstack_networking_network_v2"].values()
+    assert (provider_network["name"], provider_network["external"]) == ("provider-lb", True)
+    assert template["external_network_id"].startswith("${data.openstack_networking_network_v2.")
     assert template["labels"]["container_infra_prefix"] == f"{REGISTRY}/magnum"
     releases = {r["name"]: r for r in resources(platform, "helm_release").values()}
     assert releases and all(r["repository"] == f"oci://{REGISTRY}/charts" for r in releases.values())
@@ -111,12 +115,14 @@ def test_bad_registry_is_refused(bad: str) -> None:
     assert err.value.argument == "registry"
 
 
+@pytest.mark.upstream_rule("magnum.capi-helm.registry-prefix")
 def test_capi_helm_has_no_system_image_registry() -> None:
     with pytest.raises(ConstructArgumentError) as err:
         synth_stack(lambda s: _cluster(s, "magnum-capi-helm", system_image_registry=REGISTRY))
     assert err.value.argument == "system_image_registry"
 
 
+@pytest.mark.upstream_rule("magnum.heat.registry-prefix")
 def test_heat_prefix_ends_with_a_slash() -> None:
     doc = synth_stack(lambda s: _cluster(s, "magnum-heat", system_image_registry=REGISTRY))
     (template,) = resources(doc, "openstack_containerinfra_clustertemplate_v1").values()

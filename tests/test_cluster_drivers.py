@@ -47,7 +47,8 @@ CLOUD = OpenStackCloud("https://keystone.example/v3", "ru-1", "${var.id}", "${va
 
 def _network(stack: TerraformStack) -> Network:
     OpenstackProvider(stack, "openstack")
-    return Network(stack, "network", name="env", subnets=[SubnetSpec("nodes", "10.30.0.0/24")], external_network="ext")
+    subnet = SubnetSpec("nodes", "10.30.0.0/24", ("10.30.0.53",))
+    return Network(stack, "network", name="env", subnets=[subnet], external_network="ext")
 
 
 def _cluster(stack: TerraformStack, driver: str, **kw: Any) -> ManagedCluster:
@@ -60,7 +61,14 @@ def _cluster(stack: TerraformStack, driver: str, **kw: Any) -> ManagedCluster:
         )
         flavor = {"flavor": "SL1.2-8192", "volume_size": 32}
     else:
-        kw = {"kubernetes_version": "1.36.1", "image": "img", "master_flavor": "m", "worker_flavor": "w"} | kw
+        # worker_count given: the "apps" group of role worker runs beside Magnum's own.
+        kw = {
+            "kubernetes_version": "1.36.1",
+            "image": "img",
+            "master_flavor": "m",
+            "worker_flavor": "w",
+            "worker_count": 1,
+        } | kw
         cluster = MagnumCluster(stack, "cluster", name="env", driver=driver, network=network, autoscaling=True, **kw)
         flavor = {"flavor": "f"}
     cluster.add_node_group("system", name="system", role="system", count=1, **flavor)
@@ -200,12 +208,37 @@ def test_selectel_in_place_arguments_are_what_the_schema_does_not_force_new() ->
 # --- Magnum drivers ---------------------------------------------------------------------------
 
 
+@pytest.mark.upstream_rule(
+    "magnum.heat.labels-read",
+    "magnum.capi-helm.labels-read",
+    "magnum.cluster-api.labels-read",
+    "magnum.heat.api-cidrs-label",
+    "magnum.capi-helm.api-cidrs-label",
+    "magnum.cluster-api.api-cidrs-label",
+    "magnum.heat.node-label",
+    "magnum.capi-helm.node-label",
+    "magnum.cluster-api.node-label",
+    "magnum.heat.installs",
+    "magnum.capi-helm.installs",
+    "magnum.cluster-api.installs",
+    "magnum.heat.upgrade",
+    "magnum.capi-helm.upgrade",
+    "magnum.cluster-api.upgrade",
+    "magnum.heat.no-taints-api",
+    "magnum.capi-helm.no-taints-api",
+    "magnum.cluster-api.no-taints-api",
+)
 @pytest.mark.parametrize("driver", MAGNUM_DRIVERS)
 def test_driver_table_matches_the_driver_source(driver: str) -> None:
     facts, table = MAGNUM[driver], DRIVERS[driver]
     assert table.labels_read == {name for name, label in facts["labels"].items() if label.get("read")}
     assert table.api_cidrs_label == facts["api_lb_cidrs_label"]
     assert table.upgrades_in_place == facts["upgrade"]["in_place"]
+    # What a move to a new template carries to the running cluster; everything else replaces it.
+    assert table.upgrade_applies == set(facts["upgrade"]["applies"])
+    # No Magnum API sets node labels or taints: the platform stack does.
+    assert facts["taints_or_labels_api"].startswith("none")
+    assert table.taints_at_creation is False
     # The label the driver puts on nodes is the one placement uses.
     label = facts["node_role_label"] if table.role_label.value == "role" or driver == MAGNUM_CLUSTER_API else None
     if table.role_label.value == "group":
@@ -225,8 +258,14 @@ def test_driver_table_matches_the_driver_source(driver: str) -> None:
             assert addon in table.provided_addons, addon
 
 
+@pytest.mark.upstream_rule("openstack.containerinfra.in-place")
 def test_magnum_in_place_arguments_match_the_provider() -> None:
     provider = MAGNUM["terraform_provider_openstack"]["resources"]
+    # What the library sets on a cluster and claims in place, the provider updates in place;
+    # the rest it replaces.
+    cluster = provider["openstack_containerinfra_cluster_v1"]
+    for argument in ("flavor", "master_flavor", "docker_volume_size", "master_lb_enabled", "floating_ip_enabled"):
+        assert argument in cluster["force_new"], argument
     for driver in MAGNUM_DRIVERS:
         in_place = DRIVERS[driver].in_place
         for type_ in ("openstack_containerinfra_cluster_v1", "openstack_containerinfra_nodegroup_v1"):
@@ -236,6 +275,26 @@ def test_magnum_in_place_arguments_match_the_provider() -> None:
     assert "cluster_template_id" not in DRIVERS[MAGNUM_HEAT].in_place["openstack_containerinfra_cluster_v1"]
 
 
+@pytest.mark.upstream_rule(
+    "magnum.heat.labels-read",
+    "magnum.capi-helm.labels-read",
+    "magnum.cluster-api.labels-read",
+    "magnum.heat.version-from",
+    "magnum.capi-helm.version-from",
+    "magnum.cluster-api.version-from",
+    "magnum.heat.api-floating-ip",
+    "magnum.capi-helm.api-floating-ip",
+    "magnum.cluster-api.api-floating-ip",
+    "magnum.heat.dashboard-off",
+    "magnum.capi-helm.dashboard-off",
+    "magnum.heat.autoscaling",
+    "magnum.capi-helm.autoscaling",
+    "magnum.cluster-api.autoscaling",
+    "magnum.heat.external-network",
+    "magnum.capi-helm.external-network",
+    "magnum.cluster-api.external-network",
+    "magnum.template-never-patched",
+)
 @pytest.mark.parametrize("driver", MAGNUM_DRIVERS)
 def test_magnum_emits_only_labels_its_driver_reads(driver: str) -> None:
     doc = synth_stack(lambda s: _cluster(s, driver, master_count=3))
@@ -256,16 +315,28 @@ def test_magnum_emits_only_labels_its_driver_reads(driver: str) -> None:
         assert template["labels"][cidr_label] == "10.30.0.0/24"
     assert template["labels"]["master_lb_floating_ip_enabled"] == "false"
     assert template["labels"]["auto_scaling_enabled"] == "true"
+    # The dashboard is on by default where the driver installs one: off unless asked.
+    if "kube_dashboard_enabled" in read:
+        assert template["labels"]["kube_dashboard_enabled"] == "false"
+    # The default group's bounds, where they are labels, are its size (at least 1).
+    if "min_node_count" in read:
+        assert template["labels"]["min_node_count"] == template["labels"]["max_node_count"] == "1"
+    else:
+        assert "min_node_count" not in template["labels"] and "max_node_count" not in template["labels"]
+    # Every driver looks the external network up: the template always names one.
+    assert template["external_network_id"].startswith("${data.openstack_networking_network_v2.")
     # Labels live on the template only: cluster labels force a new cluster on any change.
     assert "labels" not in cluster
     # A template in use is never patched: any change makes a new one before the old goes.
     assert template["lifecycle"]["create_before_destroy"] is True
     # A bare reference: terraform refuses "${...}" there (tests/test_template_replacement_terraform.py).
-    (revision_id,) = resources(doc, "terraform_data")
-    assert template["lifecycle"]["replace_triggered_by"] == [f"terraform_data.{revision_id}"]
+    revisions = {rid.split("_")[1]: rid for rid in resources(doc, "terraform_data")}  # cluster_<id>_<hash>
+    assert template["lifecycle"]["replace_triggered_by"] == [f"terraform_data.{revisions['template-revision']}"]
+    # What the upgrade API does not carry replaces the cluster (on Heat: every template change).
     if DRIVERS[driver].upgrades_in_place:
-        assert "lifecycle" not in cluster
+        assert cluster["lifecycle"]["replace_triggered_by"] == [f"terraform_data.{revisions['cluster-revision']}"]
     else:
+        assert set(revisions) == {"template-revision"}
         assert cluster["lifecycle"]["replace_triggered_by"] == template["lifecycle"]["replace_triggered_by"]
     (group, *_) = [
         g for g in resources(doc, "openstack_containerinfra_nodegroup_v1").values() if g["name"] == "front-a"
@@ -276,7 +347,7 @@ def test_magnum_emits_only_labels_its_driver_reads(driver: str) -> None:
 def test_template_revision_changes_only_with_the_template() -> None:
     def revision(**kw: Any) -> str:
         doc = synth_stack(lambda s: _cluster(s, MAGNUM_CAPI_HELM, **kw))
-        (data,) = resources(doc, "terraform_data").values()
+        (data,) = [d for rid, d in resources(doc, "terraform_data").items() if "_template-revision_" in rid]
         return data["triggers_replace"]
 
     base = revision()
@@ -339,6 +410,7 @@ def test_bad_cluster_arguments(driver: str, kwargs: dict[str, Any], argument: st
         (MAGNUM_HEAT, {"count": 1, "role": "system\n"}, "role"),
     ],
 )
+@pytest.mark.upstream_rule("magnum.default-worker")
 def test_bad_node_group_arguments(driver: str, kwargs: dict[str, Any], argument: str) -> None:
     props = {"name": "extra", "role": "worker", "flavor": "f"} | kwargs
     if driver == SELECTEL_MKS:
@@ -367,7 +439,7 @@ def test_a_differing_max_needs_the_magnum_autoscaler() -> None:
             master_flavor="m",
             worker_flavor="w",
         )
-        cluster.add_node_group("g", name="g", role="worker", flavor="f", count=1, max_count=3)
+        cluster.add_node_group("g", name="g", role="system", flavor="f", count=1, max_count=3)
 
     with pytest.raises(ConstructArgumentError) as err:
         synth_stack(build)
@@ -459,6 +531,7 @@ def _assert_placements_match(platform: dict[str, Any], node_labels: list[dict[st
     return checked
 
 
+@pytest.mark.upstream_rule("magnum.heat.node-label", "magnum.capi-helm.node-label", "magnum.cluster-api.node-label")
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 def test_addons_select_labels_the_nodes_of_the_same_cluster_carry(driver: str) -> None:
     doc = _with_platform(driver)
@@ -517,6 +590,7 @@ def test_shipped_addons_select_labels_their_nodes_carry(env: str, placed_somewhe
 
 
 @pytest.mark.upstream_rule("mks.provided-addons")
+@pytest.mark.upstream_rule("magnum.heat.installs", "magnum.capi-helm.installs", "magnum.cluster-api.installs")
 @pytest.mark.parametrize("driver", sorted(DRIVERS))
 def test_composing_cluster_and_addons_never_installs_the_clouds_own_addons_twice(driver: str) -> None:
     releases = {r["name"] for r in resources(_with_platform(driver), "helm_release").values()}
