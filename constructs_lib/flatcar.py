@@ -477,7 +477,7 @@ def worker_ignition(
     label_arg = ",".join(f"{key}={item}" for key, item in node_labels(role, extra_labels).items())
     files = [
         _File("/etc/hostname", hostname + "\n", 0o644),
-        _File(CA_PATH, ca if ca.endswith("\n") else ca + "\n", 0o644),
+        _File(CA_PATH, ca if ca.endswith("\n") or is_token(ca) else ca + "\n", 0o644),
         _File(BOOTSTRAP_KUBECONFIG_PATH, bootstrap_kubeconfig(server, token), 0o600),
         _File(KUBELET_CONFIG_PATH, json.dumps(kubelet, indent=2, sort_keys=True) + "\n", 0o644),
         _File(KUBELET_FLAGS_PATH, f'KUBELET_EXTRA_ARGS="--cloud-provider=external --node-labels={label_arg}"\n', 0o644),

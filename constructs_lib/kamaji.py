@@ -520,6 +520,74 @@ class KamajiDataStore(Construct):
         self.resource = KubernetesManifest(self, "data-store", manifest=manifest, provider=provider)
 
 
+class TenantCertificateAuthority(Construct):
+    """The tenant's CA, made by Terraform and handed to Kamaji as the Secret ``<tcp>-ca``.
+
+    Kamaji keeps an existing ``<tcp>-ca`` whose certificate and key form a valid pair (and
+    makes one otherwise), so a CA made here is the tenant's CA; its certificate is then known in
+    the same plan as the control plane, and workers can carry it in their user data. The key
+    stays in the management cluster's Secret and in Terraform state (private, as for every
+    cluster driver: state holds the admin credentials of every cluster).
+
+    :param secret_name: ``<tcp name>-ca``.
+    :param namespace: the TenantControlPlane's namespace.
+    :param validity_hours: the CA's lifetime. Default ten years (kubeadm's CA lifetime).
+    :param provider: the management cluster's kubernetes provider.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        secret_name: str,
+        namespace: str,
+        provider: TerraformProvider,
+        validity_hours: int = 87600,
+    ) -> None:
+        path = check.child_path(scope, id)
+        check.name(path, "secret_name", secret_name)
+        check.name(path, "namespace", namespace)
+        check.int_range(path, "validity_hours", validity_hours, 24 * 365, 24 * 365 * 20)
+        super().__init__(scope, id)
+        self.key = _Resource(self, "key", "tls_private_key", {"algorithm": "RSA", "rsa_bits": 3072})
+        self.certificate = _Resource(
+            self,
+            "certificate",
+            "tls_self_signed_cert",
+            {
+                "allowed_uses": ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"],
+                "is_ca_certificate": True,
+                "private_key_pem": self.key.get_string_attribute("private_key_pem"),
+                "set_subject_key_id": True,
+                "subject": [{"common_name": "kubernetes"}],
+                "validity_period_hours": validity_hours,
+            },
+        )
+        self.certificate_pem: str = self.certificate.get_string_attribute("cert_pem")
+        key_pem = self.key.get_string_attribute("private_key_pem")
+        self.secret = _Resource(
+            self,
+            "secret",
+            "kubernetes_secret_v1",
+            {
+                "metadata": {"name": secret_name, "namespace": namespace},
+                "type": "Opaque",
+                # The keys Kamaji reads and the two it would add (Cluster API's names).
+                "data": {
+                    "ca.crt": self.certificate_pem,
+                    "ca.key": key_pem,
+                    "tls.crt": self.certificate_pem,
+                    "tls.key": key_pem,
+                },
+            },
+            provider=provider,
+            # Kamaji labels the Secret and records a checksum annotation on it.
+            lifecycle=TerraformResourceLifecycle(ignore_changes=["metadata[0].labels", "metadata[0].annotations"]),
+            metadata=KUBERNETES_GENERATOR_METADATA,
+        )
+
+
 class KamajiControlPlane(Construct):
     """A tenant control plane: its API port in Neutron and its ``TenantControlPlane``.
 
@@ -538,12 +606,16 @@ class KamajiControlPlane(Construct):
     :param signing_duration_hours: lifetime of the kubelet certificates the tenant signs,
         at most 720 (30 days). Default 720.
     :param kube_proxy: install kube-proxy (off for a CNI that replaces it). Default ``True``.
+    :param certificate_authority: make the tenant CA here (:class:`TenantCertificateAuthority`)
+        so that workers get its certificate in the same plan. Default ``True``; with ``False``
+        Kamaji makes the CA, and workers must read it from ``<name>-ca`` in a later stack.
     :param provider: the management cluster's :class:`ManagementClusterProvider`.
     :param openstack_provider: the OpenStack provider for the port. Default: the stack's.
 
     ``address`` is the API address (a reference to the port's IP), ``server`` the URL
-    ``https://<address>:<port>``; ``ca_secret_name`` and ``admin_kubeconfig_secret_name`` name
-    the Secrets Kamaji writes next to the TenantControlPlane.
+    ``https://<address>:<port>``, ``ca_certificate`` the tenant CA's PEM (a reference; ``None``
+    without ``certificate_authority``); ``ca_secret_name`` and ``admin_kubeconfig_secret_name``
+    name the Secrets next to the TenantControlPlane.
     """
 
     def __init__(
@@ -568,12 +640,14 @@ class KamajiControlPlane(Construct):
         cert_sans: Sequence[str] = (),
         signing_duration_hours: int = MAX_SIGNING_DURATION_HOURS,
         kube_proxy: bool = True,
+        certificate_authority: bool = True,
         openstack_provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         if not isinstance(provider, TerraformProvider):
             raise ConstructArgumentError(path, "provider", provider, "the management cluster's kubernetes provider")
         check.provider(path, "openstack_provider", openstack_provider)
+        check.boolean(path, "certificate_authority", certificate_authority)
         store = data_store.name if isinstance(data_store, KamajiDataStore) else data_store
         for argument, value in (("network_id", network_id), ("subnet_id", subnet_id)):
             if not isinstance(value, str) or not value:
@@ -637,15 +711,26 @@ class KamajiControlPlane(Construct):
             kube_proxy=kube_proxy,
             path=path,
         )
+        self.ca_secret_name = f"{name}-ca"
+        before: list[ITerraformDependable] = []
+        if isinstance(data_store, KamajiDataStore):
+            before.append(data_store.resource)
+        self.certificate_authority: TenantCertificateAuthority | None = None
+        self.ca_certificate: str | None = None
+        if certificate_authority:
+            self.certificate_authority = TenantCertificateAuthority(
+                self, "ca", secret_name=self.ca_secret_name, namespace=namespace, provider=provider
+            )
+            self.ca_certificate = self.certificate_authority.certificate_pem
+            before.append(self.certificate_authority.secret)
         self.resource = KubernetesManifest(
             self,
             "tenant-control-plane",
             manifest=self.manifest,
             provider=provider,
             computed_fields=["metadata.labels", "metadata.annotations"],
-            depends_on=[data_store.resource] if isinstance(data_store, KamajiDataStore) else None,
+            depends_on=before or None,
         )
-        self.ca_secret_name = f"{name}-ca"
         self.admin_kubeconfig_secret_name = f"{name}-admin-kubeconfig"
 
 

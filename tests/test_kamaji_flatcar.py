@@ -539,7 +539,7 @@ def kamaji_stack(**group: Any) -> dict[str, Any]:
         "sysext": SYSEXT,
         "control_plane_version": plane.kubernetes_version,
         "api_server": plane.address,
-        "ca_certificate": CA,
+        "ca_certificate": plane.ca_certificate,
         "bootstrap_token": token.value,
         "cluster_dns": [plane.dns_service_ip],
     }
@@ -588,7 +588,7 @@ def test_nodes_keep_their_user_data_and_the_token_rotates(synthesized: dict[str,
     for value in strings.values():
         assert value["upper"] is value["special"] is False and value["lower"] is value["numeric"] is True
         assert value["keepers"] == {"rotation": f"${{time_rotating.{rotation}.id}}"}
-    (secret,) = synthesized["resource"]["kubernetes_secret_v1"].values()
+    (secret,) = [s for n, s in synthesized["resource"]["kubernetes_secret_v1"].items() if n.startswith("token")]
     assert secret["lifecycle"] == {"create_before_destroy": True}
     assert secret["type"] == "bootstrap.kubernetes.io/token"
     assert secret["data"]["expiration"] == f'${{timeadd(time_rotating.{rotation}.rfc3339, "24h")}}'
@@ -607,6 +607,7 @@ def test_user_data_with_terraform_references_evaluates_to_a_valid_config(
     template = re.sub(r"openstack_networking_port_v2\.[\w-]+\.all_fixed_ips", '["203.0.113.254"]', template)
     template = re.sub(r"random_string\.token_token-id_\w+\.result", '"abcdef"', template)
     template = re.sub(r"random_string\.token_token-secret_\w+\.result", '"0123456789abcdef"', template)
+    template = re.sub(r"tls_self_signed_cert\.[\w-]+\.cert_pem", lambda _: json.dumps(CA), template)
     assert "TfToken" not in template and "random_string" not in template
     (tmp_path / "user_data.tpl").write_text(template)
     run = subprocess.run(
@@ -624,13 +625,14 @@ def test_user_data_with_terraform_references_evaluates_to_a_valid_config(
     kubeconfig = yaml.safe_load(file_text(document, flatcar.BOOTSTRAP_KUBECONFIG_PATH))
     assert kubeconfig["users"][0]["user"]["token"] == "abcdef.0123456789abcdef"
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://203.0.113.254:6443"
+    assert file_text(document, flatcar.CA_PATH) == CA
     assert ignition_validate(rendered, tmp_path) == ""
     built = flatcar.worker_ignition(
         path="p",
         hostname="t1-worker-0",
         api_server="${TfToken[TOKEN.1]}",
         bootstrap_token="${TfToken[TOKEN.2]}.${TfToken[TOKEN.3]}",
-        ca_certificate=CA,
+        ca_certificate="${TfToken[TOKEN.4]}",
         sysext=SYSEXT,
         role="worker",
         cluster_dns=["10.96.0.10"],
@@ -653,3 +655,22 @@ def test_the_node_group_checks_its_config_before_creating_anything() -> None:
         kamaji_stack(mirrors=[flatcar.RegistryMirror("docker.io", ["http://harbor.internal"])])
     with pytest.raises(ConstructArgumentError, match="sysext.version"):
         kamaji_stack(sysext=flatcar.KubernetesSysext("1.37.0", "0" * 64))
+
+
+@pytest.mark.upstream_rule("kamaji.ca.existing-secret-kept")
+def test_the_tenant_ca_is_made_before_the_control_plane_and_given_to_kamaji(synthesized: dict[str, Any]) -> None:
+    resources = synthesized["resource"]
+    ((key_name, key),) = resources["tls_private_key"].items()
+    ((cert_name, cert),) = resources["tls_self_signed_cert"].items()
+    assert key == {"algorithm": "RSA", "rsa_bits": 3072}
+    assert cert["is_ca_certificate"] is True and "cert_signing" in cert["allowed_uses"]
+    ((ca_secret_name, ca_secret),) = [(n, s) for n, s in resources["kubernetes_secret_v1"].items() if "plane" in n]
+    assert ca_secret["metadata"] == {"name": "t1-ca", "namespace": "tenants"}
+    pem = f"${{tls_self_signed_cert.{cert_name}.cert_pem}}"
+    private = f"${{tls_private_key.{key_name}.private_key_pem}}"
+    assert ca_secret["data"] == {"ca.crt": pem, "ca.key": private, "tls.crt": pem, "tls.key": private}
+    (plane,) = [m for m in resources["kubernetes_manifest"].values() if m["manifest"]["kind"] == "TenantControlPlane"]
+    assert f"kubernetes_secret_v1.{ca_secret_name}" in plane["depends_on"]
+    node = next(iter(resources["openstack_compute_instance_v2"].values()))
+    assert f"tls_self_signed_cert.{cert_name}.cert_pem" in node["user_data"]
+    assert f"tls_private_key.{key_name}" not in node["user_data"]
