@@ -56,7 +56,9 @@ def _text(node: ast.AST, names: dict[str, str]) -> str | None:
     if isinstance(node, ast.Constant):
         return node.value if isinstance(node.value, str) else None
     if isinstance(node, ast.JoinedStr):
-        parts = [_text(v, names) if not isinstance(v, ast.FormattedValue) else _text(v.value, names) for v in node.values]
+        parts = [
+            _text(v, names) if not isinstance(v, ast.FormattedValue) else _text(v.value, names) for v in node.values
+        ]
         return "".join(p or "" for p in parts)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
         return (_text(node.left, names) or "") + (_text(node.right, names) or "")
@@ -114,7 +116,7 @@ def test_every_pattern_of_the_project_is_ascii() -> None:
         'import re\nWORD = r"\\w+"\nX = re.compile(rf"{WORD}-x")\n',
         'import re\nX = re.compile(r"[a-z]+", re.IGNORECASE)\n',
         'import re\nX = re.compile(r"(?i)[a-z]+")\n',
-        'if text.isdigit():\n    pass\n',
+        "if text.isdigit():\n    pass\n",
         'import re\nre.sub(r"\\b", "", text, 0, re.MULTILINE)\n',
     ],
 )
