@@ -470,3 +470,25 @@ def test_an_unknown_label_is_refused_as_a_typo_not_as_a_driver_failure() -> None
         root / "constructs_lib" / "magnum.py",
     ):
         assert "fails a cluster with a label it does not know" not in path.read_text(), path
+
+
+# --- what a diff of the code says --------------------------------------------------------------
+
+
+@pytest.mark.upstream_rule("magnum.labels-copied-at-creation")
+def test_a_label_change_shows_the_cluster_replaced_in_the_static_diff(env_dir, tmp_path) -> None:
+    from platformctl.diff import compare
+    from platformctl.synth_output import read_synth_dir
+
+    base = env_dir("magnum")
+    synth(base, tmp_path / "base", ["magnum"])
+    changed = env_dir("magnum", (('octavia_provider = "ovn"', 'octavia_provider = "amphora"'),))
+    synth(changed, tmp_path / "work", ["magnum"])
+    result = compare(read_synth_dir(tmp_path / "base"), read_synth_dir(tmp_path / "work"))
+    (stack,) = [s for s in result.stacks if s.name == "magnum-infra"]
+    replaced = {r.address for r in stack.replaced}
+    (revision,) = [a for a in replaced if a.startswith("terraform_data.") and "_cluster-revision_" in a]
+    assert any(a.startswith("openstack_containerinfra_clustertemplate_v1.") for a in replaced)
+    # The revision shown replaced is the one the cluster's replace_triggered_by names.
+    infra = json.loads((tmp_path / "work" / "stacks" / "magnum-infra" / "cdk.tf.json").read_text())
+    assert _only(infra, "openstack_containerinfra_cluster_v1")["lifecycle"]["replace_triggered_by"] == [revision]

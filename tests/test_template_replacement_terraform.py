@@ -87,7 +87,11 @@ def _plan(directory: Path, doc: dict, state: Path | None) -> dict[str, list[str]
         shutil.copy(state, directory / "terraform.tfstate")
     _terraform(directory, "init", "-input=false", "-no-color")
     _terraform(directory, "plan", "-input=false", "-no-color", "-out=plan.bin")
-    return {c["address"].split(".", 1)[1]: c["change"]["actions"] for c in _changes(directory)}
+    changes = _changes(directory)
+    reasons = {c["address"].split(".", 1)[1]: c.get("action_reason") for c in changes}
+    return {c["address"].split(".", 1)[1]: c["change"]["actions"] for c in changes} | {
+        f"{name} reason": [reason] for name, reason in reasons.items() if reason
+    }
 
 
 @pytest.mark.upstream_rule(
@@ -123,6 +127,8 @@ def test_what_a_template_change_does_to_the_cluster_in_terraforms_plan(tmp_path:
     else:
         assert upgrade["cluster"] == ["update"]  # the upgrade API moves it to the new template
     assert label["cluster"] == replaced  # the cluster keeps its copied labels: a new one
+    # The plan (and so a preview of it) gives the reason: the revision it names changed.
+    assert label["cluster reason"] == ["replace_by_triggers"]
     assert resize["cluster"] == ["update"] and resize["template"] == ["no-op"]
 
 
