@@ -80,8 +80,18 @@ def test_constraints_pin_every_dependency_of_the_extras_the_image_installs() -> 
     wanted = set(extras.group(1).split(","))
     assert {"platformctl", "node"} <= wanted
     pinned = pins()
+    extras = project["optional-dependencies"]
     requirements = [Requirement(r) for r in project["dependencies"]]
-    requirements += [Requirement(r) for extra in sorted(wanted) for r in project["optional-dependencies"][extra]]
+    todo, seen = sorted(wanted), set()
+    while todo:  # the extras, and the project's own extras they name
+        extra = todo.pop()
+        if extra not in seen:
+            seen.add(extra)
+            for requirement in map(Requirement, extras[extra]):
+                if canonicalize_name(requirement.name) == canonicalize_name(project["name"]):
+                    todo += sorted(requirement.extras)
+                else:
+                    requirements.append(requirement)
     for requirement in requirements:
         name = canonicalize_name(requirement.name)
         assert name in pinned, f"constraints.txt does not pin {requirement.name}"
