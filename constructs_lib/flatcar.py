@@ -451,7 +451,7 @@ def worker_ignition(
     for dns in cluster_dns:
         check.address(path, "cluster_dns", dns)
     check.text(path, "cluster_domain", cluster_domain)
-    extra_labels = check.labels(path, "labels", dict(labels or {}))
+    extra_labels = check.labels(path, "labels", dict(labels) if isinstance(labels, Mapping) else labels or {})
     for key in extra_labels:
         if forbidden_label(key):
             raise ConstructArgumentError(

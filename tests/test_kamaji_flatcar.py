@@ -674,3 +674,110 @@ def test_the_tenant_ca_is_made_before_the_control_plane_and_given_to_kamaji(synt
     node = next(iter(resources["openstack_compute_instance_v2"].values()))
     assert f"tls_self_signed_cert.{cert_name}.cert_pem" in node["user_data"]
     assert f"tls_private_key.{key_name}" not in node["user_data"]
+
+
+def test_the_same_arguments_give_byte_identical_user_data() -> None:
+    mirrors = [flatcar.RegistryMirror("docker.io", ["https://harbor.internal"])]
+    assert ignition(mirrors=mirrors).json == ignition(mirrors=mirrors).json
+    assert kamaji_stack() == kamaji_stack()
+
+
+@pytest.mark.parametrize(
+    "misuse",
+    [
+        {"network": "net"},
+        {"keypair": None},
+        {"count": 2.0},
+        {"count": 101},
+        {"role": "Worker"},
+        {"boot_volume_size": None},
+        {"server_group_policy": "affinity"},
+        {"sysext": {"version": "1.36.2"}},
+        {"cluster_dns": "10.96.0.10"},
+        {"mirrors": {"docker.io": "https://harbor.internal"}},
+        {"extra_files": "/etc/motd"},
+        {"extra_files": [{"path": "etc/motd", "content": "x"}]},
+        {"extra_files": [{"path": flatcar.KUBELET_CONFIG_PATH, "content": "{}"}]},
+        {"extra_files": [{"path": "/etc/motd", "content": "${var.secret}"}]},
+        {"labels": ["a"]},
+        {"control_plane_version": 1.36},
+        {"bootstrap_token": "not-a-token"},
+        {"ca_certificate": "just text"},
+        {"api_server": "api.example.com"},
+        {"security_group": "sg"},
+    ],
+    ids=lambda misuse: next(iter(misuse)),
+)
+def test_misusing_the_node_group_is_one_clear_error(misuse: dict[str, Any]) -> None:
+    with pytest.raises(ConstructArgumentError) as error:
+        kamaji_stack(**misuse)
+    assert error.value.construct_path == "t/workers"
+
+
+@pytest.mark.parametrize(
+    "misuse",
+    [
+        {"provider": "management"},
+        {"data_store": "Bad_Name"},
+        {"namespace": "Tenants"},
+        {"api_address": "10.0.0.300"},
+        {"replicas": 0},
+        {"pod_cidr": "10.96.0.0/12"},
+        {"dns_service_ip": "10.200.0.10"},
+        {"certificate_authority": "yes"},
+        {"kubernetes_version": "latest"},
+    ],
+    ids=lambda misuse: next(iter(misuse)),
+)
+def test_misusing_the_control_plane_is_one_clear_error(misuse: dict[str, Any]) -> None:
+    stack = TerraformStack(cdktf.Testing.app(), "t")
+    management = kamaji.ManagementClusterProvider(stack, "m", config_path="/etc/mgmt.conf")
+    arguments: dict[str, Any] = {
+        "name": "t1",
+        "namespace": "tenants",
+        "data_store": "pg",
+        "kubernetes_version": "1.36.2",
+        "network_id": "net-id",
+        "subnet_id": "subnet-id",
+        "api_allowed_cidrs": ["10.0.0.0/8"],
+        "provider": management,
+    }
+    arguments.update(misuse)
+    with pytest.raises(ConstructArgumentError) as error:
+        kamaji.KamajiControlPlane(stack, "plane", **arguments)
+    assert error.value.construct_path == "t/plane"
+    assert stack.node.try_find_child("plane") is None
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: flatcar.RegistryMirror("docker.io", "https://harbor.internal"),
+        lambda: flatcar.RegistryMirror("Docker.IO", ["https://harbor.internal"]),
+        lambda: flatcar.RegistryMirror("docker.io", []),
+        lambda: flatcar.KubernetesSysext("1.36", "0" * 64),
+        lambda: flatcar.KubernetesSysext("1.36.2", "0" * 64, arch="amd64"),
+        lambda: flatcar.KubeletResources(kube_reserved={"memory": "lots"}),
+        lambda: flatcar.KubeletResources(pod_pids_limit=100),
+        lambda: kamaji.SecretKeyRef("pg", "kamaji-system", "pass word"),
+        lambda: kamaji.BootstrapTokenSecret(
+            TerraformStack(cdktf.Testing.app(), "t"),
+            "s",
+            token_id=None,  # type: ignore[arg-type]
+            token_secret="x",
+            expiration="y",
+        ),
+        lambda: kamaji.KamajiDataStore(
+            TerraformStack(cdktf.Testing.app(), "t"),
+            "d",
+            name="pg",
+            driver="etcd",
+            endpoints=["e:2379"],
+            provider="m",  # type: ignore[arg-type]
+        ),
+        lambda: kamaji.ManagementClusterProvider(TerraformStack(cdktf.Testing.app(), "t"), "m", config_path=""),
+    ],
+)
+def test_misusing_a_value_type_or_small_construct_is_one_clear_error(build: Any) -> None:
+    with pytest.raises(ConstructArgumentError):
+        build()
