@@ -23,6 +23,18 @@ from platformctl.errors import CommandError
 TOKEN = "glpat-s3cr3t-t0k3n-value"
 GITLAB_NOTES = "/api/v4/projects/42/merge_requests/7/notes"
 GITHUB_COMMENTS = "/repos/team/platform/issues/5/comments"
+#: What a CI host sets that puts the commit, pipeline and job in a note.
+PROVENANCE = (
+    "CI_COMMIT_SHA",
+    "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA",
+    "CI_PIPELINE_ID",
+    "CI_PIPELINE_URL",
+    "CI_JOB_URL",
+    "CI_PROJECT_URL",
+    "GITHUB_SHA",
+    "GITHUB_RUN_ID",
+    "GITHUB_SERVER_URL",
+)
 #: The token's user, as GET /user answers on both hosts.
 ME = {"id": 77, "username": "platformctl-bot", "login": "platformctl-bot", "type": "User"}
 
@@ -155,7 +167,7 @@ def api() -> Iterator[FakeApi]:
 
 @pytest.fixture
 def gitlab_env(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("GITLAB_TOKEN", "PLATFORMCTL_GITLAB_TOKEN"):
+    for name in ("GITLAB_TOKEN", "PLATFORMCTL_GITLAB_TOKEN", *PROVENANCE):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CI_API_V4_URL", f"{api.url}/api/v4")
     monkeypatch.setenv("CI_PROJECT_ID", "42")
@@ -167,7 +179,7 @@ def gitlab_env(api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
 def github_env(api: FakeApi, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "synchronize", "pull_request": {"number": 5}}))
-    for name in ("GITHUB_TOKEN", "PLATFORMCTL_GITHUB_TOKEN", "GITHUB_REF"):
+    for name in ("GITHUB_TOKEN", "PLATFORMCTL_GITHUB_TOKEN", "GITHUB_REF", *PROVENANCE):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GITHUB_API_URL", api.url)
     monkeypatch.setenv("GITHUB_REPOSITORY", "team/platform")
@@ -419,3 +431,80 @@ def test_report_from_stdin_and_user_mistakes(api: FakeApi, capsys, monkeypatch) 
     assert capsys.readouterr().err.startswith("error: --marker 'a--b': letters and digits")
     with pytest.raises(SystemExit):
         cli.main(["comment", "--file", "x.md"])  # neither --gitlab nor --github: argparse's usage error
+
+
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+MERGED = "fedcba9876543210fedcba9876543210fedcba98"
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_note_names_the_commit_pipeline_and_job(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    """A note used to carry no commit and no link: nobody could tell which pipeline wrote it."""
+    monkeypatch.setenv("CI_COMMIT_SHA", MERGED)
+    monkeypatch.setenv("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA", HEAD)
+    monkeypatch.setenv("CI_PIPELINE_ID", "1234")
+    monkeypatch.setenv("CI_PIPELINE_URL", "https://gitlab.example.com/team/platform/-/pipelines/1234")
+    monkeypatch.setenv("CI_JOB_URL", "https://gitlab.example.com/team/platform/-/jobs/99")
+    monkeypatch.setenv("CI_PROJECT_URL", "https://gitlab.example.com/team/platform")
+    code, _, err = comment(capsys, tmp_path, "# Plan\n", "--gitlab")
+    assert code == 0, err
+    (note,) = api.notes.values()
+    assert note["body"].splitlines() == [
+        "<!-- platformctl:preview -->",
+        "<!-- platformctl:pipeline 1234 -->",
+        f"Commit [`{HEAD[:12]}`](https://gitlab.example.com/team/platform/-/commit/{HEAD}) "
+        f"(planned as merged into the target branch: `{MERGED[:12]}`) · "
+        "[pipeline 1234](https://gitlab.example.com/team/platform/-/pipelines/1234) · "
+        "[job](https://gitlab.example.com/team/platform/-/jobs/99)",
+        "",
+        "# Plan",
+    ]
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_an_older_pipeline_never_overwrites_a_later_ones_note(
+    api: FakeApi, capsys, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("CI_COMMIT_SHA", HEAD)
+    monkeypatch.setenv("CI_PIPELINE_ID", "20")
+    assert comment(capsys, tmp_path, "newer: failed\n", "--gitlab")[0] == 0
+    monkeypatch.setenv("CI_PIPELINE_ID", "19")
+    code, out, _ = comment(capsys, tmp_path, "older: no changes\n", "--gitlab")
+    assert code == 0 and "is from a later pipeline (20); left as it is" in out
+    (note,) = api.notes.values()
+    assert "newer: failed" in note["body"] and "older" not in note["body"]
+    monkeypatch.setenv("CI_PIPELINE_ID", "21")
+    assert comment(capsys, tmp_path, "newest\n", "--gitlab")[0] == 0
+    assert "newest" in note["body"] and len(api.notes) == 1
+
+
+@pytest.mark.usefixtures("gitlab_env")
+def test_gitlab_provenance_values_that_are_not_what_they_claim_are_left_out(
+    api: FakeApi, capsys, tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setenv("CI_COMMIT_SHA", HEAD)
+    monkeypatch.setenv("CI_PIPELINE_ID", "7")
+    monkeypatch.setenv("CI_PIPELINE_URL", "javascript:alert(1)")
+    monkeypatch.setenv("CI_JOB_URL", "https://gitlab.example.com/x) [click](https://evil.example")
+    comment(capsys, tmp_path, "report\n", "--gitlab")
+    (note,) = api.notes.values()
+    assert "javascript" not in note["body"] and "evil" not in note["body"]
+    assert f"Commit `{HEAD[:12]}` · pipeline 7\n" in note["body"]
+    # Outside CI (no commit or pipeline id) the note is the report alone.
+    monkeypatch.setenv("CI_COMMIT_SHA", "not-a-sha")
+    comment(capsys, tmp_path, "report\n", "--gitlab")
+    assert note["body"] == "<!-- platformctl:preview -->\nreport\n"
+
+
+@pytest.mark.usefixtures("github_env")
+def test_github_note_names_the_commit_and_the_run(api: FakeApi, capsys, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GITHUB_SHA", HEAD)
+    monkeypatch.setenv("GITHUB_RUN_ID", "555")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    code, _, err = comment(capsys, tmp_path, "report\n", "--github")
+    assert code == 0, err
+    (note,) = api.notes.values()
+    assert (
+        f"Commit [`{HEAD[:12]}`](https://github.com/team/platform/commit/{HEAD}) · "
+        "[pipeline 555](https://github.com/team/platform/actions/runs/555)\n" in note["body"]
+    )
