@@ -109,14 +109,13 @@ class ClusterDriver:
 #: template (through the upgrade API); a node group only its three counts; a template that a
 #: cluster uses cannot be patched at all (ClusterTemplateReferenced), so the library never
 #: updates one: any change makes a new template (``replace_triggered_by``). The digests that
-#: trigger those replacements live in ``terraform_data`` (terraform's built-in type:
-#: ``input`` updates in place, ``triggers_replace`` replaces it, and so every resource whose
-#: ``replace_triggered_by`` names it).
+#: trigger those replacements live in ``terraform_data`` (terraform's built-in type: a new
+#: ``triggers_replace`` replaces it, and so every resource whose ``replace_triggered_by``
+#: names it, with the bare reference ``terraform_data.<name>``).
 _MAGNUM_IN_PLACE = {
     "openstack_containerinfra_cluster_v1": frozenset({"node_count", "cluster_template_id", "timeouts"}),
     "openstack_containerinfra_nodegroup_v1": frozenset({"node_count", "min_node_count", "max_node_count", "timeouts"}),
     "openstack_containerinfra_clustertemplate_v1": frozenset({"timeouts"}),
-    "terraform_data": frozenset({"input"}),
 }
 #: The Heat driver refuses the upgrade API (NotSupported): a new template replaces the cluster.
 _HEAT_IN_PLACE = {

@@ -476,7 +476,7 @@ def test_an_unknown_label_is_refused_as_a_typo_not_as_a_driver_failure() -> None
 
 
 @pytest.mark.upstream_rule("magnum.labels-copied-at-creation")
-def test_a_label_change_shows_the_cluster_replaced_in_the_static_diff(env_dir, tmp_path) -> None:
+def test_a_label_change_changes_the_cluster_revision_in_the_static_diff(env_dir, tmp_path) -> None:
     from platformctl.diff import compare
     from platformctl.synth_output import read_synth_dir
 
@@ -486,9 +486,10 @@ def test_a_label_change_shows_the_cluster_replaced_in_the_static_diff(env_dir, t
     synth(changed, tmp_path / "work", ["magnum"])
     result = compare(read_synth_dir(tmp_path / "base"), read_synth_dir(tmp_path / "work"))
     (stack,) = [s for s in result.stacks if s.name == "magnum-infra"]
-    replaced = {r.address for r in stack.replaced}
-    (revision,) = [a for a in replaced if a.startswith("terraform_data.") and "_cluster-revision_" in a]
-    assert any(a.startswith("openstack_containerinfra_clustertemplate_v1.") for a in replaced)
+    changed = {r.address: r for r in stack.resources if r.status == "changed"}
+    (revision,) = [a for a in changed if a.startswith("terraform_data.") and "_cluster-revision_" in a]
+    assert [a.change.path for a in changed[revision].attributes] == ["triggers_replace"]
+    assert any(r.type == "openstack_containerinfra_clustertemplate_v1" for r in stack.replaced)
     # The revision shown replaced is the one the cluster's replace_triggered_by names.
     infra = json.loads((tmp_path / "work" / "stacks" / "magnum-infra" / "cdk.tf.json").read_text())
     assert _only(infra, "openstack_containerinfra_cluster_v1")["lifecycle"]["replace_triggered_by"] == [revision]
