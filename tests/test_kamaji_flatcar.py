@@ -499,6 +499,10 @@ def test_token_secret_and_kubeadm_bindings_pass_kubernetes_validate(tmp_path: Pa
 # --- Constructs, synthesized --------------------------------------------------------------------
 
 
+#: The node groups kamaji_stack built, last one last.
+GROUPS: list[FlatcarNodeGroup] = []
+
+
 def kamaji_stack(**group: Any) -> dict[str, Any]:
     app = cdktf.Testing.app()
     stack = TerraformStack(app, "t")
@@ -544,7 +548,7 @@ def kamaji_stack(**group: Any) -> dict[str, Any]:
         "cluster_dns": [plane.dns_service_ip],
     }
     arguments.update(group)
-    FlatcarNodeGroup(stack, "workers", **arguments)
+    GROUPS.append(FlatcarNodeGroup(stack, "workers", **arguments))
     kamaji.BootstrapTokenSecret(
         stack, "token-secret", token_id=token.token_id, token_secret=token.token_secret, expiration=token.expiration
     )
@@ -576,6 +580,9 @@ def test_the_api_address_comes_from_a_port_the_load_balancer_takes(synthesized: 
 def test_nodes_keep_their_user_data_and_the_token_rotates(synthesized: dict[str, Any]) -> None:
     instances = synthesized["resource"]["openstack_compute_instance_v2"]
     assert sorted(i["name"] for i in instances.values()) == ["t1-worker-0", "t1-worker-1"]
+    regex = re.compile(GROUPS[-1].node_name_regex)
+    assert all(regex.fullmatch(i["name"]) for i in instances.values())
+    assert not regex.fullmatch("t1-worker-0x") and not regex.fullmatch("other-t1-worker-0")
     for instance in instances.values():
         assert instance["lifecycle"] == {"ignore_changes": ["user_data"]}
         assert instance["block_device"][0]["destination_type"] == "volume"
