@@ -472,3 +472,42 @@ def test_first_pipeline_synth_and_diff_from_a_fresh_virtualenv(jobs, tmp_path: P
     assert diff.returncode == 0, diff.stdout[-3000:] + diff.stderr[-3000:]
     (note,) = api.notes.values()
     assert note["body"].startswith("<!-- platformctl:diff -->\n<!-- platformctl:pipeline 900 -->\nCommit [`")
+
+
+def _checkov() -> str:
+    found = os.environ.get("CHECKOV") or shutil.which("checkov")
+    if not found or not Path(found).exists():
+        pytest.skip("checkov is not installed (scripts/setup puts it in .venv-checkov; set CHECKOV)")
+    return found
+
+
+@pytest.mark.slow
+def test_policy_job_runs_the_shipped_pack_and_fails_when_nothing_was_read(
+    jobs,  # noqa: F811
+    workspace: Path,
+    shipped_out: Path,
+) -> None:
+    """The policy job's script (checkov, the pack from `python -m constructs_lib.policies`, the
+    parsing check) on the shipped stacks; then on a stack checkov cannot parse, which checkov
+    itself passes (exit 0) and the job must not."""
+    (workspace / "bin" / "checkov").symlink_to(_checkov())
+    shutil.rmtree(workspace / "cdktf.out")
+    shutil.copytree(shipped_out, workspace / "cdktf.out")
+    done = run_job(jobs, "platform:policy", workspace, python=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((workspace / "checkov.json").read_text())
+    reports = report if isinstance(report, list) else [report]
+    assert sum(r["summary"]["passed"] for r in reports) > 0 and not sum(r["summary"]["failed"] for r in reports)
+    # The shipped pack runs: a rule open to anywhere fails the job with the pack's check.
+    fixture = ROOT / "tests" / "fixtures" / "policies" / "ingress_from_anywhere" / "fail"
+    shutil.copytree(fixture, workspace / "cdktf.out" / "stacks" / "open")
+    failing = run_job(jobs, "platform:policy", workspace, python=True)
+    assert failing.returncode != 0 and "CKV_OSPLAT_1" in failing.stdout
+    # Nothing readable: checkov passes, the job fails.
+    shutil.rmtree(workspace / "cdktf.out")
+    (workspace / "checkov.json").unlink()
+    (workspace / "cdktf.out" / "stacks" / "broken").mkdir(parents=True)
+    (workspace / "cdktf.out" / "stacks" / "broken" / "cdk.tf.json").write_text('{"resource": ')
+    broken = run_job(jobs, "platform:policy", workspace, python=True)
+    assert broken.returncode != 0
+    assert "checkov: " in broken.stderr
