@@ -73,8 +73,7 @@ class StateBackend:
         from cdktf import LocalBackend, S3Backend
 
         path = stack.node.path
-        if not isinstance(self.kind, str) or self.kind not in KINDS:
-            raise ConstructArgumentError(path, "backend.kind", self.kind, 'one of "s3", "local"')
+        check.choice(path, "backend.kind", self.kind, KINDS)
         if self.key_prefix != "":
             check.name(path, "backend.key_prefix", self.key_prefix)
         if self.kind == "local":

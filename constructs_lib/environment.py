@@ -789,7 +789,8 @@ def _bracket_problem(text: str) -> tuple[int, str] | None:
     if bracket == "{" and before and not before.endswith(("=", ",", "(", "[", "{")):
         what = f"block {before}"
     else:
-        what = {"{": "map", "[": "list", "(": "parenthesis"}[bracket] + (f" {before}" if before else "")
+        name = before.rstrip("=").strip()
+        what = {"{": "map", "[": "list", "(": "parenthesis"}[bracket] + (f" {name}" if name else "")
     return at, f"the {what} opened at line {at} is not closed: add '{_CLOSING[bracket]}' at its end"
 
 
