@@ -30,6 +30,7 @@ against Kamaji's CRD schemas and Kubernetes' own.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from ._generic import GenericProvider, GenericResource, present
 from .errors import ConstructArgumentError
 from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
 from .kubernetes import SOURCE as KUBERNETES_SOURCE
+from .network import Network
 
 #: The Kamaji release the manifests are written for (tests/fixtures/upstream/kamaji_crd_schemas.json).
 KAMAJI_TAG = "26.8.2-edge"
@@ -595,12 +597,14 @@ class KamajiControlPlane(Construct):
     :param namespace: its namespace in the management cluster (must exist).
     :param data_store: the :class:`KamajiDataStore` (or its name) that keeps the tenant's state.
     :param kubernetes_version: the tenant's release; at most what the pinned Kamaji accepts.
-    :param network_id: the Neutron network of the API port (the tenant's node network, which
-        the management cluster must reach).
-    :param subnet_id: the subnet of the port.
-    :param api_allowed_cidrs: who may reach the API load balancer (1 to 16 CIDRs; no default).
-    :param api_address: a fixed IP in the subnet for the API. Default: Neutron picks one when
-        the port is created (still before the load balancer exists).
+    :param network: the :class:`~constructs_lib.network.Network` of the workers; the API port
+        is on its primary subnet (which the management cluster must reach).
+    :param api_allowed_cidrs: who else may reach the API load balancer (no default: nothing is
+        open to everyone). The primary subnet is always added: workers and their konnectivity
+        agents reach the API through the load balancer. 16 CIDRs at most in all.
+    :param api_address: a fixed IP in the primary subnet for the API (recommended: the whole
+        manifest is then known at plan time). Default: Neutron picks one when the port is
+        created (still before the load balancer exists).
     :param replicas: control-plane pods. Default 2.
     :param service_cidr, pod_cidr, dns_service_ip: the tenant's networks.
     :param signing_duration_hours: lifetime of the kubelet certificates the tenant signs,
@@ -627,8 +631,7 @@ class KamajiControlPlane(Construct):
         namespace: str,
         data_store: KamajiDataStore | str,
         kubernetes_version: str,
-        network_id: str,
-        subnet_id: str,
+        network: Network,
         api_allowed_cidrs: Sequence[str],
         provider: TerraformProvider,
         api_address: str | None = None,
@@ -649,11 +652,16 @@ class KamajiControlPlane(Construct):
         check.provider(path, "openstack_provider", openstack_provider)
         check.boolean(path, "certificate_authority", certificate_authority)
         store = data_store.name if isinstance(data_store, KamajiDataStore) else data_store
-        for argument, value in (("network_id", network_id), ("subnet_id", subnet_id)):
-            if not isinstance(value, str) or not value:
-                raise ConstructArgumentError(path, argument, value, "a Neutron id (or a reference to one)")
-        if api_address is not None:
-            check.address(path, "api_address", api_address)
+        if not isinstance(network, Network):
+            raise ConstructArgumentError(path, "network", network, "a Network")
+        if api_address is not None and check.address(path, "api_address", api_address) not in ipaddress.ip_network(
+            network.primary_cidr
+        ):
+            raise ConstructArgumentError(
+                path, "api_address", api_address, f"an address in the primary subnet {network.primary_cidr}"
+            )
+        given = check.cidrs(path, "api_allowed_cidrs", api_allowed_cidrs)
+        allowed = list(dict.fromkeys([network.primary_cidr, *given]))
         # Check everything (version, CIDRs, hardening bounds) before creating anything.
         tenant_control_plane_manifest(
             name=name,
@@ -662,7 +670,7 @@ class KamajiControlPlane(Construct):
             kubernetes_version=kubernetes_version,
             address=api_address or "192.0.2.1",
             port_id="check",
-            api_allowed_cidrs=api_allowed_cidrs,
+            api_allowed_cidrs=allowed,
             port=port,
             replicas=replicas,
             service_cidr=service_cidr,
@@ -683,8 +691,8 @@ class KamajiControlPlane(Construct):
             self,
             "api-port",
             name=f"{name}-api",
-            network_id=network_id,
-            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=subnet_id, ip_address=api_address)],
+            network_id=network.network_id,
+            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id, ip_address=api_address)],
             admin_state_up=True,
             provider=openstack_provider,
         )
@@ -700,7 +708,7 @@ class KamajiControlPlane(Construct):
             kubernetes_version=kubernetes_version,
             address=self.address,
             port_id=self.port.id,
-            api_allowed_cidrs=api_allowed_cidrs,
+            api_allowed_cidrs=allowed,
             port=port,
             replicas=replicas,
             service_cidr=service_cidr,

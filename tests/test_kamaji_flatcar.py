@@ -525,9 +525,8 @@ def kamaji_stack(**group: Any) -> dict[str, Any]:
         namespace="tenants",
         data_store=store,
         kubernetes_version="1.36.2",
-        network_id=network.network_id,
-        subnet_id=network.primary_subnet_id,
-        api_allowed_cidrs=["10.0.0.0/8"],
+        network=network,
+        api_allowed_cidrs=["192.0.2.0/24"],
         provider=management,
     )
     token = kamaji.BootstrapToken(stack, "token")
@@ -571,6 +570,8 @@ def test_the_api_address_comes_from_a_port_the_load_balancer_takes(synthesized: 
     annotations = spec["controlPlane"]["service"]["additionalMetadata"]["annotations"]
     assert annotations == {"loadbalancer.openstack.org/port-id": f"${{openstack_networking_port_v2.{port_name}.id}}"}
     assert spec["controlPlane"]["service"]["serviceType"] == "LoadBalancer"
+    # The workers' subnet comes first: without it no node could join through the load balancer.
+    assert spec["networkProfile"]["loadBalancerSourceRanges"] == ["10.0.0.0/24", "192.0.2.0/24"]
     assert manifests["DataStore"]["spec"]["basicAuth"]["password"] == {
         "secretReference": {"name": "pg-login", "namespace": "kamaji-system", "keyPath": "password"}
     }
@@ -728,6 +729,10 @@ def test_misusing_the_node_group_is_one_clear_error(misuse: dict[str, Any]) -> N
         {"data_store": "Bad_Name"},
         {"namespace": "Tenants"},
         {"api_address": "10.0.0.300"},
+        {"api_address": "10.0.1.5"},
+        {"network": "net-id"},
+        {"api_allowed_cidrs": [f"192.0.{i}.0/24" for i in range(16)]},
+        {"api_allowed_cidrs": "192.0.2.0/24"},
         {"replicas": 0},
         {"pod_cidr": "10.96.0.0/12"},
         {"dns_service_ip": "10.200.0.10"},
@@ -744,9 +749,8 @@ def test_misusing_the_control_plane_is_one_clear_error(misuse: dict[str, Any]) -
         "namespace": "tenants",
         "data_store": "pg",
         "kubernetes_version": "1.36.2",
-        "network_id": "net-id",
-        "subnet_id": "subnet-id",
-        "api_allowed_cidrs": ["10.0.0.0/8"],
+        "network": Network(stack, "n", name="e", subnets=[SubnetSpec("a", "10.0.0.0/24")]),
+        "api_allowed_cidrs": ["192.0.2.0/24"],
         "provider": management,
     }
     arguments.update(misuse)
