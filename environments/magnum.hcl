@@ -48,8 +48,11 @@ cluster {
   master_count       = 3 # the API gets an Octavia load balancer, reachable from the subnet only
   worker_count       = 2 # Magnum's default-worker group (role "worker")
   network_driver     = "calico"
+  # Labels the driver reads (others are refused as typos). Magnum copies them into the
+  # cluster when it creates it: changing one later replaces the cluster, while a new
+  # kubernetes_version and image move it through Magnum's upgrade API.
   labels = {
-    octavia_provider = "ovn" # any label the driver reads; others are refused
+    octavia_provider = "ovn"
   }
 }
 
