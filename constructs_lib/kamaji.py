@@ -21,6 +21,31 @@ through a kubernetes provider configured from a kubeconfig path and context
   (``system:bootstrappers:kubeadm:default-node-token``) to node bootstrap and client
   certificate auto-approval.
 
+- :class:`TenantCertificateAuthority` (made by :class:`KamajiControlPlane` by default): the
+  tenant CA, made by Terraform and handed to Kamaji as ``<tcp>-ca``, so workers carry its
+  certificate in the same plan.
+
+Composed in one stack (the tenant-side Secret goes in a later stack, whose kubernetes provider
+reads the tenant's admin kubeconfig)::
+
+    management = ManagementClusterProvider(stack, "management", config_path="~/.kube/mgmt")
+    store = KamajiDataStore(stack, "store", name="pg", driver="PostgreSQL",
+                            endpoints=["pg.internal:5432"], username=..., password=...,
+                            provider=management)
+    plane = KamajiControlPlane(stack, "plane", name="t1", namespace="tenants", data_store=store,
+                               kubernetes_version="1.36.2", network=network,
+                               api_address="10.0.0.10", api_allowed_cidrs=["192.0.2.0/24"],
+                               provider=management)
+    token = BootstrapToken(stack, "token")
+    FlatcarNodeGroup(stack, "workers", name="t1-worker", role="worker", count=3,
+                     network=network, keypair=keypair, flavor="m1.large", image="flatcar",
+                     boot_volume_size=40, sysext=KubernetesSysext("1.36.2", "<sha256>"),
+                     control_plane_version=plane.kubernetes_version, api_server=plane.address,
+                     ca_certificate=plane.ca_certificate, bootstrap_token=token.value,
+                     cluster_dns=[plane.dns_service_ip])
+    # later stack, tenant provider:
+    BootstrapTokenSecret(platform, "token", token_id=..., token_secret=..., expiration=...)
+
 The pure functions (:func:`tenant_control_plane_manifest`, :func:`data_store_manifest`,
 :func:`bootstrap_token_secret_manifest`, :func:`check_tenant_version`,
 :func:`check_tenant_upgrade`) take and return plain data; the tests validate their output
