@@ -96,11 +96,13 @@ def _driver_labels(
     labels: dict[str, str] = {}
     if driver.name in (MAGNUM_HEAT, MAGNUM_CLUSTER_API):
         labels["kube_tag"] = f"v{version}"
-    if api_lb:
-        # The API load balancer gets no floating IP unless the operator asks for one.
+    if _api_behind_lb(driver, api_lb) or driver.name == MAGNUM_CLUSTER_API:
+        # The API gets no floating IP unless the operator asks for one. capi-helm always
+        # puts the API behind a load balancer; magnum-cluster-api reads the label for the
+        # API's floating IP with or without one; both default it to true.
         labels["master_lb_floating_ip_enabled"] = "false"
-        if driver.api_cidrs_label:
-            labels[driver.api_cidrs_label] = ",".join(api_allowed_cidrs)
+    if _api_behind_lb(driver, api_lb) and driver.api_cidrs_label:
+        labels[driver.api_cidrs_label] = ",".join(api_allowed_cidrs)
     # The cloud's own copies, which the platform layer then does not install again.
     if driver.name == MAGNUM_HEAT:
         labels.update(cloud_provider_enabled="true", cinder_csi_enabled="true", metrics_server_enabled="true")
@@ -115,6 +117,13 @@ def _driver_labels(
             # Bounds of the default worker group: fixed at its size.
             labels.update(min_node_count=str(max(node_count, 1)), max_node_count=str(max(node_count, 1)))
     return {key: value for key, value in labels.items() if key in driver.labels_read}
+
+
+def _api_behind_lb(driver: ClusterDriver, api_lb: bool) -> bool:
+    """Whether the API is behind an Octavia load balancer: ``master_lb_enabled``, but always
+    on magnum-capi-helm (its chart values turn the API load balancer on whatever the cluster
+    says)."""
+    return api_lb or driver.name == MAGNUM_CAPI_HELM
 
 
 class MagnumCluster(ManagedCluster):
@@ -271,7 +280,7 @@ class MagnumCluster(ManagedCluster):
             # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
             template_labels["container_infra_prefix"] = f"{host}/" if driver == MAGNUM_HEAT else host
         template_labels.update(extra_labels)
-        public_api = _public_api(path, network, template_labels, master_lb_enabled, floating_ip_enabled)
+        public_api = _public_api(path, the_driver, network, template_labels, master_lb_enabled, floating_ip_enabled)
         super().__init__(scope, id, driver=the_driver, name=name, version=version)
 
         self.autoscaling = autoscaling
@@ -280,7 +289,8 @@ class MagnumCluster(ManagedCluster):
         self.default_worker_count = worker_count
         self.worker_count_given = worker_count_given
         if public_api is not None:
-            Annotations.of(self).add_warning(_who_reaches(public_api, the_driver, master_lb_enabled, allowed))
+            behind_lb = _api_behind_lb(the_driver, master_lb_enabled)
+            Annotations.of(self).add_warning(_who_reaches(public_api, the_driver, behind_lb, allowed))
 
         image_ref = image
         if driver == MAGNUM_CAPI_HELM:
@@ -510,21 +520,28 @@ def _world(cidr: str) -> bool:
 
 
 def _public_api(
-    path: str, network: Network, labels: Mapping[str, str], api_lb: bool, floating_ip_enabled: bool
+    path: str,
+    driver: ClusterDriver,
+    network: Network,
+    labels: Mapping[str, str],
+    api_lb: bool,
+    floating_ip_enabled: bool,
 ) -> str | None:
-    """How the API gets a public address (a floating IP on its load balancer, or on the
-    masters when there is none), or None when it has none."""
-    if api_lb:
-        if not _true(labels.get("master_lb_floating_ip_enabled", "false")):
+    """How the API gets a public address (a floating IP on its load balancer, on
+    magnum-cluster-api's control plane, or on the masters), or None when it has none."""
+    label = _true(labels.get("master_lb_floating_ip_enabled", "false"))
+    if _api_behind_lb(driver, api_lb) or driver.name == MAGNUM_CLUSTER_API:
+        if not label:
             return None
         if network.is_closed:
             raise ConstructArgumentError(
                 path,
                 "labels['master_lb_floating_ip_enabled']",
                 labels["master_lb_floating_ip_enabled"],
-                "false: the network has no router, so no floating IP reaches the API load balancer",
+                "false: the network has no router, so no floating IP reaches the Kubernetes API",
             )
-        return "the API load balancer gets a floating IP (label master_lb_floating_ip_enabled)"
+        where = "load balancer" if _api_behind_lb(driver, api_lb) else "control plane"
+        return f"the API {where} gets a floating IP (label master_lb_floating_ip_enabled)"
     if floating_ip_enabled:
         return "the masters get floating IPs (floating_ip_enabled, no API load balancer)"
     return None

@@ -384,7 +384,28 @@ def test_a_public_api_draws_a_warning(driver: str, kwargs: dict[str, Any], expec
 @pytest.mark.parametrize("driver", MAGNUM_DRIVERS)
 def test_a_private_api_draws_no_warning(driver: str) -> None:
     assert _warnings(lambda s: _magnum(s, driver, master_count=3)) == []
-    assert _warnings(lambda s: _magnum(s, driver, labels={"master_lb_floating_ip_enabled": "true"})) == []
+    assert _warnings(lambda s: _magnum(s, driver)) == []
+
+
+@pytest.mark.upstream_rule("magnum.capi-helm.api-floating-ip", "magnum.cluster-api.api-floating-ip")
+@pytest.mark.parametrize("driver", MAGNUM_DRIVERS)
+def test_a_single_master_api_gets_no_floating_ip_either(driver: str) -> None:
+    """capi-helm puts the API behind a load balancer whatever master_lb_enabled says, and
+    magnum-cluster-api reads the label for the API's floating IP with or without one: both
+    default it to true, so a single-master cluster needs the label too."""
+    template = _only(synth_stack(lambda s: _magnum(s, driver)), "openstack_containerinfra_clustertemplate_v1")
+    assert template["master_lb_enabled"] is False
+    labels = template["labels"]
+    if driver == MAGNUM_HEAT:  # no load balancer: the masters' floating IPs follow floating_ip_enabled
+        assert "master_lb_floating_ip_enabled" not in labels and template["floating_ip_enabled"] is False
+    else:
+        assert labels["master_lb_floating_ip_enabled"] == "false"
+    cidr_label = MAGNUM[driver]["api_lb_cidrs_label"]
+    if driver == MAGNUM_CAPI_HELM:
+        assert labels[cidr_label] == "10.30.0.0/24"
+    # Asked for, it is public, and said so.
+    warnings = _warnings(lambda s: _magnum(s, driver, labels={"master_lb_floating_ip_enabled": "true"}))
+    assert (len(warnings) == 1) == (driver != MAGNUM_HEAT), warnings
 
 
 def test_the_app_prints_the_public_api_warning(env_dir, tmp_path, capsys) -> None:
