@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,12 +24,18 @@ from typing import Any
 
 from .errors import CommandError
 from .mirror_copy import (
+    COPY_TIMEOUT,
+    COPY_TIMEOUT_VARIABLE,
+    REQUEST_TIMEOUT,
+    TIMEOUT_VARIABLE,
     Chart,
+    CopyError,
     Image,
     Layout,
     OciRegistry,
     Options,
     Summary,
+    check_ref_name,
     pull_chart,
     pull_image,
     push_entry,
@@ -35,8 +43,14 @@ from .mirror_copy import (
     skopeo_path,
     sync_chart,
     sync_image,
-    without_userinfo,
 )
+from .redact import redact_value, scrub, without_userinfo
+
+#: A chart name as Helm allows it, and a chart version that is also a registry tag (ASCII).
+_CHART_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
+_CHART_VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}", re.ASCII)
+#: The largest list file read.
+_MAX_LIST_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,7 +63,12 @@ class Artifacts:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "charts": [{"repository": c.repository, "name": c.name, "version": c.version} for c in self.charts],
+            # As every output of mirror: without the credentials of a repository URL (add them back
+            # in the file given to --list, or better, use a repository that needs none).
+            "charts": [
+                {"repository": without_userinfo(c.repository), "name": c.name, "version": c.version}
+                for c in self.charts
+            ],
             "images": [{"reference": i.reference, "mirror_path": i.path} for i in self.images],
             "notes": list(self.notes),
         }
@@ -63,12 +82,10 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     from constructs_lib.addons.catalog import CATALOG
     from constructs_lib.addons.registry import chart_images
     from constructs_lib.cluster_drivers import DRIVERS
-    from constructs_lib.environment import load_environment
+    from constructs_lib.environment import load_environments
 
-    path = environments_dir / f"{environment}.hcl"
-    if not path.is_file():
-        raise CommandError(f"{path}: no such environment file")
-    config, _ = load_environment(path)
+    # ENV is a name: the file environments/<ENV>.hcl, never a path elsewhere.
+    [(config, _)] = load_environments(environments_dir, [environment])
     charts: list[Chart] = []
     images: dict[str, Image] = {}
     notes: list[str] = []
@@ -123,20 +140,47 @@ def _add_image(images: dict[str, Image], image: Image) -> None:
 
 
 def list_artifacts(path: Path) -> Artifacts:
-    """A list in the form ``mirror list --json`` prints (``notes`` and ``mirror_path`` optional)."""
+    """A list in the form ``mirror list --json`` prints (``notes`` and ``mirror_path`` optional).
+
+    Its shape is checked before use; each mistake is one error naming the file, the entry and
+    what is allowed (values are quoted as JSON, without the credentials of a URL).
+    """
     try:
-        data = json.loads(path.read_text())
+        with path.open("rb") as handle:
+            raw = handle.read(_MAX_LIST_BYTES + 1)
     except OSError as err:
         raise CommandError(f"{path}: cannot be read ({err.strerror})") from None
+    if len(raw) > _MAX_LIST_BYTES:
+        raise CommandError(f"{path}: larger than the {_MAX_LIST_BYTES} bytes allowed for a list")
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise CommandError(f"{path}: nested too deeply to be read; a list is an object of flat lists") from None
     except ValueError as err:
         raise CommandError(f"{path}: not JSON ({err})") from None
     if not isinstance(data, dict) or set(data) - {"charts", "images", "notes"}:
         raise CommandError(f"{path}: expected an object with the keys charts, images (and notes)")
+    for key in ("charts", "images", "notes"):
+        if not isinstance(data.get(key, []), list):
+            raise CommandError(f"{path}: {key} = {_shown(data[key])} is not allowed: a list")
     charts = []
     for i, item in enumerate(data.get("charts", [])):
         if not isinstance(item, dict) or not all(isinstance(item.get(k), str) and item[k] for k in _CHART_KEYS):
             raise CommandError(
-                f"{path}: charts[{i}] = {item!r} is not allowed: an object with {', '.join(_CHART_KEYS)}"
+                f"{path}: charts[{i}] = {_shown(item)} is not allowed: an object with {', '.join(_CHART_KEYS)} (text)"
+            )
+        if set(item) - set(_CHART_KEYS):
+            unknown = ", ".join(sorted(map(str, set(item) - set(_CHART_KEYS))))
+            raise CommandError(f"{path}: charts[{i}]: unknown key {unknown}; allowed: {', '.join(_CHART_KEYS)}")
+        if not _CHART_NAME.fullmatch(item["name"]):
+            raise CommandError(
+                f"{path}: charts[{i}].name = {_shown(item['name'])} is not allowed: a chart name "
+                "(lowercase letters, digits and '-')"
+            )
+        if not _CHART_VERSION.fullmatch(item["version"]):
+            raise CommandError(
+                f"{path}: charts[{i}].version = {_shown(item['version'])} is not allowed: a chart version that is "
+                "also a registry tag (letters, digits, '.', '_', '-'; up to 128)"
             )
         charts.append(Chart(item["repository"], item["name"], item["version"]))
     images: dict[str, Image] = {}
@@ -145,12 +189,27 @@ def list_artifacts(path: Path) -> Artifacts:
         parsed = _parse_reference(reference) if isinstance(reference, str) else None
         if parsed is None or not isinstance(reference, str):
             raise CommandError(
-                f"{path}: images[{i}].reference = {reference!r} is not allowed: registry/repository:tag"
+                f"{path}: images[{i}].reference = {_shown(reference)} is not allowed: registry/repository:tag"
                 " (e.g. quay.io/prometheus/prometheus:v3.0.0)"
             )
-        mirror_path = item.get("mirror_path") or parsed
+        assert isinstance(item, dict)
+        mirror_path = item.get("mirror_path", parsed)
+        try:
+            check_ref_name(mirror_path, f"images[{i}].mirror_path")
+        except CopyError as err:
+            raise CommandError(f"{path}: {err}") from None
         _add_image(images, Image(reference=reference, path=mirror_path))
     return Artifacts(tuple(charts), tuple(images.values()))
+
+
+def _shown(value: object) -> str:
+    """A value of a list file as an error quotes it: JSON, short, without a URL's credentials."""
+    try:
+        text = json.dumps(redact_value(value), ensure_ascii=True)
+    except (ValueError, RecursionError, TypeError):
+        text = type(value).__name__
+    text = scrub(text)
+    return text if len(text) <= 100 else text[:97] + "..."
 
 
 _CHART_KEYS = ("repository", "name", "version")
@@ -162,7 +221,9 @@ def _parse_reference(reference: str) -> str | None:
     name, _, tag = rest.rpartition(":")
     if not rest or "." not in host and ":" not in host and host != "localhost":
         return None
-    if not name or not tag or "/" in tag or "@" in reference or " " in reference:
+    if not name or not tag or "/" in tag or "@" in reference or not reference.isascii():
+        return None
+    if not reference.isprintable() or any(c.isspace() for c in reference):
         return None
     return rest
 
@@ -199,6 +260,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         )
 
     def transport_arguments(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--timeout",
+            type=_positive_seconds,
+            metavar="SECONDS",
+            help=(
+                "seconds a registry or chart repository may take to connect, and to send each part of an answer "
+                f"(default {REQUEST_TIMEOUT}, or ${TIMEOUT_VARIABLE})"
+            ),
+        )
+        sub.add_argument(
+            "--copy-timeout",
+            type=_positive_seconds,
+            metavar="SECONDS",
+            help=f"seconds one image copy may take in all (default {COPY_TIMEOUT}, or ${COPY_TIMEOUT_VARIABLE})",
+        )
         sub.add_argument(
             "--insecure",
             "--tls-verify=false",
@@ -273,7 +349,43 @@ def _artifacts(args: argparse.Namespace) -> Artifacts:
 def _registry(value: str) -> str:
     from constructs_lib.addons.registry import check_registry
 
+    if "@" in value:  # never echoed: it may hold a password
+        raise CommandError(
+            "--registry must not hold credentials (user:password@): log in with skopeo login "
+            "(or REGISTRY_AUTH_FILE, ~/.docker/config.json) and give host[:port][/path]"
+        )
     return check_registry(value, what="--registry")
+
+
+def _positive_seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not (0 < seconds <= 86400):
+        raise argparse.ArgumentTypeError(f"{value!r} is not allowed: seconds, more than 0 and at most 86400")
+    return seconds
+
+
+def _options(args: argparse.Namespace) -> Options:
+    """Transport settings: the options, else the environment variables, else the defaults."""
+
+    def seconds(option: float | None, variable: str, default: float) -> float:
+        if option is not None:
+            return option
+        text = os.environ.get(variable)
+        if text is None or text == "":
+            return default
+        try:
+            return _positive_seconds(text)
+        except argparse.ArgumentTypeError as err:
+            raise CommandError(f"${variable}: {err}") from None
+
+    return Options(
+        insecure=args.insecure,
+        timeout=seconds(args.timeout, TIMEOUT_VARIABLE, REQUEST_TIMEOUT),
+        copy_timeout=seconds(args.copy_timeout, COPY_TIMEOUT_VARIABLE, COPY_TIMEOUT),
+    )
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -290,20 +402,21 @@ def run_list(args: argparse.Namespace) -> int:
     if artifacts.notes:
         print("notes:")
         for note in artifacts.notes:
-            print(f"  {note}")
+            print(f"  {scrub(note)}")
     return 0
 
 
 def run_pull(args: argparse.Namespace) -> int:
     artifacts = _artifacts(args)
     skopeo_path()
-    options = Options(insecure=args.insecure)
+    options = _options(args)
     layout = Layout(args.to)
     try:
         layout.create()
     except OSError as err:
         raise CommandError(f"{args.to}: cannot write the layout ({err.strerror})") from None
-    work = [(str(c), lambda c=c: pull_chart(c, layout)) for c in artifacts.charts]
+    layout.check()
+    work = [(str(c), lambda c=c: pull_chart(c, layout, options)) for c in artifacts.charts]
     work += [(str(i), lambda i=i: pull_image(i, layout, options)) for i in artifacts.images]
     return _report("pull", run_all(work))
 
@@ -311,18 +424,15 @@ def run_pull(args: argparse.Namespace) -> int:
 def run_push(args: argparse.Namespace) -> int:
     registry = _registry(args.registry)
     skopeo_path()
-    options = Options(insecure=args.insecure)
+    options = _options(args)
     layout = Layout(args.layout)
     layout.check()
     oci = OciRegistry(registry, options)
     work = []
     for entry in layout.entries():
-        ref_name, digest = entry["annotations"]["org.opencontainers.image.ref.name"], entry["digest"]
+        ref_name = entry["annotations"]["org.opencontainers.image.ref.name"]
         work.append(
-            (
-                f"{ref_name} -> {registry}/{ref_name}",
-                lambda r=ref_name, d=digest: push_entry(layout, r, d, registry, options, oci),
-            )
+            (f"{ref_name} -> {registry}/{ref_name}", lambda e=entry: push_entry(layout, e, registry, options, oci))
         )
     return _report("push", run_all(work))
 
@@ -331,7 +441,7 @@ def run_sync(args: argparse.Namespace) -> int:
     registry = _registry(args.registry)
     artifacts = _artifacts(args)
     skopeo_path()
-    options = Options(insecure=args.insecure)
+    options = _options(args)
     oci = OciRegistry(registry, options)
     work = [(str(c), lambda c=c: sync_chart(c, registry, options, oci)) for c in artifacts.charts]
     work += [(str(i), lambda i=i: sync_image(i, registry, options)) for i in artifacts.images]
@@ -340,6 +450,6 @@ def run_sync(args: argparse.Namespace) -> int:
 
 def _report(command: str, summary: Summary) -> int:
     for label, reason in summary.failed:
-        print(f"error: {label}: {reason}", file=sys.stderr)
+        print(f"error: {scrub(label)}: {scrub(reason)}", file=sys.stderr)
     print(summary.line(command))
     return 1 if summary.failed else 0

@@ -14,7 +14,9 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
+import stat
 import subprocess
 import sys
 import tarfile
@@ -29,6 +31,7 @@ from typing import IO, Any
 import yaml
 
 from .errors import CommandError
+from .redact import redact_value, scrub, without_userinfo
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -40,10 +43,31 @@ REF_NAME = "org.opencontainers.image.ref.name"
 #: Repository under the internal registry that holds the charts.
 CHARTS_PATH = "charts"
 
-#: Seconds one skopeo inspect or HTTP request may take before the artifact counts as failed.
-REQUEST_TIMEOUT = 120
-#: Seconds one image copy may take (large images on slow links).
+#: Seconds a registry or chart repository may take to accept a connection, and to send the
+#: next part of an answer, before the artifact counts as failed (``--timeout``).
+REQUEST_TIMEOUT = 60
+#: Seconds one image copy may take in all (large images on slow links; ``--copy-timeout``).
 COPY_TIMEOUT = 3600
+#: Environment variables that set the two (the options win).
+TIMEOUT_VARIABLE = "PLATFORMCTL_MIRROR_TIMEOUT"
+COPY_TIMEOUT_VARIABLE = "PLATFORMCTL_MIRROR_COPY_TIMEOUT"
+
+#: A blob's digest as the layout names it: SHA-256 only, 64 lowercase hex digits (ASCII).
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
+#: A registry path with its tag (``prometheus/prometheus:v3.0.0``, ``charts/traefik:41.3.0``):
+#: the distribution spec's repository name and tag grammar, ASCII only.
+REF_NAME_FORM = re.compile(
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}",
+    re.ASCII,
+)
+#: The largest manifest, index or chart config read (the distribution spec lets registries
+#: refuse manifests over 4 MiB), and the largest chart archive.
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_CHART_BYTES = 64 * 1024 * 1024
+#: The largest index.json of a layout (thousands of entries).
+MAX_LAYOUT_INDEX_BYTES = 64 * 1024 * 1024
+#: The largest index.yaml of a chart repository (big public ones are tens of MB).
+MAX_INDEX_BYTES = 256 * 1024 * 1024
 
 
 class CopyError(Exception):
@@ -100,9 +124,13 @@ class Options:
 
     :param insecure: talk plain HTTP (and skip TLS verification) to the registries: only
         for local test registries.
+    :param timeout: seconds to connect, and to wait for each part of an answer, per request.
+    :param copy_timeout: seconds one image copy may take in all.
     """
 
     insecure: bool = False
+    timeout: float = REQUEST_TIMEOUT
+    copy_timeout: float = COPY_TIMEOUT
 
 
 # --- progress -------------------------------------------------------------------------
@@ -118,6 +146,7 @@ class Progress:
         self.tty = self.stream.isatty()
 
     def start(self, what: str) -> None:
+        what = scrub(what)
         if self.tty:
             width = 30
             filled = width * self.done // max(self.total, 1)
@@ -126,6 +155,7 @@ class Progress:
             self.stream.flush()
 
     def finish(self, outcome: str, what: str) -> None:
+        what = scrub(what)
         self.done += 1
         if self.tty:
             if outcome == "failed":
@@ -148,7 +178,7 @@ def run_all(items: Iterable[tuple[str, Callable[[], bool]]], progress_stream: IO
         try:
             copied = action()
         except CopyError as err:
-            summary.failed.append((label, str(err)))
+            summary.failed.append((scrub(label), scrub(str(err))))
             progress.finish("failed", label)
             continue
         (summary.copied if copied else summary.skipped).append(label)
@@ -164,6 +194,12 @@ class Layout:
 
     skopeo writes images into it (``oci:DIR:<ref>``); charts are written here as Helm's OCI
     artifacts. Blobs are shared, so an image used by two charts is stored once.
+
+    A layout may come from elsewhere (a drive carried across), so everything read from it is
+    checked first: ``index.json`` and each manifest have the shape the OCI image spec gives
+    them, every digest is ``sha256:`` and 64 hex digits, and a blob is read only when it is a
+    regular file inside the layout's ``blobs/`` (a symbolic link out of it, a device or a
+    directory is refused) and only up to its declared size.
     """
 
     def __init__(self, path: Path) -> None:
@@ -180,15 +216,46 @@ class Layout:
             _write_atomic(self.path / "index.json", b'{"schemaVersion":2,"manifests":[]}')
 
     def check(self) -> None:
-        if not (self.path / "oci-layout").is_file() or not (self.path / "index.json").is_file():
+        # index.json is looked at by name here; what it is (a link out, a device) is checked when read.
+        if not (self.path / "oci-layout").is_file() or not os.path.lexists(self.path / "index.json"):
             raise CommandError(f"{self.path}: not an OCI layout (no oci-layout or index.json); mirror pull writes one")
+        self.entries()
+
+    def _index(self) -> dict[str, Any]:
+        where = self.path / "index.json"
+        data = _read_contained(self.path, where, MAX_LAYOUT_INDEX_BYTES, what="index.json")
+        index = _json_document(data, str(where))
+        if not isinstance(index, dict):
+            raise CommandError(f"{where}: is {_json_type(index)}, not allowed: an OCI image index (a JSON object)")
+        manifests = index.get("manifests", [])
+        if not isinstance(manifests, list):
+            raise CommandError(f"{where}: manifests is {_json_type(manifests)}, not allowed: a list of descriptors")
+        return index
 
     def entries(self) -> list[dict[str, Any]]:
-        try:
-            index = json.loads((self.path / "index.json").read_text())
-        except (OSError, ValueError) as err:
-            raise CommandError(f"{self.path / 'index.json'}: cannot be read as JSON ({err})") from None
-        return [m for m in index.get("manifests", []) if m.get("annotations", {}).get(REF_NAME)]
+        """The index's descriptors that have a ``ref.name``, each checked (a bad one stops the run)."""
+        where = self.path / "index.json"
+        found: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        for i, entry in enumerate(self._index().get("manifests", [])):
+            annotations = entry.get("annotations", {}) if isinstance(entry, dict) else None
+            if not isinstance(annotations, dict):
+                raise CommandError(f"{where}: manifests[{i}] is not allowed: a descriptor (object) with annotations")
+            ref_name = annotations.get(REF_NAME)
+            if ref_name is None:  # an entry of another tool: not ours to push
+                continue
+            try:
+                check_descriptor(entry, f"manifests[{i}]")
+                check_ref_name(ref_name, f"manifests[{i}].annotations[{REF_NAME}]")
+            except CopyError as err:
+                raise CommandError(f"{where}: {err}") from None
+            if ref_name in seen:
+                raise CommandError(
+                    f"{where}: manifests[{i}]: ref.name {ref_name} is given twice; one entry per name is allowed"
+                )
+            seen.add(ref_name)
+            found.append(entry)
+        return found
 
     def digest_of(self, ref_name: str) -> str | None:
         for entry in self.entries():
@@ -197,14 +264,47 @@ class Layout:
         return None
 
     def blob_path(self, digest: str) -> Path:
-        algorithm, _, hexdigest = digest.partition(":")
-        return self.path / "blobs" / algorithm / hexdigest
+        check_digest(digest, "digest")
+        return self.path / "blobs" / "sha256" / digest.removeprefix("sha256:")
 
-    def read_blob(self, digest: str) -> bytes:
-        data = self.blob_path(digest).read_bytes()
+    def blob_file(self, descriptor: dict[str, Any]) -> Path:
+        """The blob of a checked descriptor: a regular file inside ``blobs/`` of its declared size."""
+        path = self.blob_path(descriptor["digest"])
+        resolved = _contained(self.path, path, what=f"blob {descriptor['digest']}", under="blobs")
+        size = resolved.stat().st_size
+        if size != descriptor["size"]:
+            raise CopyError(f"{path}: {size} bytes, but its descriptor says {descriptor['size']}")
+        return resolved
+
+    def read_blob(self, digest: str, size: int | None = None, limit: int = MAX_MANIFEST_BYTES) -> bytes:
+        """A blob's bytes, at most ``limit`` (and exactly ``size`` when given), checked by digest."""
+        path = self.blob_path(digest)
+        if size is not None and size > limit:
+            raise CopyError(f"{path}: declared as {size} bytes, more than the {limit} allowed here")
+        data = _read_contained(
+            self.path,
+            path,
+            limit if size is None else size,
+            what=f"blob {digest}",
+            under="blobs",
+            declared=size is not None,
+        )
+        if size is not None and len(data) != size:
+            raise CopyError(f"{path}: {len(data)} bytes, but its descriptor says {size}")
         if _sha256(data) != digest:
-            raise CopyError(f"{self.blob_path(digest)}: content does not match its digest")
+            raise CopyError(f"{path}: content does not match its digest")
         return data
+
+    def read_manifest(self, descriptor: dict[str, Any], where: str) -> dict[str, Any]:
+        """The manifest or index a checked descriptor points to, its shape checked."""
+        data = self.read_blob(descriptor["digest"], descriptor["size"])
+        try:
+            manifest = json.loads(data)
+        except RecursionError:
+            raise CopyError(f"{where}: nested too deeply") from None
+        except ValueError:
+            raise CopyError(f"{where}: not JSON") from None
+        return check_manifest(manifest, where)
 
     def write_blob(self, data: bytes) -> dict[str, Any]:
         digest = _sha256(data)
@@ -213,17 +313,135 @@ class Layout:
             _write_atomic(path, data)
         return {"digest": digest, "size": len(data)}
 
-    def is_chart(self, digest: str) -> bool:
-        manifest = json.loads(self.read_blob(digest))
+    def is_chart(self, descriptor: dict[str, Any]) -> bool:
+        manifest = self.read_manifest(descriptor, f"manifest {descriptor['digest']}")
         return bool(manifest.get("config", {}).get("mediaType") == HELM_CONFIG)
 
     def add(self, ref_name: str, descriptor: dict[str, Any]) -> None:
         """Point ``ref_name`` at ``descriptor``: the last step, after every blob is written."""
-        index = json.loads((self.path / "index.json").read_text())
-        manifests = [m for m in index.get("manifests", []) if m.get("annotations", {}).get(REF_NAME) != ref_name]
+        index = self._index()
+        manifests = [
+            m
+            for m in index.get("manifests", [])
+            if not (isinstance(m, dict) and isinstance(m.get("annotations"), dict))
+            or m["annotations"].get(REF_NAME) != ref_name
+        ]
         manifests.append({**descriptor, "annotations": {REF_NAME: ref_name}})
         index["manifests"] = manifests
         _write_atomic(self.path / "index.json", json.dumps(index).encode())
+
+
+def check_digest(value: object, where: str) -> str:
+    if not isinstance(value, str) or not DIGEST.fullmatch(value):
+        raise CopyError(f"{where} = {_shown(value)} is not allowed: sha256: and 64 hex digits (0-9, a-f)")
+    return value
+
+
+def check_ref_name(value: object, where: str) -> str:
+    if not isinstance(value, str) or not REF_NAME_FORM.fullmatch(value) or len(value) > 255:
+        raise CopyError(
+            f"{where} = {_shown(value)} is not allowed: a registry path and tag such as team/app:1.0 "
+            "(lowercase letters, digits, '.', '_', '-' and '/'; the tag up to 128 letters, digits, '.', '_', '-')"
+        )
+    return value
+
+
+def check_descriptor(value: object, where: str) -> dict[str, Any]:
+    """An OCI descriptor: an object with a ``sha256`` digest, a size and (if given) a media type."""
+    if not isinstance(value, dict):
+        raise CopyError(f"{where} is {_json_type(value)}, not allowed: a descriptor (object with digest and size)")
+    check_digest(value.get("digest"), f"{where}.digest")
+    size = value.get("size")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise CopyError(f"{where}.size = {_shown(size)} is not allowed: the blob's size in bytes (an integer >= 0)")
+    if not isinstance(value.get("mediaType", ""), str):
+        raise CopyError(f"{where}.mediaType = {_shown(value.get('mediaType'))} is not allowed: a media type (text)")
+    return value
+
+
+def check_manifest(value: object, where: str) -> dict[str, Any]:
+    """An image manifest (config and layers) or an index (manifests), each descriptor checked."""
+    if not isinstance(value, dict):
+        raise CopyError(f"{where} is {_json_type(value)}, not allowed: an OCI manifest or index (object)")
+    if "manifests" in value:
+        instances = value["manifests"]
+        if not isinstance(instances, list):
+            raise CopyError(f"{where}: manifests is {_json_type(instances)}, not allowed: a list of descriptors")
+        for i, instance in enumerate(instances):
+            check_descriptor(instance, f"{where}: manifests[{i}]")
+        return value
+    check_descriptor(value.get("config"), f"{where}: config")
+    layers = value.get("layers")
+    if not isinstance(layers, list):
+        raise CopyError(f"{where}: layers is {_json_type(layers)}, not allowed: a list of descriptors")
+    for i, layer in enumerate(layers):
+        check_descriptor(layer, f"{where}: layers[{i}]")
+    return value
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}
+    return names.get(type(value), "a number" if isinstance(value, int | float) else type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    """A value from an input file as an error may quote it: JSON, short, one line, no credentials."""
+    try:
+        text = json.dumps(redact_value(value), ensure_ascii=True, default=str)
+    except (ValueError, RecursionError, TypeError):
+        text = f"({_json_type(value)})"
+    text = scrub(text)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _json_document(data: bytes, where: str) -> Any:
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise CommandError(f"{where}: nested too deeply to be read") from None
+    except ValueError as err:
+        raise CommandError(f"{where}: cannot be read as JSON ({err})") from None
+
+
+def _contained(root: Path, path: Path, *, what: str, under: str = "") -> Path:
+    """``path`` resolved, if it is a regular file inside ``root/under`` (links followed, then checked)."""
+    try:
+        base = (root / under).resolve(strict=True) if under else root.resolve(strict=True)
+        resolved = path.resolve(strict=True)
+        mode = resolved.stat().st_mode
+    except FileNotFoundError:
+        raise CopyError(f"{path}: {what} is missing from the layout (pull again)") from None
+    except (OSError, RuntimeError) as err:  # RuntimeError: a symbolic link loop
+        raise CopyError(f"{path}: {what} cannot be read ({getattr(err, 'strerror', None) or err})") from None
+    if not resolved.is_relative_to(base):
+        raise CopyError(f"{path}: {what} leads out of the layout (to {resolved}); refused")
+    if not stat.S_ISREG(mode):
+        raise CopyError(f"{path}: {what} is not a regular file; refused")
+    return resolved
+
+
+def _read_contained(root: Path, path: Path, limit: int, *, what: str, under: str = "", declared: bool = False) -> bytes:
+    """At most ``limit`` bytes of a regular file inside the layout; more is an error."""
+    try:
+        resolved = _contained(root, path, what=what, under=under)
+    except CopyError as err:
+        if what == "index.json":
+            raise CommandError(str(err)) from None
+        raise
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(resolved, flags)
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise CopyError(f"{path}: {what} is not a regular file; refused")
+            data = handle.read(limit + 1)
+    except OSError as err:
+        raise CopyError(f"{path}: {what} cannot be read ({err.strerror})") from None
+    if len(data) > limit:
+        allowed = f"its declared size ({limit} bytes)" if declared else f"the {limit} bytes allowed"
+        message = f"{path}: {what} is larger than {allowed}"
+        raise CommandError(message) if what == "index.json" else CopyError(message)
+    return data
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -254,33 +472,58 @@ def skopeo_path() -> str:
     return path
 
 
-def _skopeo(args: list[str], timeout: int) -> subprocess.CompletedProcess[bytes]:
+def _skopeo(args: list[str], timeout: float, what: str) -> subprocess.CompletedProcess[bytes]:
+    """Run skopeo with its own limit (``--command-timeout``) and, a little later, ours."""
+    command = [skopeo_path(), f"--command-timeout={max(1, int(timeout))}s", *args]
     try:
-        return subprocess.run([skopeo_path(), *args], capture_output=True, timeout=timeout)
+        return subprocess.run(command, capture_output=True, timeout=timeout + 5)
     except subprocess.TimeoutExpired:
-        raise CopyError(f"skopeo {args[0]} took longer than {timeout} s") from None
+        raise CopyError(f"{what} took longer than {_seconds(timeout)} (no answer?); stopped") from None
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
 
 
 def _skopeo_message(proc: subprocess.CompletedProcess[bytes]) -> str:
     lines = [line for line in proc.stderr.decode(errors="replace").splitlines() if line.strip()]
     text = lines[-1] if lines else f"skopeo exited with {proc.returncode}"
     # skopeo prefixes its messages with a log header; keep the reason only.
-    return text.split('msg="', 1)[-1].rstrip('"').strip()
+    return scrub(text.split('msg="', 1)[-1].rstrip('"').strip())
+
+
+def _timed_out(message: str) -> bool:
+    lowered = message.lower()
+    return "context deadline exceeded" in lowered or "timeout" in lowered or "timed out" in lowered
 
 
 def _tls(flag: str, options: Options) -> list[str]:
     return [f"--{flag}-tls-verify=false"] if options.insecure else []
 
 
+def _host_of(reference: str) -> str:
+    return reference.removeprefix("docker://").partition("/")[0]
+
+
 def remote_digest(reference: str, options: Options) -> str | None:
     """Digest of what ``reference`` (``docker://...``) points to, or None if it is not there."""
-    proc = _skopeo(["inspect", "--raw", *_insecure_inspect(options), reference], REQUEST_TIMEOUT)
+    shown = reference.removeprefix("docker://")
+    proc = _skopeo(
+        ["inspect", "--raw", *_insecure_inspect(options), reference],
+        options.timeout,
+        f"reading {shown} from registry {_host_of(reference)}",
+    )
     if proc.returncode == 0:
         return _sha256(proc.stdout)
     message = _skopeo_message(proc)
     if any(s in message.lower() for s in ("manifest unknown", "name unknown", "not found", "404")):
         return None
-    raise CopyError(f"cannot read {reference.removeprefix('docker://')}: {message}")
+    if _timed_out(message):
+        raise CopyError(
+            f"registry {_host_of(reference)} did not answer within {_seconds(options.timeout)} "
+            f"reading {shown} (--timeout): {message}"
+        )
+    raise CopyError(f"cannot read {shown}: {message}")
 
 
 def _insecure_inspect(options: Options) -> list[str]:
@@ -293,60 +536,97 @@ def skopeo_copy(source: str, destination: str, options: Options) -> None:
         args += _tls("src", options)
     if destination.startswith("docker://"):
         args += _tls("dest", options)
-    proc = _skopeo([*args, source, destination], COPY_TIMEOUT)
+    hosts = " to ".join(_host_of(x) for x in (source, destination) if x.startswith("docker://"))
+    what = f"copying {source.removeprefix('docker://')} (registry {hosts})"
+    proc = _skopeo([*args, source, destination], options.copy_timeout, what)
     if proc.returncode != 0:
-        raise CopyError(_skopeo_message(proc))
+        message = _skopeo_message(proc)
+        if _timed_out(message):
+            limit = _seconds(options.copy_timeout)
+            raise CopyError(f"{what} did not finish within {limit} (--copy-timeout): {message}")
+        raise CopyError(message)
 
 
 # --- charts -----------------------------------------------------------------------------
 
 
-def _http_get(url: str) -> bytes:
+def _http_get(url: str, options: Options, limit: int) -> bytes:
+    """The body of a GET, at most ``limit`` bytes, with ``options.timeout`` to connect and per read."""
     import requests
 
+    shown = without_userinfo(url)
+    host = urllib.parse.urlsplit(shown).netloc or shown
     try:
-        response = requests.get(url, timeout=REQUEST_TIMEOUT)
+        with requests.get(url, timeout=(options.timeout, options.timeout), stream=True) as response:
+            if response.status_code != 200:
+                raise CopyError(f"cannot fetch {shown}: HTTP {response.status_code}")
+            declared = response.headers.get("Content-Length", "")
+            if re.fullmatch(r"[0-9]+", declared) and int(declared) > limit:
+                raise CopyError(f"cannot fetch {shown}: {declared} bytes, more than the {limit} allowed")
+            body = bytearray()
+            for chunk in response.iter_content(chunk_size=1024 * 1024):
+                body += chunk
+                if len(body) > limit:
+                    raise CopyError(f"cannot fetch {shown}: more than the {limit} bytes allowed")
+            return bytes(body)
+    except (requests.Timeout, TimeoutError):
+        raise CopyError(
+            f"chart repository {host} did not answer within {_seconds(options.timeout)} fetching {shown} (--timeout)"
+        ) from None
     except requests.RequestException as err:
-        raise CopyError(f"cannot fetch {without_userinfo(url)}: {type(err).__name__}") from None
-    if response.status_code != 200:
-        raise CopyError(f"cannot fetch {without_userinfo(url)}: HTTP {response.status_code}")
-    return response.content
+        raise CopyError(f"cannot fetch {shown}: {type(err).__name__}") from None
 
 
-def without_userinfo(url: str) -> str:
-    """The URL as it may be shown: a user:password@ part is dropped."""
-    parts = urllib.parse.urlsplit(url)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-
-
-def fetch_chart(chart: Chart) -> bytes:
+def fetch_chart(chart: Chart, options: Options) -> bytes:
     """The chart archive, checked against the digest its repository's index.yaml gives."""
+    shown_repository = without_userinfo(chart.repository)
     if not chart.repository.startswith(("http://", "https://")):
-        raise CopyError(f"{chart.repository}: only HTTP(S) chart repositories can be mirrored")
+        raise CopyError(f"{shown_repository}: only HTTP(S) chart repositories can be mirrored")
     base = chart.repository.rstrip("/") + "/"
+    where = f"{without_userinfo(base)}index.yaml"
     try:
-        index = yaml.safe_load(_http_get(base + "index.yaml"))
+        index = yaml.safe_load(_http_get(base + "index.yaml", options, MAX_INDEX_BYTES))
     except yaml.YAMLError:
-        raise CopyError(f"{base}index.yaml is not YAML") from None
-    entries = (index or {}).get("entries", {}).get(chart.name) or []
-    entry = next((e for e in entries if str(e.get("version")) == chart.version), None)
-    if entry is None:
-        raise CopyError(f"{base}index.yaml has no {chart.name} {chart.version}")
-    if not entry.get("urls") or not entry.get("digest"):
-        raise CopyError(f"{base}index.yaml gives no download URL or no digest for {chart.name} {chart.version}")
-    data = _http_get(urllib.parse.urljoin(base, entry["urls"][0]))
-    if hashlib.sha256(data).hexdigest() != str(entry["digest"]).removeprefix("sha256:"):
-        raise CopyError(f"{chart.name} {chart.version}: the archive does not match the digest in {base}index.yaml")
+        raise CopyError(f"{where} is not YAML") from None
+    except RecursionError:
+        raise CopyError(f"{where} is nested too deeply to be read") from None
+    entry = _index_entry(index, chart, where)
+    url = urllib.parse.urljoin(base, entry["urls"][0])
+    if not url.startswith(("http://", "https://")):
+        raise CopyError(f"{where}: the URL of {chart.name} {chart.version} is not HTTP(S)")
+    data = _http_get(url, options, MAX_CHART_BYTES)
+    if hashlib.sha256(data).hexdigest() != entry["digest"].removeprefix("sha256:"):
+        raise CopyError(f"{chart.name} {chart.version}: the archive does not match the digest in {where}")
     return data
+
+
+def _index_entry(index: object, chart: Chart, where: str) -> dict[str, Any]:
+    """The chart's entry in a repository's index.yaml, its shape checked."""
+    entries = index.get("entries") if isinstance(index, dict) else None
+    if not isinstance(entries, dict):
+        raise CopyError(f"{where} is not a Helm repository index (no entries mapping)")
+    versions = entries.get(chart.name) or []
+    if not isinstance(versions, list):
+        raise CopyError(f"{where}: entries.{chart.name} is not a list of chart versions")
+    entry = next((e for e in versions if isinstance(e, dict) and str(e.get("version")) == chart.version), None)
+    if entry is None:
+        raise CopyError(f"{where} has no {chart.name} {chart.version}")
+    urls, digest = entry.get("urls"), entry.get("digest")
+    if not isinstance(urls, list) or not urls or not isinstance(urls[0], str) or not urls[0]:
+        raise CopyError(f"{where} gives no download URL for {chart.name} {chart.version}")
+    if not isinstance(digest, str) or not re.fullmatch(r"(sha256:)?[0-9a-f]{64}", digest, re.ASCII):
+        raise CopyError(f"{where} gives no SHA-256 digest (64 hex digits) for {chart.name} {chart.version}")
+    return entry
 
 
 def chart_metadata(archive: bytes, chart: Chart) -> dict[str, Any]:
     """Chart.yaml of the archive, which must be the chart and version asked for."""
     try:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-            member = tar.extractfile(f"{chart.name}/Chart.yaml")
-            metadata = yaml.safe_load(member.read()) if member else None
-    except (tarfile.TarError, KeyError, yaml.YAMLError):
+            member = tar.getmember(f"{chart.name}/Chart.yaml")
+            handle = tar.extractfile(member) if member.isfile() and member.size <= MAX_MANIFEST_BYTES else None
+            metadata = yaml.safe_load(handle.read()) if handle else None
+    except (tarfile.TarError, KeyError, yaml.YAMLError, RecursionError, EOFError, OSError):
         metadata = None
     if not isinstance(metadata, dict) or str(metadata.get("version")) != chart.version:
         raise CopyError(f"{chart.name} {chart.version}: the archive has no Chart.yaml of that chart and version")
@@ -373,16 +653,26 @@ def store_chart(layout: Layout, chart: Chart, archive: bytes) -> str:
     return str(descriptor["digest"])
 
 
+def _with_timeout(request: Callable[..., Any], timeout: float) -> Callable[..., Any]:
+    """``Session.request`` with a connect and read timeout wherever the caller gives none."""
+
+    def send(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = (timeout, timeout)
+        return request(*args, **kwargs)
+
+    return send
+
+
 class OciRegistry:
-    """Chart pushes to one registry with oras, one attempt per request (a run is re-runnable)."""
+    """Chart pushes to one registry with oras, one attempt per request (a run is re-runnable).
+
+    Every request of the client (oras' own and its token requests share one session) has the
+    run's timeout to connect and to wait for each part of an answer.
+    """
 
     def __init__(self, registry: str, options: Options) -> None:
-        try:
-            import oras.provider
-        except ImportError:
-            raise CommandError(
-                "the oras package is not installed: charts are pushed with it (pip install 'oras==0.2.43')"
-            ) from None
+        import oras.provider
 
         class _OneAttempt(oras.provider.Registry):  # type: ignore[misc]
             # oras retries a failed request five times over two minutes; a mirror run reports
@@ -391,7 +681,13 @@ class OciRegistry:
                 return oras.provider.Registry.do_request.__wrapped__(self, *args, **kwargs)
 
         self.registry = registry
+        self.options = options
         self.client = _OneAttempt(insecure=options.insecure, tls_verify=not options.insecure)
+        session = self.client.session
+        session.request = _with_timeout(session.request, options.timeout)  # type: ignore[method-assign]
+        auth_session = getattr(self.client.auth, "session", None)
+        if auth_session is not None and auth_session is not session:
+            auth_session.request = _with_timeout(auth_session.request, options.timeout)
         self._auth_loaded = False
 
     def target(self, ref_name: str) -> str:
@@ -406,6 +702,11 @@ class OciRegistry:
             self._auth_loaded = True
         return container
 
+    def _no_answer(self, doing: str) -> CopyError:
+        return CopyError(
+            f"registry {self.registry} did not answer within {_seconds(self.options.timeout)} {doing} (--timeout)"
+        )
+
     def manifest_digest(self, ref_name: str) -> str | None:
         import requests
 
@@ -413,6 +714,8 @@ class OciRegistry:
         url = f"{self.client.prefix}://{container.manifest_url()}"
         try:
             response = self.client.do_request(url, "GET", headers={"Accept": f"{OCI_MANIFEST}, {OCI_INDEX}"})
+        except requests.Timeout:
+            raise self._no_answer(f"reading the manifest of {ref_name}") from None
         except (requests.RequestException, ValueError) as err:
             raise CopyError(f"cannot reach {self.registry}: {type(err).__name__}") from None
         if response.status_code == 404:
@@ -430,6 +733,8 @@ class OciRegistry:
             response = oras.layout.Layout(str(layout.path), validate=False).push_to_registry(
                 self.client, str(container), tag=ref_name
             )
+        except requests.Timeout:
+            raise self._no_answer(f"pushing {ref_name}") from None
         except (requests.RequestException, ValueError, OSError) as err:
             raise CopyError(f"push to {self.registry} failed: {_short(err)}") from None
         if response is None or response.status_code not in (200, 201, 202):
@@ -438,7 +743,7 @@ class OciRegistry:
 
 def _short(err: BaseException) -> str:
     text = str(err).splitlines()[0] if str(err) else type(err).__name__
-    return f"{type(err).__name__}: {text}"[:300]
+    return scrub(f"{type(err).__name__}: {text}")[:300]
 
 
 def _auth_files() -> list[Path]:
@@ -466,35 +771,43 @@ def pull_image(image: Image, layout: Layout, options: Options) -> bool:
     return True
 
 
-def pull_chart(chart: Chart, layout: Layout) -> bool:
-    archive = fetch_chart(chart)
-    existing = layout.digest_of(chart.ref_name)
+def pull_chart(chart: Chart, layout: Layout, options: Options) -> bool:
+    archive = fetch_chart(chart, options)
+    existing = _entry(layout, chart.ref_name)
     if existing is not None and _layer_digest(layout, existing) == _sha256(archive):
         return False
     store_chart(layout, chart, archive)
     return True
 
 
-def _layer_digest(layout: Layout, manifest_digest: str) -> str | None:
+def _entry(layout: Layout, ref_name: str) -> dict[str, Any] | None:
+    return next((e for e in layout.entries() if e["annotations"][REF_NAME] == ref_name), None)
+
+
+def _layer_digest(layout: Layout, descriptor: dict[str, Any]) -> str | None:
     try:
-        manifest = json.loads(layout.read_blob(manifest_digest))
+        manifest = layout.read_manifest(descriptor, "manifest")
         return str(manifest["layers"][0]["digest"])
-    except (OSError, CopyError, ValueError, KeyError, IndexError):
+    except (CopyError, KeyError, IndexError):
         return None
 
 
-def push_entry(layout: Layout, ref_name: str, digest: str, registry: str, options: Options, oci: OciRegistry) -> bool:
-    """Push one layout entry (image or chart) to ``registry/<ref_name>``."""
-    if layout.is_chart(digest):
-        if oci.manifest_digest(ref_name) == digest:
-            return False
-        oci.push(layout, ref_name)
+def push_entry(layout: Layout, entry: dict[str, Any], registry: str, options: Options, oci: OciRegistry) -> bool:
+    """Push one checked layout entry (image or chart) to ``registry/<ref_name>``."""
+    ref_name, digest = entry["annotations"][REF_NAME], entry["digest"]
+    # Every blob of the entry is checked (and the view of it made) before the registry is asked.
+    if layout.is_chart(entry):
+        # oras reads a layout as it finds it; it gets one made here of the checked bytes only.
+        with _chart_view(layout, entry) as chart_view:
+            if oci.manifest_digest(ref_name) == digest:
+                return False
+            oci.push(chart_view, ref_name)
         pushed = oci.manifest_digest(ref_name)
     else:
         destination = f"docker://{registry}/{ref_name}"
-        if remote_digest(destination, options) == digest:
-            return False
-        with _directory_view(layout, digest) as view:
+        with _directory_view(layout, entry) as view:
+            if remote_digest(destination, options) == digest:
+                return False
             skopeo_copy(f"dir:{view}", destination, options)
         pushed = remote_digest(destination, options)
     if pushed != digest:
@@ -503,43 +816,65 @@ def push_entry(layout: Layout, ref_name: str, digest: str, registry: str, option
 
 
 @contextmanager
-def _directory_view(layout: Layout, digest: str) -> Iterator[Path]:
+def _chart_view(layout: Layout, entry: dict[str, Any]) -> Iterator[Layout]:
+    """A layout holding only the chart ``entry``: its manifest, config and layers, read and checked."""
+    manifest = layout.read_manifest(entry, f"manifest of {entry['annotations'][REF_NAME]}")
+    blobs = [layout.read_blob(entry["digest"], entry["size"])]
+    for descriptor in [manifest["config"], *manifest["layers"]]:
+        blobs.append(layout.read_blob(descriptor["digest"], descriptor["size"], limit=MAX_CHART_BYTES))
+    with _scratch_layout() as view:
+        for data in blobs:
+            view.write_blob(data)
+        view.add(
+            entry["annotations"][REF_NAME],
+            {
+                "mediaType": entry.get("mediaType", OCI_MANIFEST),
+                **{
+                    "digest": entry["digest"],
+                    "size": entry["size"],
+                },
+            },
+        )
+        yield view
+
+
+@contextmanager
+def _directory_view(layout: Layout, entry: dict[str, Any]) -> Iterator[Path]:
     """The layout entry as skopeo's ``dir:`` transport lays out one image, over the same blobs.
 
     skopeo 1.9 reads from an OCI layout only entries whose descriptor has an OCI media type,
     while it keeps Docker-format images (most of Docker Hub's) as they are when it writes
     them there, digests unchanged. Its ``dir:`` transport reads either format, so pushes go
-    through a view made of hard links (copies across file systems).
+    through a view made of hard links (copies across file systems) to checked blobs.
     """
+    ref_name = entry["annotations"][REF_NAME]
+    top = layout.read_blob(entry["digest"], entry["size"])
+    manifest = layout.read_manifest(entry, f"manifest of {ref_name}")
     try:
         tmp = tempfile.TemporaryDirectory(prefix=".push-", dir=layout.path)
     except OSError:  # a read-only layout, e.g. on the drive it was carried on
         tmp = tempfile.TemporaryDirectory(prefix="platformctl-push-")
     with tmp as name:
         view = Path(name)
-        top = layout.read_blob(digest)
         (view / "version").write_text("Directory Transport Version: 1.1\n")
         (view / "manifest.json").write_bytes(top)
-        manifest = json.loads(top)
-        if manifest.get("mediaType") in (OCI_INDEX, DOCKER_LIST) or "manifests" in manifest:
-            for instance in manifest.get("manifests", []):
-                data = layout.read_blob(instance["digest"])
-                (view / f"{instance['digest'].partition(':')[2]}.manifest.json").write_bytes(data)
-                _link_image_blobs(layout, json.loads(data), view)
+        if "manifests" in manifest:
+            for i, instance in enumerate(manifest["manifests"]):
+                data = layout.read_blob(instance["digest"], instance["size"])
+                image = layout.read_manifest(instance, f"manifest of {ref_name}: manifests[{i}]")
+                (view / f"{instance['digest'].removeprefix('sha256:')}.manifest.json").write_bytes(data)
+                _link_image_blobs(layout, image, view)
         else:
             _link_image_blobs(layout, manifest, view)
         yield view
 
 
 def _link_image_blobs(layout: Layout, manifest: dict[str, Any], view: Path) -> None:
-    for descriptor in [manifest.get("config", {}), *manifest.get("layers", [])]:
-        if "digest" not in descriptor:
-            continue
-        source, target = layout.blob_path(descriptor["digest"]), view / descriptor["digest"].partition(":")[2]
+    for descriptor in [manifest["config"], *manifest["layers"]]:
+        target = view / descriptor["digest"].removeprefix("sha256:")
         if target.exists():
             continue
-        if not source.is_file():
-            raise CopyError(f"{source}: missing from the layout (pull again)")
+        source = layout.blob_file(descriptor)
         try:
             os.link(source, target)
         except OSError:
@@ -562,8 +897,10 @@ def sync_image(image: Image, registry: str, options: Options) -> bool:
 
 def sync_chart(chart: Chart, registry: str, options: Options, oci: OciRegistry) -> bool:
     with _scratch_layout() as layout:
-        digest = store_chart(layout, chart, fetch_chart(chart))
-        return push_entry(layout, chart.ref_name, digest, registry, options, oci)
+        store_chart(layout, chart, fetch_chart(chart, options))
+        entry = _entry(layout, chart.ref_name)
+        assert entry is not None
+        return push_entry(layout, entry, registry, options, oci)
 
 
 @contextmanager

@@ -41,3 +41,20 @@ def scrub(text: str) -> str:
     if "@" not in text:
         return text
     return _URL.sub(lambda match: without_userinfo(match.group(0)), text)
+
+
+def redact_value(value: object, depth: int = 20) -> object:
+    """A copy of a JSON-like value with :func:`without_userinfo` applied to every text in it.
+
+    For quoting an input entry in an error: a value with no scheme (``user:pw@host``) loses
+    its user info too. Deeper than ``depth`` levels, the rest is left out.
+    """
+    if isinstance(value, str):
+        return without_userinfo(value) if "@" in value else value
+    if depth <= 0:
+        return "..."
+    if isinstance(value, dict):
+        return {redact_value(k, depth - 1): redact_value(v, depth - 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v, depth - 1) for v in value]
+    return value

@@ -428,11 +428,11 @@ def test_a_chart_that_does_not_match_its_index_digest_is_refused(
         ("[1, 2]", "expected an object with the keys charts, images (and notes)"),
         (
             '{"images": [{"reference": "hello"}]}',
-            "images[0].reference = 'hello' is not allowed: registry/repository:tag (e.g. quay.io/prometheus/prometheus:v3.0.0)",
+            'images[0].reference = "hello" is not allowed: registry/repository:tag (e.g. quay.io/prometheus/prometheus:v3.0.0)',
         ),
         (
             '{"charts": [{"name": "x"}]}',
-            "charts[0] = {'name': 'x'} is not allowed: an object with repository, name, version",
+            'charts[0] = {"name": "x"} is not allowed: an object with repository, name, version (text)',
         ),
     ],
 )
