@@ -175,6 +175,15 @@ class RunnerFleet(LibraryConstruct):
                 docker_image,
                 "an image reference such as alpine:3 or registry.example.com/group/image:tag",
             )
+        registry, slash, _ = docker_image.partition("/")
+        if slash and ("." in registry or ":" in registry or registry == "localhost"):
+            # The first component names a registry (as Docker reads it): the one registry rule.
+            try:
+                check.registry_reference(path, "docker_image", registry, trailing_slash=False)
+            except ConstructArgumentError as err:
+                raise ConstructArgumentError(
+                    path, "docker_image", docker_image, f"an image reference whose registry is {err.allowed}"
+                ) from None
         check.choice(path, "affinity", affinity, AFFINITY_POLICIES)
         boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
         extras = check_extras(path, security_group, extra_files, extra_commands, provider)

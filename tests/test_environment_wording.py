@@ -233,3 +233,12 @@ def test_a_custom_role_far_from_the_standard_ones_is_not_warned_about(
     directory = env_dir("simple", ((role, role.replace('"worker"', '"gpu"')),))
     assert main(["--environments-dir", str(directory), "--out", str(tmp_path / "out")]) == 0
     assert "custom role" not in capsys.readouterr().err
+
+
+def test_every_missing_argument_is_named_at_once(env_dir: Callable[..., Path], tmp_path: Path) -> None:
+    """Not one run per missing key: the construct's required arguments are listed together."""
+    flavor = key_line("magnum", "master_flavor")
+    text = (ENVIRONMENTS_DIR / "magnum.hcl").read_text()
+    cluster_image = next(line for line in text.splitlines() if line.startswith("  image ") and "kube" in line)
+    message, _ = _error(env_dir, tmp_path, "magnum", ((cluster_image + "\n", ""), (flavor + "\n", "")))
+    assert "cluster.image: is missing: a value: MagnumCluster needs image, master_flavor" in message

@@ -19,7 +19,7 @@ import pytest
 from constructs_lib import _validate as check
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 from stacks.app import ENVIRONMENTS_DIR, synth
-from tests._env_edit import set_key
+from tests._env_edit import set_key, set_or_add
 
 FULLWIDTH = "１.３６.１"
 ARABIC_INDIC = "١.٣٦.١"
@@ -75,6 +75,8 @@ CASES: dict[str, tuple[str, tuple[tuple[str, str], ...], str, str, str]] = {
     "registry, two slashes": ("closed", (_platform("registry", "harbor.contour.internal//platform"),), "", "//platform", "platform.registry"),
     "image registry, empty label": ("closed", (_platform("image_registry", "harbor..internal"),), "", "harbor..internal", "platform.image_registry"),
     "system image registry, port 0": ("closed", (set_key("closed", "system_image_registry", '"harbor.contour.internal:0/magnum"'),), "", ":0/magnum", "cluster.system_image_registry"),
+    "runner job image, empty label": ("ha", (set_or_add("ha", "runners {", "docker_image", '"harbor..internal/library/alpine:3"'),), "", "harbor..internal/library", "runners.docker_image"),
+    "runner job image, port 0": ("ha", (set_or_add("ha", "runners {", "docker_image", '"harbor.internal:0/library/alpine:3"'),), "", "harbor.internal:0/library", "runners.docker_image"),
     "addon repository, empty label": ("simple", (), 'addon "traefik" {\n  repository = "oci://harbor..internal/charts"\n}\n', "harbor..internal", "addon.traefik.repository"),
 }  # fmt: skip
 
