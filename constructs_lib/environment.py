@@ -17,6 +17,7 @@ import math
 import re
 import types
 import typing
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -757,8 +758,11 @@ def _syntax_error(text: str, source: SourceMap, err: UnexpectedInput) -> Environ
     column = err.column if isinstance(err.column, int) and err.column >= 1 else 1
     token = getattr(err, "token", None)
     found = ""
-    if token is not None and str(token).strip():
-        found = f": unexpected {check.hcl_value(str(token))}"
+    shown = str(token).strip().split("\n")[0][:40] if token is not None else ""
+    if shown:
+        found = f": unexpected {check.hcl_value(shown)}"
+        if any(not c.isascii() and unicodedata.category(c) == "Nd" for c in shown):
+            found += " (numbers are written with the digits 0-9)"
     elif token is not None or err.line == -1:
         found = ": unexpected end of the file"
     return EnvironmentConfigError(f"{source.file}:{line}: not valid HCL near column {column}{found}")

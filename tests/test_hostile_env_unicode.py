@@ -202,3 +202,17 @@ def test_a_registry_written_with_a_trailing_slash_gives_the_same_stacks(
 
 def test_shipped_files_are_the_ones_edited() -> None:
     assert {case[0] for case in CASES.values()} <= {p.stem for p in ENVIRONMENTS_DIR.glob("*.hcl")}
+
+
+@pytest.mark.parametrize("number", ["１２", "١٢", "१२", "1２"])
+def test_a_number_in_other_digits_is_a_syntax_error_that_says_so(
+    number: str, env_dir: Callable[..., Path], tmp_path: Path
+) -> None:
+    directory = env_dir("simple", (("count       = 2", f"count       = {number}"),))
+    path = directory / "simple.hcl"
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), start=1) if number in text)
+    with pytest.raises(PlatformError) as caught:
+        synth(directory, tmp_path / "out")
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{line}: not valid HCL near column "), message
+    assert message.endswith("(numbers are written with the digits 0-9)"), message
