@@ -830,6 +830,16 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
             # Nothing sets a missing key: point at the block that lacks it (the file, at the top).
             parent = loc[:-1]
             raise source.error(loc, _explain(first), source.line_of(parent) if parent else None, locate=False) from None
+        keys = tuple(str(p) for p in first["loc"] if not isinstance(p, int))
+        if len(keys) < len(loc):
+            # A list item: the line of its list, the path with the index as written in HCL (x[0]).
+            shown: list[str] = []
+            for part in first["loc"]:
+                if isinstance(part, int) and shown:
+                    shown[-1] += f"[{part}]"
+                else:
+                    shown.append(str(part))
+            raise source.error(tuple(shown), _explain(first), source.line_of(keys)) from None
         raise source.error(loc, _explain(first)) from None
     # Releases are checked now, by their own value types: platformctl reads them (mirror)
     # without building any construct.

@@ -146,9 +146,10 @@ def test_other_syntax_errors_stay_inside_the_file(env_dir: Callable[..., Path], 
         (set_key("simple", "region", "false"), "openstack.region: false is not allowed"),
         (set_key("simple", "cidr", '["10.30.0.0/22"]'), 'network.subnet.nodes.cidr: ["10.30.0.0/22"] is not allowed'),
         (set_key("simple", "region", "null"), "openstack.region: null is not allowed"),
+        (set_key("simple", "dns_servers", '["188.93.16.19", null]'), "nodes.dns_servers[1]: null is not allowed"),
         (set_key("simple", "kind", '"consul"'), 'backend.kind: "consul" is not allowed: one of "s3", "local"'),
     ],
-    ids=["true", "false", "list", "null", "string and choices"],
+    ids=["true", "false", "list", "null", "list item", "string and choices"],
 )  # fmt: skip
 def test_values_are_shown_as_hcl(
     replace: tuple[str, str], shown: str, env_dir: Callable[..., Path], tmp_path: Path
