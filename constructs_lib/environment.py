@@ -857,9 +857,15 @@ def _shown(name: str) -> str:
     return name if _ENVIRONMENT_NAME.fullmatch(name) else repr(name)
 
 
+def environment_files(directory: Path) -> list[Path]:
+    """The environment files of ``directory``, sorted: ``*.hcl``, but not hidden files (an
+    editor's lock or backup file, ``.#ha.hcl``, is no environment)."""
+    return sorted(p for p in directory.glob("*.hcl") if not p.name.startswith("."))
+
+
 def load_environments(directory: Path, names: list[str] | None = None) -> list[tuple[EnvironmentConfig, SourceMap]]:
     """Every ``*.hcl`` in ``directory`` (sorted), or only ``names``, each at most once."""
-    files = sorted(directory.glob("*.hcl"))
+    files = environment_files(directory)
     if names:
         twice = sorted({n for n in names if names.count(n) > 1})
         if twice:

@@ -12,7 +12,13 @@ from pathlib import Path
 
 from cdktf import App
 
-from constructs_lib.environment import EnvironmentConfig, EnvironmentConfigError, SourceMap, load_environments
+from constructs_lib.environment import (
+    EnvironmentConfig,
+    EnvironmentConfigError,
+    SourceMap,
+    environment_files,
+    load_environments,
+)
 
 from .infra import InfraStack
 from .platform import PlatformStack
@@ -67,7 +73,7 @@ def synth(
 
 def _load_all(environments_dir: Path) -> list[tuple[EnvironmentConfig, SourceMap]]:
     """Every environment of the directory; an error names the broken file and the others."""
-    every = sorted(p.stem for p in environments_dir.glob("*.hcl"))
+    every = [p.stem for p in environment_files(environments_dir)]
     loaded: list[tuple[EnvironmentConfig, SourceMap]] = []
     for name in every:
         try:

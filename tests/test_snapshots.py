@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from constructs_lib.environment import environment_files
 from stacks.app import ENVIRONMENTS_DIR
 
 #: Two stacks per file in environments/: a file added there adds its stacks here.
 EXPECTED_STACKS = sorted(
-    f"{path.stem}-{kind}" for path in ENVIRONMENTS_DIR.glob("*.hcl") for kind in ("infra", "platform")
+    f"{path.stem}-{kind}" for path in environment_files(ENVIRONMENTS_DIR) for kind in ("infra", "platform")
 )
 SNAPSHOTS = Path(__file__).resolve().parent / "__snapshots__" / "test_snapshots"
 

@@ -134,3 +134,11 @@ def test_cdktf_cli_synthesizes_one_environment_beside_a_broken_one(
     for stack in ("simple-infra", "simple-platform"):
         document = json.loads((project / "cdktf.out" / "stacks" / stack / "cdk.tf.json").read_text())
         assert document == shipped_stacks[stack]
+
+
+def test_an_editor_s_hidden_files_are_no_environments(env_dir: Callable[..., Path], tmp_path: Path) -> None:
+    """Emacs's lock file ``.#simple.hcl`` (a dangling link) and other hidden files are skipped."""
+    directory = env_dir("simple")
+    (directory / ".#simple.hcl").symlink_to("root@host.1234:1700000000")
+    (directory / ".simple.hcl").write_text(HALF_WRITTEN)
+    assert synth(directory, tmp_path / "out") == ["simple-infra", "simple-platform"]
