@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.environment import EnvironmentConfigError
 from stacks.__main__ import main
 from stacks.app import ENVIRONMENTS_DIR, synth
 
@@ -83,7 +82,9 @@ def test_one_environment_keeps_the_other_environments_output(tmp_path: Path) -> 
 def test_all_environments_replace_the_whole_output(tmp_path: Path) -> None:
     out = tmp_path / "cdktf.out"
     (out / "stacks" / "gone-infra").mkdir(parents=True)
-    (out / "manifest.json").write_text(json.dumps({"stacks": {"gone-infra": {"workingDirectory": "stacks/gone-infra"}}}))
+    (out / "manifest.json").write_text(
+        json.dumps({"stacks": {"gone-infra": {"workingDirectory": "stacks/gone-infra"}}})
+    )
     synth(ENVIRONMENTS_DIR, out)
     assert "gone-infra" not in _manifest(out)
     assert not (out / "stacks" / "gone-infra").exists()
@@ -128,7 +129,12 @@ def test_cdktf_cli_synthesizes_one_environment_beside_a_broken_one(
     assert broken.returncode != 0
     assert "draft.hcl:3" in broken.stdout + broken.stderr
     result = subprocess.run(
-        [*command, "--app", "python -m stacks simple"], cwd=project, env=env, capture_output=True, text=True, timeout=600
+        [*command, "--app", "python -m stacks simple"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     for stack in ("simple-infra", "simple-platform"):
