@@ -58,6 +58,8 @@ if command == "show":
     else:
         sys.stdout.write(scenario.get("text", ""))
     sys.exit(0)
+if command == "init" and "-backend=false" not in args:
+    Path(".terraform.lock.hcl").write_text("# stand-in lock file\n")
 if command in ("init", "validate", "apply"):
     print(f"stand-in terraform {command}: ok")
     sys.exit(0)
@@ -511,3 +513,104 @@ def test_policy_job_runs_the_shipped_pack_and_fails_when_nothing_was_read(
     broken = run_job(jobs, "platform:policy", workspace, python=True)
     assert broken.returncode != 0
     assert "checkov: " in broken.stderr
+
+
+# --- the whole merge request pipeline, under gitlab-ci-local ------------------------------------------
+
+
+def _gitlab_ci_local() -> list[str]:
+    """gitlab-ci-local (npm, 4.75.1 tested) on the Node.js 24 of the node extra; skip without it or rsync."""
+    found = os.environ.get("GITLAB_CI_LOCAL") or shutil.which("gitlab-ci-local")
+    local = ROOT / "node_modules" / ".bin" / "gitlab-ci-local"
+    if not found and local.exists():
+        found = str(local)
+    if not found:
+        pytest.skip("gitlab-ci-local is not installed: npm install gitlab-ci-local@4.75.1 (or set GITLAB_CI_LOCAL)")
+    if shutil.which("rsync") is None:
+        pytest.skip("gitlab-ci-local needs rsync (apt-get install rsync)")
+    node = os.environ.get("JSII_NODE") or str(ROOT / ".venv" / "jsii" / "node")
+    if not Path(node).exists():
+        pytest.skip("no Node.js 22+ for gitlab-ci-local: set JSII_NODE (scripts/setup makes .venv/jsii/node)")
+    return [node, str(Path(found).resolve())]
+
+
+@pytest.mark.slow
+def test_merge_request_pipeline_under_gitlab_ci_local(tmp_path: Path, api: FakeApi) -> None:  # noqa: F811
+    """A fresh project that includes the template (the example file as its .gitlab-ci.yml) runs its
+    merge request pipeline under gitlab-ci-local, every job on this machine (--force-shell-executor)
+    in a fresh virtualenv made by the template, with the stand-in terraform on PATH: the synth,
+    validate, policy, diff and preview jobs pass, one platform plan fails and one is skipped
+    (a new environment), and the note says so, with the commit and links."""
+    command = _gitlab_ci_local()
+    checkov = _checkov()
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in (*PROJECT_FILES, "ci"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, project / name)
+    shutil.copy2(project / "ci" / "gitlab" / "example.gitlab-ci.yml", project / ".gitlab-ci.yml")
+    git = ["git", "-c", "user.name=ci", "-c", "user.email=ci@example.com"]
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "."],
+        ["commit", "-q", "-m", "base"],
+        ["remote", "add", "origin", "https://gitlab.example.com/team/platform.git"],
+        ["update-ref", "refs/remotes/origin/main", "HEAD"],
+        ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"],
+    ):
+        subprocess.run([*git, *args], cwd=project, check=True)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=project, check=True, capture_output=True, text=True)
+    bin_dir, scenarios = tmp_path / "bin", tmp_path / "scenarios"
+    bin_dir.mkdir()
+    scenarios.mkdir()
+    (bin_dir / "terraform").write_text(STAND_IN.replace("PYTHON", sys.executable, 1))
+    (bin_dir / "terraform").chmod(0o755)
+    (bin_dir / "checkov").symlink_to(checkov)
+    for environment in ENVIRONMENTS:
+        for part in ("infra", "platform"):
+            (scenarios / f"{environment}-{part}.json").write_text(json.dumps({"exit": 0, "plan": QUIET}))
+    (scenarios / "ha-infra.json").write_text(json.dumps({"exit": 2, "plan": BLUE_INFRA, "text": BLUE_INFRA_TEXT}))
+    (scenarios / "ha-platform.json").write_text(json.dumps({"exit": 1, "output": "Error: cluster unreachable\n"}))
+    (scenarios / "simple-platform.json").write_text(json.dumps({"exit": 1, "output": REMOTE_STATE_MISSING}))
+    variables = {
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_IID": "7",
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": head.stdout.strip(),
+        "CI_API_V4_URL": f"{api.url}/api/v4",
+        "CI_PROJECT_ID": "42",
+        "CI_PIPELINE_ID": "2000",
+        "PLATFORMCTL_GITLAB_TOKEN": TOKEN,
+        # gitlab-ci-local names the project directory /builds/<group>/<project> but runs shell jobs
+        # where the project is: the caches go to this test's directory instead.
+        "PIP_CACHE_DIR": str(tmp_path / "pip-cache"),
+        "TF_PLUGIN_CACHE_DIR": str(tmp_path / "terraform-plugins"),
+        "JSII_NODE": command[0],
+        "FAKE_TF_LOG": str(tmp_path / "terraform.log"),
+        "FAKE_TF_SCENARIOS": str(scenarios),
+    }
+    argv = [*command, "--force-shell-executor", "--concurrency", "1"]
+    for key, value in variables.items():
+        argv += ["--variable", f"{key}={value}"]
+    env = {**os.environ, "PATH": f"{bin_dir}:{VENV_BIN.parent / 'jsii'}:{os.environ['PATH']}"}
+    done = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True, timeout=1500)
+    results = dict(
+        (line.split()[1], line.split()[0])
+        for line in done.stdout.splitlines()
+        if line.strip().startswith(("PASS ", "FAIL "))
+    )
+    assert results, done.stdout[-5000:] + done.stderr[-3000:]
+    failed = {name for name, result in results.items() if result == "FAIL"}
+    assert failed == {"platform:plan:platform:"}, done.stdout[-5000:]
+    assert done.stdout.count(" FAIL ") >= 1 and "platform:plan:platform: [ha]" in done.stdout
+    for job in ("platform:synth", "platform:validate", "platform:policy", "platform:preview", "platform:diff"):
+        assert results.get(job) == "PASS", job
+    bodies = {note["body"].splitlines()[0]: note["body"] for note in api.notes.values()}
+    preview = bodies["<!-- platformctl:preview -->"]
+    assert f"Commit [`{head.stdout.strip()[:12]}`]" in preview and "[job](" in preview
+    assert "❌ **1 of 8 plans failed** (`ha-platform`)" in preview
+    assert "⏭️ `simple-platform` **was not planned**" in preview
+    assert "⚠️ **Plan: 2 to add, 1 to change, 2 to destroy**" in preview
+    assert "<!-- platformctl:diff -->" in bodies
