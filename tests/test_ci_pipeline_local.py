@@ -614,3 +614,38 @@ def test_merge_request_pipeline_under_gitlab_ci_local(tmp_path: Path, api: FakeA
     assert "⏭️ `simple-platform` **was not planned**" in preview
     assert "⚠️ **Plan: 2 to add, 1 to change, 2 to destroy**" in preview
     assert "<!-- platformctl:diff -->" in bodies
+
+
+# --- ci_preview on its own ----------------------------------------------------------------------------
+
+
+def test_preview_when_the_synth_failed_says_nothing_was_planned(tmp_path: Path, capsys) -> None:
+    from platformctl import ci_preview
+
+    out = tmp_path / "preview.md"
+    code = ci_preview.main(
+        ["--plans-dir", str(tmp_path / "plans"), "--synth-dir", str(tmp_path / "cdktf.out"), "--out", str(out)]
+    )
+    assert code == 0
+    report = out.read_text()
+    assert "❌ **The synth failed**" in report and "nothing was planned" in report
+    assert "No changes" not in report
+    drift = ci_preview.main(
+        ["--plans-dir", str(tmp_path / "plans"), "--synth-dir", str(tmp_path / "cdktf.out"), "--fail-on-changes"]
+    )
+    assert drift == 1 and "the synth" in capsys.readouterr().err
+
+
+def test_preview_with_a_plan_that_cannot_be_read_says_so(workspace: Path, capsys) -> None:
+    from platformctl import ci_preview
+
+    plans = workspace / "plans"
+    plans.mkdir()
+    (plans / "blue-infra.status").write_text("changes\n")
+    (plans / "blue-infra.plan.json").write_text('{"format_version": "9.0"}')
+    out = workspace / "preview.md"
+    code = ci_preview.main(["--plans-dir", str(plans), "--synth-dir", str(workspace / "cdktf.out"), "--out", str(out)])
+    assert code == 0
+    report = out.read_text()
+    assert "❌ **The plans could not be read**" in report and "format\\_version 9\\.0 is not supported" in report
+    assert "❔ **No plan result for** `blue-platform`, `green-infra`, `green-platform`" in report
