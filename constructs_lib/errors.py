@@ -18,7 +18,8 @@ class ConstructArgumentError(PlatformError, ValueError):
     """A construct was given an argument it cannot accept.
 
     The message names the construct path (as it appears in Terraform metadata), the
-    argument, the bad value and what is allowed.
+    argument, the bad value (written as HCL writes it: ``true``, ``null``, ``"text"``, the
+    same in every message) and what is allowed.
     """
 
     def __init__(self, construct_path: str, argument: str, value: Any, allowed: str) -> None:
@@ -26,4 +27,6 @@ class ConstructArgumentError(PlatformError, ValueError):
         self.argument = argument
         self.value = value
         self.allowed = allowed
-        super().__init__(f"{construct_path}: {argument} = {value!r} is not allowed: {allowed}")
+        from ._validate import hcl_value  # here: _validate imports this module
+
+        super().__init__(f"{construct_path}: {argument} = {hcl_value(value)} is not allowed: {allowed}")

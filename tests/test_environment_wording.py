@@ -243,3 +243,14 @@ def test_every_missing_argument_is_named_at_once(env_dir: Callable[..., Path], t
     cluster_image = next(line for line in text.splitlines() if line.startswith("  image ") and "kube" in line)
     message, _ = _error(env_dir, tmp_path, "magnum", ((cluster_image + "\n", ""), (flavor + "\n", "")))
     assert "cluster.image: is missing: a value: MagnumCluster needs image, master_flavor" in message
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"), [(True, "true"), (None, "null"), ((None, None), "[null, null]"), ("x", '"x"')]
+)
+def test_construct_errors_show_values_the_same_way(value: object, shown: str) -> None:
+    from constructs_lib.errors import ConstructArgumentError
+
+    assert str(ConstructArgumentError("stack/thing", "argument", value, "what is allowed")) == (
+        f"stack/thing: argument = {shown} is not allowed: what is allowed"
+    )
