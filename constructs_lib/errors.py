@@ -20,6 +20,11 @@ class ConstructArgumentError(PlatformError, ValueError):
     The message names the construct path (as it appears in Terraform metadata), the
     argument, the bad value (written as HCL writes it: ``true``, ``null``, ``"text"``, the
     same in every message) and what is allowed.
+
+    :param construct_path: the construct's path, or the value type's name.
+    :param argument: the argument, or the path inside it (``subnets['nodes'].cidr``).
+    :param value: the value given (``None`` when it is missing).
+    :param allowed: what would be accepted.
     """
 
     def __init__(self, construct_path: str, argument: str, value: Any, allowed: str) -> None:

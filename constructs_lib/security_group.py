@@ -198,7 +198,11 @@ class SecurityGroup(LibraryConstruct):
 
 
 class Connections:
-    """The rules of one security group, written by relationship rather than by address."""
+    """The rules of one security group, written by relationship rather than by address.
+
+    :param group: the :class:`SecurityGroup` the rules go to (every group has its own as
+        ``connections``; constructs that own one expose it too).
+    """
 
     def __init__(self, group: SecurityGroup) -> None:
         self.security_group = group

@@ -252,6 +252,7 @@ def test_help_shows_the_real_signature_and_the_class_documentation(cls: type) ->
 
 
 def _documented(cls: type) -> list[str]:
+    """The arguments a user passes: a dataclass's fields, other classes' ``__init__`` parameters."""
     import dataclasses
     import inspect
 
@@ -260,12 +261,21 @@ def _documented(cls: type) -> list[str]:
     return [p for p in inspect.signature(cls).parameters if p not in ("scope", "id")]
 
 
-PUBLIC_VALUE_TYPES = [cls for cls in _public(object) if __import__("dataclasses").is_dataclass(cls)]
+def _takes_arguments(cls: type) -> bool:
+    """A dataclass, or a class with an ``__init__`` of the library's own (its or a base's)."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(cls):
+        return True
+    return any("__init__" in vars(k) for k in cls.__mro__ if k.__module__.startswith("constructs_lib"))
+
+
+PUBLIC_VALUE_TYPES = [cls for cls in _public(object) if not issubclass(cls, Construct) and _takes_arguments(cls)]
 
 
 def test_the_public_value_types_are_found() -> None:
     names = {cls.__name__ for cls in PUBLIC_VALUE_TYPES}
-    assert {"ExtraChart", "AddonSettings", "SubnetSpec", "StateBackend", "Port"} <= names
+    assert {"ExtraChart", "AddonSettings", "SubnetSpec", "StateBackend", "Port", "Connections"} <= names
 
 
 @pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS + PUBLIC_VALUE_TYPES, ids=lambda c: c.__name__)
