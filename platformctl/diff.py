@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from . import resource_kinds
+from .drivers import environment_drivers, stack_driver
 from .errors import CommandError
 from .markdown import code, html_code, plural, write_output
 from .synth_output import SynthResource, SynthStack, read_synth_dir
@@ -80,6 +81,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--out", type=Path, default=None, metavar="FILE", help="write the Markdown report here (default: stdout)"
     )
+    parser.add_argument(
+        "--app",
+        default=None,
+        metavar="COMMAND",
+        help="the command that synthesizes the stacks, run in each tree with CDKTF_OUTDIR set (default: the "
+        '"app" of each side\'s cdktf.json, as cdktf runs it)',
+    )
     parser.set_defaults(run=run)
 
 
@@ -95,13 +103,24 @@ def run(args: argparse.Namespace) -> int:
         base_names, work_names = _environment_names(
             base_tree / env_dir, repo / env_dir, args.environments, env_dir, args.base
         )
+        base_app = args.app or app_command(base_tree, f"{args.base}:cdktf.json")
+        work_app = args.app or app_command(repo, "cdktf.json")
         base_stacks, work_stacks = _synth_both(
-            base=(base_tree, base_names, tmp / "base-out", f"base ({args.base})"),
-            work=(repo, work_names, tmp / "work-out", "working tree"),
+            base=(base_tree, base_names, tmp / "base-out", f"base ({args.base})", base_app),
+            work=(repo, work_names, tmp / "work-out", "working tree", work_app),
             env_dir=env_dir,
             explicit=bool(args.environments),
         )
-        result = compare(base_stacks, work_stacks)  # reads the stacks' files: inside the temporary directory
+        # Each stack's cluster driver, from its environment file (the working tree's, else the base's).
+        base_drivers = environment_drivers(base_tree / env_dir)
+        work_drivers = environment_drivers(repo / env_dir)
+        drivers = {}
+        for name in base_stacks.keys() | work_stacks.keys():
+            found = stack_driver(name, work_drivers) if name in work_stacks else stack_driver(name, base_drivers)
+            if found:
+                drivers[name] = found
+        # Reads the stacks' files: inside the temporary directory.
+        result = compare(base_stacks, work_stacks, drivers)
     report = render_markdown(result, base_label=f"{args.base} ({commit[:8]})")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -200,23 +219,63 @@ class _Synth:
     process: subprocess.Popen[bytes]
     stderr: IO[bytes]
     out: Path
+    app: str = "python -m stacks"
+    names: tuple[str, ...] | None = None  #: the environments asked for (None: all)
 
 
-def _start_synth(tree: Path, names: list[str], out: Path, label: str, env_dir: Path, explicit: bool) -> _Synth:
+#: The app command of this project's own cdktf.json, which also takes environment names.
+OWN_APP = re.compile(r"(python3?|python3\.\d+)\s+-m\s+stacks", re.ASCII)
+
+
+def app_command(tree: Path, shown: str) -> str:
+    """The ``app`` of the tree's cdktf.json: the command cdktf runs to synthesize."""
+    path = tree / "cdktf.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CommandError(f'{shown}: no such file; diff runs its "app" to synthesize (or give --app)') from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise CommandError(f"{shown}: cannot be read ({err})") from None
+    except RecursionError:
+        raise CommandError(f"{shown}: nested too deeply to be read") from None
+    except ValueError as err:
+        raise CommandError(f"{shown}: not JSON ({err})") from None
+    app = document.get("app") if isinstance(document, dict) else None
+    if not isinstance(app, str) or not app.strip():
+        raise CommandError(
+            f'{shown}: "app" is missing or not a command: the command that synthesizes the stacks, '
+            'e.g. "python -m stacks" (or give --app)'
+        )
+    return app.strip()
+
+
+def _start_synth(
+    tree: Path, names: list[str], out: Path, label: str, env_dir: Path, explicit: bool, app: str
+) -> _Synth:
     env = dict(os.environ)
     # The tree's own packages first, and only them: neither the working tree nor an editable
     # install (a meta path finder placed after the path-based one) can shadow them.
     env["PYTHONPATH"] = str(tree)
-    env.pop("CDKTF_OUTDIR", None)
     env.pop("PYTHONSAFEPATH", None)
-    argv = [sys.executable, "-m", "stacks", "--environments-dir", str(env_dir), "--out", str(out)]
-    if explicit:
-        argv += names
+    # Where cdktf's App writes (cdktf sets the same variable when it runs the app).
+    env["CDKTF_OUTDIR"] = str(out)
+    # `python` in the command is the interpreter running platformctl, as in its virtualenv.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     stderr = tempfile.TemporaryFile()
-    process = subprocess.Popen(
-        argv, cwd=tree, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
-    )
-    return _Synth(label, process, stderr, out)
+    if OWN_APP.fullmatch(app):
+        # This project's app: it takes the environments directory and names.
+        argv = [sys.executable, "-m", "stacks", "--environments-dir", str(env_dir), "--out", str(out)]
+        if explicit:
+            argv += names
+        process = subprocess.Popen(
+            argv, cwd=tree, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    else:
+        # Another app synthesizes what it synthesizes; the stacks of other environments are left out after.
+        process = subprocess.Popen(
+            app, shell=True, cwd=tree, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    return _Synth(label, process, stderr, out, app, tuple(names) if explicit else None)
 
 
 def _finish_synth(synth: _Synth) -> dict[str, SynthStack]:
@@ -225,30 +284,41 @@ def _finish_synth(synth: _Synth) -> dict[str, SynthStack]:
     text = synth.stderr.read().decode(errors="replace")
     synth.stderr.close()
     if code != 0:
-        raise CommandError(f"{synth.label} synth failed: {_synth_error(text, code)}")
-    return read_synth_dir(synth.out)
+        raise CommandError(f"{synth.label} synth failed: {_synth_error(text, code, synth.app)}")
+    if not (synth.out / "stacks").is_dir():
+        raise CommandError(
+            f"{synth.label} synth failed: `{synth.app}` exited with 0 but wrote no stacks to $CDKTF_OUTDIR "
+            "(does the app create its cdktf App without an outdir of its own?)"
+        )
+    stacks = read_synth_dir(synth.out)
+    if synth.names is not None:
+        stacks = {
+            name: stack for name, stack in stacks.items() if any(name.startswith(f"{env}-") for env in synth.names)
+        }
+    return stacks
 
 
-def _synth_error(stderr: str, code: int) -> str:
-    """The synth's own ``error: ...`` line, else the last line it wrote (a traceback's last)."""
+def _synth_error(stderr: str, code: int, app: str = "python -m stacks") -> str:
+    """Why the app failed: its exit code and what it said last (its ``error: ...`` line if it wrote one)."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("error:")]
     if errors:
         return errors[-1].removeprefix("error:").strip()
-    return lines[-1] if lines else f"python -m stacks exited with {code} and wrote nothing"
+    said = f": {lines[-1]}" if lines else " and wrote nothing"
+    return f"`{app}` exited with {code}{said}"
 
 
 def _synth_both(
-    base: tuple[Path, list[str], Path, str],
-    work: tuple[Path, list[str], Path, str],
+    base: tuple[Path, list[str], Path, str, str],
+    work: tuple[Path, list[str], Path, str, str],
     env_dir: Path,
     explicit: bool,
 ) -> tuple[dict[str, SynthStack], dict[str, SynthStack]]:
     """Run both synths at once; a side without environments has no stacks."""
     jobs: list[_Synth | None] = []
     try:
-        for tree, names, out, label in (base, work):
-            jobs.append(_start_synth(tree, names, out, label, env_dir, explicit) if names else None)
+        for tree, names, out, label, app in (base, work):
+            jobs.append(_start_synth(tree, names, out, label, env_dir, explicit, app) if names else None)
         # The base's failure is reported first: it is the side the user did not just edit.
         return tuple(_finish_synth(job) if job else {} for job in jobs)  # type: ignore[return-value]
     finally:
@@ -307,6 +377,7 @@ class Dependent:
     construct_path: str | None
     arguments: tuple[str, ...]
     verdict: bool | None  #: True: replaced as well; False: updated in place; None: not known
+    via: str | None = None  #: the construct path or address it refers to, when not ``replaced`` itself
 
 
 @dataclass
@@ -317,6 +388,7 @@ class StackDiff:
     settings: list[AttributeChange] = field(default_factory=list)
     renames: list[Rename] = field(default_factory=list)
     dependents: list[Dependent] = field(default_factory=list)
+    driver: str | None = None  #: the cluster driver of the stack's environment, when known
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.resources if r.status == status)
@@ -324,6 +396,12 @@ class StackDiff:
     @property
     def replaced(self) -> list[ResourceDiff]:
         return [r for r in self.resources if r.status == "changed" and r.replaced]
+
+    @property
+    def replaced_count(self) -> int:
+        """Resources replaced by their own changes, and those replaced along with them."""
+        along = {d.address for d in self.dependents if d.verdict}
+        return len(self.replaced) + len(along - {r.address for r in self.replaced})
 
 
 @dataclass
@@ -344,11 +422,15 @@ class DiffResult:
         parts = [f"{len(self.changed)} of {len(self.stacks)} stacks differ"]
         for status in ("added", "removed", "changed"):
             parts.append(f"{sum(s.count(status) for s in self.stacks)} resources {status}")
-        parts.append(f"{len(self.replaced)} replaced")
+        parts.append(f"{sum(s.replaced_count for s in self.stacks)} replaced")
         return ", ".join(parts)
 
 
-def compare(base: dict[str, SynthStack], work: dict[str, SynthStack]) -> DiffResult:
+def compare(
+    base: dict[str, SynthStack], work: dict[str, SynthStack], drivers: dict[str, str] | None = None
+) -> DiffResult:
+    """The two synths compared; ``drivers`` gives a stack's cluster driver (stack name -> driver)."""
+    drivers = drivers or {}
     stacks = []
     for name in sorted(base.keys() | work.keys()):
         old, new = base.get(name), work.get(name)
@@ -358,7 +440,7 @@ def compare(base: dict[str, SynthStack], work: dict[str, SynthStack]) -> DiffRes
             stack = StackDiff(name, "removed", [_whole(name, r, "removed") for r in old.resources.values()])
         else:
             assert old is not None and new is not None
-            stack = _compare_stack(name, old, new)
+            stack = _compare_stack(name, old, new, drivers.get(name))
         stack.resources.sort(key=lambda r: (r.label, r.address))
         stacks.append(stack)
     return DiffResult(stacks)
@@ -368,8 +450,8 @@ def _whole(stack: str, resource: SynthResource, status: str) -> ResourceDiff:
     return ResourceDiff(stack, resource.address, resource.type, resource.construct_path, status)
 
 
-def _compare_stack(name: str, old: SynthStack, new: SynthStack) -> StackDiff:
-    stack = StackDiff(name, "unchanged")
+def _compare_stack(name: str, old: SynthStack, new: SynthStack, driver: str | None = None) -> StackDiff:
+    stack = StackDiff(name, "unchanged", driver=driver)
     for address in sorted(old.resources.keys() | new.resources.keys()):
         before, after = old.resources.get(address), new.resources.get(address)
         if before is None and after is not None:
@@ -378,7 +460,9 @@ def _compare_stack(name: str, old: SynthStack, new: SynthStack) -> StackDiff:
             stack.resources.append(_whole(name, before, "removed"))
         elif before is not None and after is not None and before.body != after.body:
             changes = attribute_changes(before.body, after.body)
-            attributes = [AttributeDiff(c, resource_kinds.forces_replacement(after.type, c.top_level)) for c in changes]
+            attributes = [
+                AttributeDiff(c, resource_kinds.forces_replacement(after.type, c.top_level, driver)) for c in changes
+            ]
             attributes.sort(key=lambda a: (a.forces_replacement is not True, a.change.path))
             path = after.construct_path or before.construct_path
             stack.resources.append(ResourceDiff(name, address, after.type, path, "changed", attributes))
@@ -386,7 +470,7 @@ def _compare_stack(name: str, old: SynthStack, new: SynthStack) -> StackDiff:
     _hide_sensitive_defaults(old_settings, new_settings)
     stack.settings = attribute_changes(old_settings, new_settings)
     stack.renames = _renames(stack.resources, old, new)
-    stack.dependents = _dependents(stack.resources, new)
+    stack.dependents = _dependents(stack.resources, new, driver)
     if stack.resources or stack.settings:
         stack.status = "changed"
     return stack
@@ -458,23 +542,53 @@ def _similarity(a: dict[str, Any], b: dict[str, Any]) -> float:
     return sum(1 for k in keys if k in left and k in right and left[k] == right[k]) / len(keys)
 
 
-def _dependents(resources: list[ResourceDiff], new: SynthStack) -> list[Dependent]:
-    found = []
+def _dependents(resources: list[ResourceDiff], new: SynthStack, driver: str | None = None) -> list[Dependent]:
+    """Resources that refer to a replaced one, and so on: a replaced cluster takes its node groups along.
+
+    A reference is an interpolation (``cluster_id = "${...cluster.id}"``), whose argument may or
+    may not force a replacement, or an entry of ``lifecycle.replace_triggered_by``, which always
+    replaces (the library's revision digests reach clusters and templates that way).
+    """
+    found: list[Dependent] = []
     added = {r.address for r in resources if r.status == "added"}
-    for replaced in (r for r in resources if r.status == "changed" and r.replaced):
-        reference = re.compile(r"\b" + re.escape(replaced.address) + r"\b", re.ASCII)
-        for address, resource in sorted(new.resources.items()):
-            if address == replaced.address or address in added:
-                continue
-            arguments = tuple(
-                sorted({_top(path) for path, value in flatten(resource.body).items() if _refers(value, reference)})
-            )
-            if not arguments:
-                continue
-            verdicts = {resource_kinds.forces_replacement(resource.type, a) for a in arguments}
-            verdict = True if True in verdicts else (False if verdicts == {False} else None)
-            found.append(Dependent(replaced, address, resource.construct_path, arguments, verdict))
-    return found
+    roots = [r for r in resources if r.status == "changed" and r.replaced]
+    for root in roots:
+        # (address, what to show) of everything replaced so far through this root.
+        queue: list[tuple[str, str | None]] = [(root.address, None)]
+        seen = {root.address}
+        while queue:
+            target, shown = queue.pop(0)
+            reference = re.compile(r"(?<![\w.-])" + re.escape(target) + r"(?![\w-])", re.ASCII)
+            for address, resource in sorted(new.resources.items()):
+                if address in seen or address in added:
+                    continue
+                arguments: set[str] = set()
+                triggered = False
+                for path, value in flatten(resource.body).items():
+                    if not isinstance(value, str):
+                        continue
+                    if path.startswith("lifecycle.replace_triggered_by") and reference.search(value):
+                        triggered = True
+                        arguments.add("lifecycle.replace_triggered_by")
+                    elif _refers(value, reference) and not path.startswith("lifecycle."):
+                        arguments.add(_top(path))
+                if not arguments:
+                    continue
+                verdicts = {
+                    resource_kinds.forces_replacement(resource.type, a, driver)
+                    for a in arguments
+                    if a != "lifecycle.replace_triggered_by"
+                }
+                verdict = True if triggered or True in verdicts else (False if verdicts == {False} else None)
+                seen.add(address)
+                found.append(
+                    Dependent(root, address, resource.construct_path, tuple(sorted(arguments)), verdict, shown)
+                )
+                if verdict:
+                    queue.append((address, resource.construct_path or address))
+    # A resource replaced along with one change is not also "updated in place" through another.
+    replaced_along = {d.address for d in found if d.verdict}
+    return [d for d in found if d.verdict or d.address not in replaced_along]
 
 
 def _refers(value: Any, reference: re.Pattern[str]) -> bool:
@@ -556,7 +670,7 @@ def render_markdown(result: DiffResult, base_label: str) -> str:
 def _summary(result: DiffResult) -> list[str]:
     lines = ["| stack | stack status | added | removed | changed | replaced |", "|---|---|---|---|---|---|"]
     for stack in result.changed:
-        replaced = len(stack.replaced)
+        replaced = stack.replaced_count
         status = stack.status if not stack.settings or stack.status != "changed" else "changed (incl. settings)"
         lines.append(
             f"| {code(stack.name)} | {status} | {stack.count('added')} | {stack.count('removed')} | "
@@ -573,8 +687,9 @@ def _replacements(result: DiffResult) -> list[str]:
     replaced = result.replaced
     if not replaced:
         return []
+    total = sum(s.replaced_count for s in result.stacks)
     lines = [
-        f"> [!WARNING]\n> **⚠️ {plural(len(replaced), 'resource')} would be destroyed and created again.** "
+        f"> [!WARNING]\n> **⚠️ {plural(total, 'resource')} would be destroyed and created again.** "
         "A replaced cluster loses every workload running on it; a replaced node group loses its nodes.",
         "",
         "### ⚠️ Replacements",
@@ -603,7 +718,8 @@ def _replacements(result: DiffResult) -> list[str]:
                     None: "may change (not known without a plan)",
                 }[dep.verdict]
                 arguments = ", ".join(code(a) for a in dep.arguments)
-                lines.append(f"- {code(dep.construct_path or dep.address)}: {verdict} (through {arguments})")
+                via = f", which refers to {code(dep.via)}" if dep.via else ""
+                lines.append(f"- {code(dep.construct_path or dep.address)}: {verdict} (through {arguments}{via})")
             lines.append("")
     return lines
 
@@ -638,7 +754,7 @@ def _stack_changes(result: DiffResult) -> list[str]:
         lines += [f"### {code(stack.name)}", ""]
         in_place = [r for r in stack.resources if r.status == "changed" and not r.replaced]
         if stack.replaced:
-            lines += [f"{plural(len(stack.replaced), 'replaced resource')}: see Replacements above.", ""]
+            lines += [f"{plural(stack.replaced_count, 'replaced resource')}: see Replacements above.", ""]
         for resource in in_place:
             effect = (
                 "in place or replaced: not known without a plan" if resource.replacement_unknown else "updated in place"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .drivers import environment_drivers, stack_driver
 from .errors import CommandError
 from .markdown import code, text, write_output
 from .plan import Plan, config_addresses, parse_plan, read_plan_document, stack_from_file_name
@@ -53,6 +54,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         help="the cdktf output the plans were made from "
         f"(default: {DEFAULT_SYNTH_DIR}, left out with a note if missing)",
+    )
+    parser.add_argument(
+        "--environments-dir",
+        type=Path,
+        default=Path("environments"),
+        metavar="DIR",
+        help="where the environment files are: a stack's cluster driver is read from <ENV>.hcl, for what forces "
+        "a replacement where a plan does not say (default: environments; none if missing)",
     )
     parser.add_argument("--format", choices=("markdown", "gitlab-report"), default="markdown")
     parser.add_argument("--out", type=Path, help="write here instead of standard output")
@@ -139,9 +148,12 @@ def _no_synth_note(reason: str) -> str:
     )
 
 
-def load(plan_args: list[str], synth_dir: Path | None) -> tuple[list[StackPlan], list[str]]:
+def load(
+    plan_args: list[str], synth_dir: Path | None, environments_dir: Path | None = None
+) -> tuple[list[StackPlan], list[str]]:
     """Read and check every plan, and find its stack; raise on the first bad input."""
     synth, synth_path, notes = _load_synth(synth_dir)
+    drivers = environment_drivers(environments_dir) if environments_dir is not None else {}
     stacks: list[StackPlan] = []
     seen: dict[str, Path] = {}
     for value in plan_args:
@@ -153,7 +165,7 @@ def load(plan_args: list[str], synth_dir: Path | None) -> tuple[list[StackPlan],
             raise CommandError(f"{spec.path}: a second plan for stack {name!r} (the first is {seen[name]})")
         seen[name] = spec.path
         plan.stack = name
-        stacks.append(StackPlan(plan, synth.get(name) if synth else None))
+        stacks.append(StackPlan(plan, synth.get(name) if synth else None, stack_driver(name, drivers)))
     _share_secrets(stacks)
     for stack in stacks:
         notes.extend(_plan_notes(stack))
@@ -199,7 +211,7 @@ def _plan_notes(stack: StackPlan) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if args.max_chars < 0:
         raise CommandError(f"--max-chars {args.max_chars}: must be 0 (no limit) or more")
-    stacks, notes = load(args.plans, args.synth_dir)
+    stacks, notes = load(args.plans, args.synth_dir, args.environments_dir)
     if args.format == "gitlab-report":
         text = render_gitlab_report([s.plan for s in stacks])
     else:

@@ -82,6 +82,9 @@ class StackPlan:
 
     plan: Plan
     synth: SynthStack | None
+    #: The cluster driver of the stack's environment (read from its environment file), when known:
+    #: where a plan gives no replace_paths, the arguments that force a replacement are its own.
+    driver: str | None = None
 
     @property
     def name(self) -> str:
@@ -165,7 +168,7 @@ def _label(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     return f"{ink.code(change.address)}{deposed}{where}: {kind}"
 
 
-def _forced_checker(change: ResourceChange) -> Callable[[AttributeChange], bool]:
+def _forced_checker(change: ResourceChange, driver: str | None = None) -> Callable[[AttributeChange], bool]:
     """Whether an attribute is one of those that force the replacement."""
     if change.action != "replace":
         return lambda _c: False
@@ -176,7 +179,7 @@ def _forced_checker(change: ResourceChange) -> Callable[[AttributeChange], bool]
             return any(c.path == p or c.path.startswith((p + ".", p + "[")) for p in paths)
 
         return forced
-    return lambda c: bool(resource_kinds.forces_replacement(change.type, c.top_level))
+    return lambda c: bool(resource_kinds.forces_replacement(change.type, c.top_level, driver))
 
 
 def _reason(change: ResourceChange, ink: Ink) -> str:
@@ -194,7 +197,7 @@ def _danger_short(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
             lines.append(f"  - forced by: {', '.join(ink.code(p) for p in paths)}")
         else:
             tops = {c.top_level for c in change.attribute_changes()}
-            known = sorted(t for t in tops if resource_kinds.forces_replacement(change.type, t))
+            known = sorted(t for t in tops if resource_kinds.forces_replacement(change.type, t, stack.driver))
             if known:
                 lines.append(f"  - forced by (per the provider's docs): {', '.join(ink.code(p) for p in known)}")
         order = "new one created first" if change.actions[:1] == ("create",) else "destroyed first, then created"
@@ -206,14 +209,16 @@ def _danger_short(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _resource_full(short: str, change: ResourceChange, ink: Ink, indent: str = "  ") -> Callable[[], str]:
+def _resource_full(
+    short: str, change: ResourceChange, ink: Ink, indent: str = "  ", driver: str | None = None
+) -> Callable[[], str]:
     def full() -> str:
         if change.action == "delete":
             return short
         changes = change.attribute_changes()
         if not changes:
             return short
-        return short + _attribute_table(changes, _forced_checker(change), indent, ink)
+        return short + _attribute_table(changes, _forced_checker(change, driver), indent, ink)
 
     return full
 
@@ -346,7 +351,9 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
         danger.sort(key=lambda sc: (stacks.index(sc[0]), 0 if sc[1].action == "replace" else 1))
         for stack, change in danger:
             short = _danger_short(stack, change, ink)
-            report.unit(group, _P_DANGER, short, _P_DANGER_FULL, _resource_full(short, change, ink))
+            report.unit(
+                group, _P_DANGER, short, _P_DANGER_FULL, _resource_full(short, change, ink, driver=stack.driver)
+            )
     for stack in stacks:
         others = [c for c in stack.plan.changes if c.listed and not c.dangerous]
         outputs, drift = stack.plan.outputs, stack.plan.drift
@@ -366,7 +373,9 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
             report.groups.append(group)
             for change in others:
                 short = _other_short(stack, change, ink)
-                report.unit(group, _P_OTHER, short, _P_OTHER_FULL, _resource_full(short, change, ink))
+                report.unit(
+                    group, _P_OTHER, short, _P_OTHER_FULL, _resource_full(short, change, ink, driver=stack.driver)
+                )
         if outputs:
             head = f"{title}Output changes:\n\n| output | action | before | after |\n|---|---|---|---|\n"
             title = ""
@@ -381,7 +390,9 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
             report.groups.append(group)
             for change in drift:
                 short = _drift_short(stack, change, ink)
-                report.unit(group, _P_DRIFT, short, _P_DRIFT_FULL, _resource_full(short, change, ink))
+                report.unit(
+                    group, _P_DRIFT, short, _P_DRIFT_FULL, _resource_full(short, change, ink, driver=stack.driver)
+                )
     return report
 
 

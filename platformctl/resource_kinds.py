@@ -9,12 +9,19 @@ kept in one table so it can be reviewed against their docs:
   Cluster API drivers but is replaced on Heat), only what every driver updates in place is
   claimed as in place: a preview errs on the loud side.
 - terraform-provider-openstack 3.0: security group rules cannot be updated at all.
+- Terraform's built-in ``terraform_data`` (Terraform 1.4+, docs of the resource): a change of
+  ``triggers_replace`` replaces it, ``input`` updates in place. The library keeps its revision
+  digests there, and ``lifecycle.replace_triggered_by`` carries their replacement on.
 - For types not listed, nothing is claimed: a plan's ``replace_paths`` is the authority.
+
+When the driver of the stack is known (:mod:`platformctl.drivers` reads it from the
+environment file), its own facts are used instead (:func:`forces_replacement` ``driver=``).
 """
 
 from __future__ import annotations
 
 from constructs_lib.cluster_drivers import DRIVERS
+from constructs_lib.cluster_drivers import driver as cluster_driver
 
 #: Resource type -> what it is, as a reviewer should read it.
 DESCRIPTIONS: dict[str, str] = {
@@ -45,7 +52,10 @@ DESCRIPTIONS: dict[str, str] = {
 
 
 def _in_place_by_type() -> dict[str, frozenset[str]]:
-    table: dict[str, frozenset[str]] = {"openstack_networking_secgroup_rule_v2": frozenset({"timeouts"})}
+    table: dict[str, frozenset[str]] = {
+        "openstack_networking_secgroup_rule_v2": frozenset({"timeouts"}),
+        "terraform_data": frozenset({"input"}),
+    }
     for driver in DRIVERS.values():
         for resource_type, arguments in driver.in_place.items():
             table[resource_type] = table[resource_type] & arguments if resource_type in table else arguments
@@ -62,9 +72,22 @@ def describe(resource_type: str) -> str | None:
     return DESCRIPTIONS.get(resource_type)
 
 
-def forces_replacement(resource_type: str, argument: str) -> bool | None:
+def in_place_arguments(resource_type: str, driver: str | None = None) -> frozenset[str] | None:
+    """The arguments of ``resource_type`` that update in place; None when not known.
+
+    With the stack's ``driver``, that driver's facts for the types it builds; without one
+    (or for other types), what every driver updates in place.
+    """
+    if driver is not None and driver in DRIVERS:
+        own = cluster_driver(driver).in_place.get(resource_type)
+        if own is not None:
+            return own
+    return IN_PLACE_ARGUMENTS.get(resource_type)
+
+
+def forces_replacement(resource_type: str, argument: str, driver: str | None = None) -> bool | None:
     """Whether changing ``argument`` (top-level name) replaces the resource; None when not known."""
-    in_place = IN_PLACE_ARGUMENTS.get(resource_type)
+    in_place = in_place_arguments(resource_type, driver)
     if in_place is None:
         return None
     return argument not in in_place

@@ -167,26 +167,36 @@ def test_summary_table_comes_first_and_counts_each_stack(report: str) -> None:
     rows = {line.split(" | ")[0].strip("| `"): line for line in first_table.splitlines()[2:]}
     assert set(rows) == {"dev-infra", "dev-platform", "extra-infra", "extra-platform", "stable-infra"}
     assert "| added |" in rows["extra-infra"]
-    assert "**1** ⚠️" in rows["dev-infra"]
+    # The cluster template, the two revision digests, the cluster and its two node groups.
+    assert "**6** ⚠️" in rows["dev-infra"]
 
 
 def test_a_cluster_label_forces_replacement_first_and_loudly(report: str) -> None:
     warning = report.index("[!WARNING]")
     assert warning < report.index("### `dev-infra`")
-    assert "1 resource would be destroyed and created again" in report
+    assert "6 resources would be destroyed and created again" in report
     replacements = _section(report, "⚠️ Replacements")
     # Magnum keeps labels on the cluster template, which cannot be changed in place.
     assert "#### `dev-infra` · `dev-infra/cluster/template` (a cluster template)" in replacements
     assert '| `labels.octavia_provider` | `"ovn"` | `"amphora"` | **forces replacement** |' in replacements
-    # The cluster refers to its template by cluster_template_id: it is replaced with it.
-    assert "- `dev-infra/cluster/cluster`: **replaced as well** (through `cluster_template_id`)" in replacements
+    # Magnum copied the labels into the cluster when it made it: the cluster's revision digest
+    # changes, and replace_triggered_by replaces the cluster, and its node groups with it.
+    assert "- `dev-infra/cluster/cluster`: **replaced as well** (through `lifecycle.replace_triggered_by`)" in (
+        replacements
+    )
+    for group in ("frontend", "system"):
+        assert (
+            f"- `dev-infra/node-group-{group}/nodegroup`: **replaced as well** (through `cluster_id`, which refers "
+            "to `dev-infra/cluster/cluster`)"
+        ) in replacements
+    assert "`dev-infra/cluster/cluster`: updated in place" not in replacements
 
 
 def test_a_node_group_count_changes_in_place(report: str) -> None:
     dev = _section(report, "`dev-infra`")
     assert re.search(r"\*\*Changed\*\* `dev-infra/node-group-system/\S+` .*: updated in place", dev)
     assert "| `node_count` | `1` | `2` |" in dev
-    assert "1 replaced resource: see Replacements above." in dev
+    assert "6 replaced resources: see Replacements above." in dev
 
 
 def test_added_and_removed_resources_and_a_rename_hint(report: str) -> None:
@@ -342,7 +352,7 @@ def test_settings_removed_stacks_and_long_tables_fold(tmp_path: Path) -> None:
     assert [(s.name, s.status) for s in result.stacks] == [("app", "changed"), ("gone", "removed")]
     assert '| `terraform.backend.s3.key` | `"app/app.tfstate"` | `"moved/app.tfstate"` |' in report
     assert (
-        "<summary>Changed <code>app/x</code> (a terraform_data value): in place or replaced: not known without a plan, 12 attributes</summary>"
+        "<summary>Changed <code>app/x</code> (a terraform_data value): updated in place, 12 attributes</summary>"
         in report
     )
     assert "### Stacks removed" in report and "<summary><code>gone</code>: 1 resource destroyed</summary>" in report
@@ -377,3 +387,137 @@ def test_a_sensitive_variable_default_is_never_shown(tmp_path: Path, old: str, n
         assert "**No changes**" in report
     else:
         assert f'| `variable.pw.default` | `"(sensitive)"` | `"{after}"` |' in report
+
+
+# --- each environment's own driver, and the app of cdktf.json -------------------------------
+
+HEAT = _edit(MAGNUM, 'driver             = "magnum-capi-helm"', 'driver             = "magnum-heat"')
+
+
+def _new_version(text: str) -> str:
+    """The same environment on the next patch release (a new image): a template change."""
+    return text.replace("1.36.1", "1.36.2")
+
+
+@pytest.fixture(scope="module")
+def drivers_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two environments, one per driver, each moved to a new Kubernetes version in the working tree."""
+    repo = tmp_path_factory.mktemp("diff-drivers")
+    _git(repo, "init", "-q", "-b", "main")
+    _copy_app(repo)
+    environments = repo / "environments"
+    environments.mkdir()
+    (environments / "capi.hcl").write_text(MAGNUM)
+    (environments / "heat.hcl").write_text(HEAT)
+    _commit(repo, "two drivers")
+    (environments / "capi.hcl").write_text(_new_version(MAGNUM))
+    (environments / "heat.hcl").write_text(_new_version(HEAT))
+    return repo
+
+
+def _cluster_line(report: str, env: str) -> list[str]:
+    return [line for line in report.splitlines() if line.startswith(f"- `{env}-infra/cluster/cluster`: ")]
+
+
+@pytest.mark.parametrize(("env", "driver"), [("capi", "magnum-capi-helm"), ("heat", "magnum-heat")])
+def test_a_new_template_is_judged_by_the_environments_own_driver(drivers_repo: Path, env: str, driver: str) -> None:
+    from constructs_lib.cluster_drivers import driver as cluster_driver
+
+    code, report, err = run_diff(drivers_repo, "--base", "main")
+
+    assert code == 0, err
+    # What the driver table says of moving a cluster to another template.
+    upgrades = "cluster_template_id" in cluster_driver(driver).in_place["openstack_containerinfra_cluster_v1"]
+    lines = _cluster_line(report, env)
+    assert lines, report
+    if upgrades:
+        assert all("updated in place (through `cluster_template_id`" in line for line in lines), lines
+        assert f"`{env}-infra/node-group-system/nodegroup`: **replaced as well**" not in report
+    else:
+        assert any("**replaced as well** (through `cluster_template_id`" in line for line in lines), lines
+        assert (
+            f"- `{env}-infra/node-group-system/nodegroup`: **replaced as well** (through `cluster_id`, which refers "
+            f"to `{env}-infra/cluster/cluster`)"
+        ) in report
+
+
+def test_the_drivers_of_the_shipped_environments_are_read_from_their_files() -> None:
+    from platformctl.drivers import environment_drivers, stack_driver
+
+    drivers = environment_drivers(ROOT / "environments")
+    assert drivers["magnum"] == "magnum-capi-helm" and drivers["ha"] == "selectel-mks"
+    assert stack_driver("magnum-infra", drivers) == "magnum-capi-helm"
+    assert stack_driver("unknown-infra", drivers) is None
+
+
+def _consumer_app(repo: Path, main_py: str) -> None:
+    """A repository whose cdktf.json runs its own program, not ``python -m stacks``."""
+    (repo / "main.py").write_text(main_py)
+    config = json.loads((repo / "cdktf.json").read_text())
+    config["app"] = "python main.py"
+    (repo / "cdktf.json").write_text(json.dumps(config))
+
+
+CONSUMER_MAIN = """
+import os
+from pathlib import Path
+
+from stacks.app import synth
+
+synth(Path("environments"), Path(os.environ["CDKTF_OUTDIR"]), None)
+"""
+
+
+def test_diff_runs_the_app_of_cdktf_json(tmp_path: Path) -> None:
+    repo = tmp_path / "consumer"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _copy_app(repo)
+    _consumer_app(repo, CONSUMER_MAIN)
+    (repo / "other.py").write_text(CONSUMER_MAIN)
+    (repo / "environments").mkdir()
+    (repo / "environments" / "capi.hcl").write_text(MAGNUM)
+    _commit(repo, "a consumer repository")
+    (repo / "environments" / "capi.hcl").write_text(_new_version(MAGNUM))
+
+    code, report, err = run_diff(repo, "--base", "main")
+
+    assert code == 0, err
+    assert "capi-infra/cluster/template" in report and "kube_tag" not in err
+
+    # An app that fails without an `error:` line: its exit code and last line.
+    (repo / "main.py").write_text("raise SystemExit('the consumer app could not start')\n")
+    code, _, err = run_diff(repo, "--base", "main")
+    assert code == 1
+    assert err == (
+        "error: working tree synth failed: `python main.py` exited with 1: the consumer app could not start\n"
+    )
+
+    # --app overrides cdktf.json on both sides.
+    code, report, err = run_diff(repo, "--base", "main", "--app", "python other.py")
+    assert code == 0, err
+    assert "capi-infra/cluster/template" in report
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ('{"language": "python"}', '"app" is missing or not a command'),
+        ('{"app": ["python", "-m", "stacks"]}', '"app" is missing or not a command'),
+        ("[1, 2]", '"app" is missing or not a command'),
+        ("{not json", "not JSON"),
+    ],
+)
+def test_a_broken_cdktf_json_is_one_error_line(tmp_path: Path, content: str, reason: str) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    (repo / "environments").mkdir()
+    (repo / "environments" / "a.hcl").write_text("")
+    (repo / "cdktf.json").write_text(content)
+    _commit(repo, "broken config")
+
+    code, _, err = run_diff(repo, "--base", "main")
+
+    assert code == 1 and err.startswith("error: main:cdktf.json: ") and reason in err, err
+    assert err.count("\n") == 1
