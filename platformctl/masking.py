@@ -37,6 +37,48 @@ REPORT_NET_LENGTH = 8
 _WORDS = frozenset({"true", "false"})
 
 
+def printed_forms(secret: str) -> frozenset[str]:
+    """Every form in which a report may print ``secret``: as it is and escaped every way it escapes.
+
+    A secret used as a map key is printed inside an attribute path or an address, where it is
+    JSON-escaped (``labels["a\\"b"]``); Terraform writes HCL escapes (``$${``, ``%%{``); a report
+    writes text through :func:`platformctl.markdown.visible` (control characters as ``\\n``),
+    inside code spans (``|`` as ``\\|``), as Markdown text (punctuation backslashed, entities,
+    word joiners) and as HTML (``&quot;``). Comparing only the raw text would miss all of them.
+    """
+    from .markdown import code, html_code, text, visible
+
+    base = {
+        secret,
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        _hcl_escaped(secret),
+    }
+    forms = set(base)
+    for form in base:
+        shown = visible(form)
+        forms.add(shown)
+        forms.add(_code_inner(code(form)))
+        forms.add(html_code(form).removeprefix("<code>").removesuffix("</code>"))
+        forms.add(text(form))
+        forms.add(shown.replace("|", "\\|"))
+    return frozenset(f for f in forms if f)
+
+
+def _hcl_escaped(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return escaped.replace("\t", "\\t").replace("${", "$${").replace("%{", "%%{")
+
+
+def _code_inner(span: str) -> str:
+    """The text of an inline code span written by :func:`platformctl.markdown.code`."""
+    fence = len(span) - len(span.lstrip("`"))
+    inner = span[fence : len(span) - fence]
+    if len(inner) >= 2 and inner[0] == " " and inner[-1] == " ":
+        inner = inner[1:-1]
+    return inner
+
+
 def scalar_text(value: Any) -> str | None:
     """How a scalar is compared with secrets: strings as they are, numbers and bools as JSON."""
     if isinstance(value, str):
@@ -64,14 +106,21 @@ class Secrets:
     def of(cls, texts: Iterable[str]) -> Secrets:
         # An empty value carries nothing to hide, and hiding every "" would hide much for nothing.
         exact = frozenset(t for t in texts if t)
+        # Each secret is searched in every form a report prints it in (see printed_forms).
         # A sensitive bool hides equal values, not every text with the word "true" in it.
-        long = tuple(
-            sorted((t for t in exact if len(t) >= MIN_SECRET_LENGTH and t not in _WORDS), key=lambda t: (-len(t), t))
-        )
+        long_forms: set[str] = set()
+        short_forms: set[str] = set()
+        for secret in exact:
+            if secret in _WORDS:
+                continue
+            forms = printed_forms(secret) if not secret.isalnum() else frozenset({secret})
+            (long_forms if len(secret) >= MIN_SECRET_LENGTH else short_forms).update(forms)
+        long = tuple(sorted((t for t in long_forms if len(t) >= MIN_SECRET_LENGTH), key=lambda t: (-len(t), t)))
         prefixes: dict[str, list[str]] = {}
         for secret in long:
             prefixes.setdefault(secret[:MIN_SECRET_LENGTH], []).append(secret)
-        short = sorted((t for t in exact if 0 < len(t) < MIN_SECRET_LENGTH), key=lambda t: (-len(t), t))
+        short_forms |= {t for t in long_forms if len(t) < MIN_SECRET_LENGTH}
+        short = sorted(short_forms, key=lambda t: (-len(t), t))
         # A short secret is a whole token of an address or a path: `vm["ab"]`, `labels.ab`.
         pattern = (
             re.compile(r"(?<![A-Za-z0-9_-])(?:" + "|".join(map(re.escape, short)) + r")(?![A-Za-z0-9_-])")

@@ -377,3 +377,74 @@ def test_hidden_values_still_say_that_they_changed(tmp_path: Path, capsys, monke
     assert "| `rotated` | `(sensitive)` | `(sensitive)` |" in out
     assert "`same`" not in out
     assert SECRET not in out
+
+
+# Secrets with characters that a report escapes: each printed form (JSON-escaped in a path or
+# an address, `\|` in a table, `\n` for a line break, `&quot;` in HTML, HCL's `$${`) must be
+# hidden as well as the raw text. Each holds the marker below, which nothing else in the plan
+# does: wherever any form of the secret got through, the marker shows.
+MARKER = "core7Marker"
+ESCAPABLE = {
+    "quotes and backslashes": f'Qq"{MARKER}"\\path\\',
+    "pipes and backticks": f"a|{MARKER}|`b`",
+    "line breaks and tabs": f"line1\n{MARKER}\ttab\r",
+    "html": f"<b>{MARKER}</b>&amp;'x'",
+    "hcl templates": f"${{{MARKER}}}%{{x}}",
+    "unicode": f"\u202e{MARKER}\u00e9\u200b",
+}
+
+
+def _as_map_key(secret: str) -> dict[str, Any]:
+    return _entry("terraform_data.copy", ["update"], {"labels": {"a": "1"}}, {"labels": {"a": "1", secret: "x"}})
+
+
+def _as_replace_path(secret: str) -> dict[str, Any]:
+    return _entry(
+        "terraform_data.r",
+        ["delete", "create"],
+        {"labels": {secret: "1"}},
+        {"labels": {secret: "2"}},
+        replace_paths=[["labels", secret]],
+    )
+
+
+def _as_address_key(secret: str) -> dict[str, Any]:
+    # Terraform writes an instance key as a quoted string with JSON-style escapes.
+    return _entry(f"terraform_data.each[{json.dumps(secret)}]", ["update"], {"a": 1}, {"a": 2})
+
+
+def _as_unknown_key(secret: str) -> dict[str, Any]:
+    return _entry("terraform_data.copy", ["update"], {"m": {}}, {"m": {}}, after_unknown={"m": {secret: True}})
+
+
+def _as_drift_key(secret: str) -> dict[str, Any]:
+    return _entry("terraform_data.drifted", ["update"], {"tags": {}}, {"tags": {secret: "v"}})
+
+
+PLACES = {
+    "map key": lambda s: _plan([_sensitive_input(s), _as_map_key(s)]),
+    "replace path": lambda s: _plan([_sensitive_input(s), _as_replace_path(s)]),
+    "address key": lambda s: _plan([_sensitive_input(s), _as_address_key(s)]),
+    "unknown key": lambda s: _plan([_sensitive_input(s), _as_unknown_key(s)]),
+    "drift key": lambda s: _plan([_sensitive_input(s)], resource_drift=[_as_drift_key(s)]),
+    "output name": lambda s: _plan(
+        [_sensitive_input(s)],
+        output_changes={s: {"actions": ["create"], "before": None, "after": "v", "after_unknown": False}},
+    ),
+}
+
+
+@pytest.mark.parametrize("place", list(PLACES))
+@pytest.mark.parametrize("kind", list(ESCAPABLE))
+def test_a_secret_is_hidden_in_every_escaped_form(
+    kind: str, place: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    secret = ESCAPABLE[kind]
+    path = tmp_path / "stack.plan.json"
+    path.write_text(json.dumps(PLACES[place](secret)))
+    assert MARKER in path.read_text()
+    full = _run(capsys, "--plan", str(path), "--max-chars", "0")
+    assert WITNESS in full
+    for out in (full, _run(capsys, "--plan", str(path), "--max-chars", "1500")):
+        assert MARKER not in out, out

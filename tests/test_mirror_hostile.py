@@ -4,7 +4,6 @@ OCI layouts that point out of themselves, and list files of the wrong shape."""
 from __future__ import annotations
 
 import contextlib
-import http.server
 import json
 import shutil
 import socket
