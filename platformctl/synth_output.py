@@ -207,7 +207,14 @@ def read_synth_dir(directory: Path) -> dict[str, SynthStack]:
             stack_path = _object(entry).get("synthesizedStackPath")
             if not isinstance(stack_path, str) or not stack_path:
                 raise CommandError(f"{manifest}: not a cdktf manifest (stack {name!r} has no synthesizedStackPath)")
-            stacks[name] = read_stack(name, directory / stack_path)
+            # A stack's file is read only from inside the synth directory.
+            target = directory / stack_path
+            if not target.resolve().is_relative_to(directory.resolve()):
+                raise CommandError(
+                    f"{manifest}: stack {name!r}: synthesizedStackPath {json.dumps(stack_path)} leads out of "
+                    f"{directory}; cdktf writes stacks/<stack>/cdk.tf.json"
+                )
+            stacks[name] = read_stack(name, target)
     else:
         for path in sorted(directory.glob("stacks/*/cdk.tf.json")):
             stacks[path.parent.name] = read_stack(path.parent.name, path)

@@ -280,3 +280,16 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> Non
     _, err_bytes = process.communicate(timeout=60)
     assert err_bytes == b"", err_bytes
     assert process.returncode in (0, 141)
+
+
+@pytest.mark.parametrize("stack_path", ["../outside/cdk.tf.json", "/etc/passwd", "stacks/../../outside/cdk.tf.json"])
+def test_a_manifest_cannot_point_a_stack_out_of_the_synth_dir(tmp_path: Path, stack_path: str) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "cdk.tf.json").write_text(json.dumps({"resource": {"t": {"x": {}}}}))
+    synth_dir = tmp_path / "cdktf.out"
+    synth_dir.mkdir()
+    manifest = {"stacks": {"app": {"synthesizedStackPath": stack_path}}}
+    (synth_dir / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(CommandError, match="leads out of"):
+        read_synth_dir(synth_dir)
