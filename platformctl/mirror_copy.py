@@ -861,7 +861,10 @@ def _directory_view(layout: Layout, entry: dict[str, Any]) -> Iterator[Path]:
         if "manifests" in manifest:
             for i, instance in enumerate(manifest["manifests"]):
                 data = layout.read_blob(instance["digest"], instance["size"])
-                image = layout.read_manifest(instance, f"manifest of {ref_name}: manifests[{i}]")
+                where = f"manifest of {ref_name}: manifests[{i}]"
+                image = layout.read_manifest(instance, where)
+                if "manifests" in image:
+                    raise CopyError(f"{where} is an index itself; an image index lists image manifests")
                 (view / f"{instance['digest'].removeprefix('sha256:')}.manifest.json").write_bytes(data)
                 _link_image_blobs(layout, image, view)
         else:

@@ -311,6 +311,17 @@ def _raw_manifest(layout: Path, data: bytes) -> None:
     _set_index(layout, index)
 
 
+def _index_of_index(layout: Path) -> None:
+    """The entry pointed at an image index whose one instance is an index again."""
+    import hashlib
+
+    inner = json.dumps({"schemaVersion": 2, "manifests": []}).encode()
+    digest = "sha256:" + hashlib.sha256(inner).hexdigest()
+    _blob(layout, digest).write_bytes(inner)
+    outer = {"schemaVersion": 2, "manifests": [{"mediaType": "x", "digest": digest, "size": len(inner)}]}
+    _raw_manifest(layout, json.dumps(outer).encode())
+
+
 def _entry_field(field: str, value: Any) -> Any:
     def edit(layout: Path) -> None:
         index = _index(layout)
@@ -413,6 +424,7 @@ HOSTILE_LAYOUTS = {
         lambda layout: _rewrite_manifest(layout, lambda m: (m.clear(), m.update(layers=5))),
         "config is null, not allowed: a descriptor",
     ),
+    "index-of-index": (_index_of_index, "manifests[0] is an index itself; an image index lists image manifests"),
     "manifest-nested": (
         lambda layout: _raw_manifest(layout, b"[" * 100_000),
         "nested too deeply",
