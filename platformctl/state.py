@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CommandError
+from .redact import without_userinfo
 
 #: ID of the lifecycle rule this command owns; other rules in the bucket are kept as they are.
 LIFECYCLE_RULE_ID = "platformctl-expire-noncurrent-state"
@@ -95,7 +96,12 @@ class StateBucket:
     file: str
 
     def describe(self) -> str:
-        return f"bucket {self.bucket!r} at {self.endpoint}"
+        return f"bucket {self.bucket!r} at {self.shown_endpoint}"
+
+    @property
+    def shown_endpoint(self) -> str:
+        """The endpoint as messages show it: without the credentials of a ``user:password@``."""
+        return without_userinfo(self.endpoint)
 
 
 def state_bucket_of(environment: str, environments_dir: Path) -> StateBucket:
@@ -161,7 +167,7 @@ def s3_client(target: StateBucket) -> Any:
     if credentials is None:
         raise CommandError(
             "no credentials for the state bucket: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-            f"to the S3 keys of the store at {target.endpoint} ({target.file} backend.endpoint), or AWS_PROFILE"
+            f"to the S3 keys of the store at {target.shown_endpoint} ({target.file} backend.endpoint), or AWS_PROFILE"
         )
     options: dict[str, Any] = {
         "region_name": target.region,
@@ -229,7 +235,7 @@ class _Store:
         is_document = operation.startswith(("get_", "list_")) or "Error" in response
         if content_type in _WEB_PAGE_TYPES and with_body and is_document:
             raise CommandError(
-                f"the endpoint {self.target.endpoint} ({self.target.file} backend.endpoint) answered {operation} "
+                f"the endpoint {self.target.shown_endpoint} ({self.target.file} backend.endpoint) answered {operation} "
                 f"with a web page ({content_type}), not S3's XML: it does not answer as S3 does (a web server or "
                 "proxy rather than the store's S3 API?); check the endpoint URL"
             )
@@ -239,7 +245,7 @@ class _Store:
 
     def unreachable(self, err: Exception) -> CommandError:
         return CommandError(
-            f"cannot reach the S3 endpoint {self.target.endpoint} ({self.target.file} backend.endpoint): {err}"
+            f"cannot reach the S3 endpoint {self.target.shown_endpoint} ({self.target.file} backend.endpoint): {err}"
         )
 
     def failure(self, operation: str, err: Any) -> CommandError:
@@ -251,13 +257,13 @@ class _Store:
         if re.fullmatch(r"[0-9]+", code):  # an HTTP status and no S3 error document
             return CommandError(
                 f"{operation} on {self.target.describe()} failed: HTTP {code} with no S3 error in the answer "
-                f"(is {self.target.endpoint} the store's S3 API? {self.target.file} backend.endpoint)"
+                f"(is {self.target.shown_endpoint} the store's S3 API? {self.target.file} backend.endpoint)"
             )
         return CommandError(f"{operation} on {self.target.describe()} failed: {code}: {message}")
 
     def bad_credentials(self, code: str) -> CommandError:
         return CommandError(
-            f"the store at {self.target.endpoint} rejected the credentials ({code}): set AWS_ACCESS_KEY_ID and "
+            f"the store at {self.target.shown_endpoint} rejected the credentials ({code}): set AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) to S3 keys of this store"
         )
 
@@ -317,7 +323,7 @@ def _ensure_bucket(store: _Store, say: Callable[[str], object]) -> int:
             raise _owned_by_someone_else(target, "the store answered BucketAlreadyExists") from None
         if code in {"InvalidLocationConstraint", "IllegalLocationConstraintException"}:
             raise CommandError(
-                f"the store at {target.endpoint} does not accept region {target.region!r}: "
+                f"the store at {target.shown_endpoint} does not accept region {target.region!r}: "
                 f"set backend.region in {target.file} to the store's region"
             ) from None
         if code == "InvalidBucketName":
@@ -378,7 +384,7 @@ def _not_s3(target: StateBucket, operation: str, setting: str, read: object) -> 
     """The store said yes to ``operation`` but reading the setting back does not show it."""
     shown = "nothing" if read in (None, {}, []) else json.dumps(read, sort_keys=True, default=str)
     return CommandError(
-        f"the endpoint {target.endpoint} ({target.file} backend.endpoint) answered {operation} with success, "
+        f"the endpoint {target.shown_endpoint} ({target.file} backend.endpoint) answered {operation} with success, "
         f"but reading {setting} back gives {shown}: it does not answer as S3 does (a web server or proxy "
         "rather than the store's S3 API?); check the endpoint URL"
     )
@@ -386,7 +392,7 @@ def _not_s3(target: StateBucket, operation: str, setting: str, read: object) -> 
 
 def _no_versioning(target: StateBucket) -> CommandError:
     return CommandError(
-        f"the store at {target.endpoint} does not support bucket versioning: an overwritten state could not be "
+        f"the store at {target.shown_endpoint} does not support bucket versioning: an overwritten state could not be "
         "restored; use a store with versioning"
     )
 

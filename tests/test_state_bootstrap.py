@@ -512,3 +512,29 @@ def test_each_setting_is_read_back_after_it_is_written(operation, readback, sett
 
     with stub, pytest.raises(CommandError, match=f"answered {operation} with success, but reading .*{setting}"):
         bootstrap(client, TARGET, print)
+
+
+def test_credentials_in_the_endpoint_url_are_never_shown():
+    target = StateBucket("state", "https://state-user:s3cret-value@s3.example.test", "ru-1", 90, "simple.hcl")
+    client, stub = _stubbed(StateBucket("state", "https://s3.example.test", "ru-1", 90, "simple.hcl"))
+    stub.add_response("head_bucket", {}, {"Bucket": "state"})
+    stub.add_response("get_bucket_versioning", {"Status": "Enabled"}, {"Bucket": "state"})
+    stub.add_response(
+        "get_public_access_block",
+        {"PublicAccessBlockConfiguration": dict.fromkeys(ALL_FOUR, True)},
+        {"Bucket": "state"},
+    )
+    stub.add_client_error("get_bucket_lifecycle_configuration", "NotImplemented", http_status_code=501)
+    lines: list[str] = []
+
+    with stub:
+        bootstrap(client, target, lines.append)
+
+    assert lines[0] == "bucket 'state' at https://s3.example.test: already exists"
+    assert "s3cret" not in "\n".join(lines)
+    client, stub = _stubbed(TARGET)
+    stub.add_response("head_bucket", {}, {"Bucket": "state"})
+    stub.add_client_error("get_bucket_versioning", "NotImplemented", http_status_code=501)
+    with stub, pytest.raises(CommandError) as error:
+        bootstrap(client, target, print)
+    assert "s3cret" not in str(error.value) and "https://s3.example.test" in str(error.value)
