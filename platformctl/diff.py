@@ -1,11 +1,13 @@
 """``platformctl diff``: what a change to the code or the environment files does to the stacks.
 
 No cloud, no state, no plan: the base git ref and the working tree are each synthesized with
-their own code (``python -m stacks`` run inside each tree) and the two ``cdk.tf.json`` sets
-are compared, per stack and construct path, attribute by attribute. Arguments that force a
-new resource are known only for the types in :mod:`platformctl.resource_kinds` (Magnum
-clusters and node groups); those replacements come first, loudly. For every other type a
-real plan (``platformctl preview``) is the authority.
+their own code (the ``app`` of each tree's ``cdktf.json``, or ``--app``, run inside it) and
+the two ``cdk.tf.json`` sets are compared, per stack and construct path, attribute by
+attribute. Arguments that force a new resource are known only for the types in
+:mod:`platformctl.resource_kinds`, judged by each stack's own cluster driver (read from its
+environment file by :mod:`platformctl.drivers`); those replacements, and what they carry
+along, come first, loudly. For every other type a real plan (``platformctl preview``) is the
+authority.
 
 The base is extracted with ``git archive`` into a temporary directory and run from there with
 ``PYTHONPATH`` set to that directory, so neither the working tree nor an editable install of
