@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -305,3 +306,18 @@ def test_mypy_checks_the_arguments_of_add_node_group(installed: Installed) -> No
     assert set(errors) == set(expected), output
     for number, text in expected.items():
         assert text in errors[number], (lines[number - 1], errors[number])
+
+
+def test_platformctl_from_the_core_wheel_names_the_extra_to_install(installed: Installed) -> None:
+    env = _consumer_env()
+    script = installed.python.parent / "platformctl"
+    helped = _run([script, "--help"], cwd=installed.workdir, env=env)
+    assert helped.returncode == 0 and "mirror" in helped.stdout, helped.stderr
+    for command in (["mirror", "list", "simple"], ["bootstrap-state", "simple"]):
+        result = _run([script, *command, "--environments-dir", ROOT / "environments"], cwd=installed.workdir, env=env)
+        assert result.returncode == 1
+        assert re.fullmatch(
+            rf"error: platformctl {command[0]} needs the Python module \w+, which comes with the \[platformctl\] "
+            r"extra \(the core package leaves it out\): pip install 'openstack-platform-constructs\[platformctl\]'\n",
+            result.stderr,
+        ), result.stderr
