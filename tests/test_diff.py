@@ -312,8 +312,8 @@ def test_outside_a_git_repository(tmp_path: Path) -> None:
 
 
 def test_help_names_every_option() -> None:
-    help_text = cli.build_parser()._subparsers._group_actions[0].choices["diff"].format_help()  # type: ignore[union-attr]
-    for option in ("--base", "--environments-dir", "--out", "ENV"):
+    help_text = cli.build_parser()._subparsers._group_actions[0].choices["diff"].format_help()  # type: ignore[union-attr,index]
+    for option in ("--base", "--environments-dir", "--out", "--app", "ENV"):
         assert option in help_text
 
 
