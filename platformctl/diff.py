@@ -102,11 +102,17 @@ def run(args: argparse.Namespace) -> int:
         tmp = Path(tmp_name)
         base_tree = tmp / "base"
         _extract(repo, commit, base_tree)
-        base_names, work_names = _environment_names(
-            base_tree / env_dir, repo / env_dir, args.environments, env_dir, args.base
-        )
         base_app = args.app or app_command(base_tree, f"{args.base}:cdktf.json")
         work_app = args.app or app_command(repo, "cdktf.json")
+        own_app = bool(OWN_APP.fullmatch(base_app) or OWN_APP.fullmatch(work_app))
+        no_environments = not (base_tree / env_dir).is_dir() and not (repo / env_dir).is_dir()
+        if not own_app and no_environments and not args.environments:
+            # An app of its own that reads no environment files here: each side synthesizes it whole.
+            base_names, work_names = [WHOLE_APP], [WHOLE_APP]
+        else:
+            base_names, work_names = _environment_names(
+                base_tree / env_dir, repo / env_dir, args.environments, env_dir, args.base
+            )
         base_stacks, work_stacks = _synth_both(
             base=(base_tree, base_names, tmp / "base-out", f"base ({args.base})", base_app),
             work=(repo, work_names, tmp / "work-out", "working tree", work_app),
@@ -225,6 +231,8 @@ class _Synth:
     names: tuple[str, ...] | None = None  #: the environments asked for (None: all)
 
 
+#: Stands for "everything the app synthesizes" where there are no environment files to name.
+WHOLE_APP = "(the whole app)"
 #: The app command of this project's own cdktf.json, which also takes environment names.
 OWN_APP = re.compile(r"(python3?|python3\.\d+)\s+-m\s+stacks", re.ASCII)
 

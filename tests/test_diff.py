@@ -521,3 +521,21 @@ def test_a_broken_cdktf_json_is_one_error_line(tmp_path: Path, content: str, rea
 
     assert code == 1 and err.startswith("error: main:cdktf.json: ") and reason in err, err
     assert err.count("\n") == 1
+
+
+def test_an_app_of_its_own_needs_no_environments_directory(tmp_path: Path) -> None:
+    repo = tmp_path / "consumer"
+    repo.mkdir()
+    _git(repo, "init", "-q", "-b", "main")
+    _copy_app(repo)
+    # The consumer keeps its environment files elsewhere, and its program knows where.
+    _consumer_app(repo, CONSUMER_MAIN.replace('Path("environments")', 'Path("deploy/envs")'))
+    (repo / "deploy" / "envs").mkdir(parents=True)
+    (repo / "deploy" / "envs" / "capi.hcl").write_text(MAGNUM)
+    _commit(repo, "a consumer repository")
+    (repo / "deploy" / "envs" / "capi.hcl").write_text(_new_version(MAGNUM))
+
+    code, report, err = run_diff(repo, "--base", "main")
+
+    assert code == 0, err
+    assert "capi-infra/cluster/template" in report
