@@ -382,12 +382,22 @@ CATALOG_SOURCES: Mapping[str, tuple[str, str, str, Mapping[str, tuple[str, str, 
             ),
         },
     ),
+    "argo-cd": ("argoproj/argo-helm", "argo-cd-10.1.1", "charts/argo-cd", {}),
+    "dex": ("dexidp/helm-charts", "dex-0.24.0", "charts/dex", {}),
 }
 
 #: Chart-specific facts the values alone do not give, checked in the chart templates.
 CATALOG_NOTES: Mapping[str, list[str]] = {
     "openstack-cloud-controller-manager": [
         "depends on Bitnami's common 2.14.1, a library chart (templates only, no images)",
+    ],
+    "argo-cd": [
+        "controller, server, repoServer, applicationSet, notifications, commitServer, dex.initImage and"
+        " redisSecretInit leave image.repository empty and use global.image (quay.io/argoproj/argocd at"
+        " appVersion): one rewrite covers them",
+        "redis-ha (dandydeveloper/charts 4.38.0) is a dependency off by default and is not vendored; its images"
+        " are those the parent values name",
+        "the chart's own Dex is turned off by the catalog (Dex is a catalog addon of its own)",
     ],
     "traefik": [
         "image.registry and image.repository are null in values.yaml: the chart's _helpers.tpl defaults them to"
@@ -435,6 +445,9 @@ def catalog(mirrors: Path) -> dict[str, Any]:
 
 
 def _apply_known_defaults(name: str, record: dict[str, Any]) -> None:
+    if name == "argo-cd":
+        _argo_cd_defaults(record)
+        return
     if name != "traefik":
         return
     for image in record["images"]:
@@ -446,6 +459,26 @@ def _apply_known_defaults(name: str, record: dict[str, Any]) -> None:
         if image["value_path"].startswith("oci_meta.images."):
             image["repository"] = "traefik/" + image["repository"]
             image["rewrite"] = {"oci_meta.repo": "{registry}/traefik"}
+
+
+def _argo_cd_defaults(record: dict[str, Any]) -> None:
+    """Argo CD components with an empty image.repository run global.image (the chart's
+    templates default to it): they are that one image, not images of their own."""
+    kept = []
+    for image in record["images"]:
+        if image["registry"] == "docker.io" and image["repository"] == "":
+            continue
+        if image["value_path"] == "redis-ha.exporter":
+            # redis-ha's exporter is a whole reference in exporter.image, tag in exporter.tag.
+            image.update(
+                registry="ghcr.io",
+                repository="oliver006/redis_exporter",
+                rewrite={"redis-ha.exporter.image": "{registry}/oliver006/redis_exporter"},
+            )
+        if image["value_path"] == "redis-ha.haproxy.image":
+            image.update(tag=None, notes=["tag: set by the redis-ha subchart (off by default), not recorded"])
+        kept.append(image)
+    record["images"] = kept
 
 
 def main(argv: list[str] | None = None) -> int:

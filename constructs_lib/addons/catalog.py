@@ -218,6 +218,80 @@ KUBE_PROMETHEUS_STACK = AddonSpec(
     enabled_by_default=False,
 )
 
+ARGO_CD = AddonSpec(
+    name="argo-cd",
+    kubernetes=("1.25", None),
+    repository="https://argoproj.github.io/argo-helm",
+    chart="argo-cd",
+    version="10.1.1",
+    namespace="argocd",
+    description=(
+        "GitOps: Argo CD v3.4 pulls the environment's gitops applications (werf bundles, OCI Helm charts)"
+        " from the registry (on when the environment lists any)"
+    ),
+    role=SYSTEM,
+    placement_paths=(
+        "controller",
+        "server",
+        "repoServer",
+        "applicationSet",
+        "notifications",
+        "redis",
+        "redisSecretInit",
+        "commitServer",
+    ),
+    values={
+        # People sign in to the cluster through the Dex addon; Argo CD's own Dex stays off.
+        "dex": {"enabled": False},
+    },
+    # Redis stays a single cache pod: Argo CD recomputes what it holds (redis-ha is off).
+    ha_replicas={"server.replicas": 2, "repoServer.replicas": 2, "applicationSet.replicas": 2},
+    ha_values={
+        "server": {"pdb": {"enabled": True, "minAvailable": 1}},
+        "repoServer": {"pdb": {"enabled": True, "minAvailable": 1}},
+        "applicationSet": {"pdb": {"enabled": True, "minAvailable": 1}},
+    },
+    # Every component without an image of its own runs global.image (quay.io/argoproj/argocd).
+    images={
+        "global.image.repository": "{registry}/argoproj/argocd",
+        "redis.image.repository": "{registry}/docker/library/redis",
+        "redis.exporter.image.repository": "{registry}/oliver006/redis_exporter",
+        "dex.image.repository": "{registry}/dexidp/dex",
+        "server.extensions.image.repository": "{registry}/argoprojlabs/argocd-extension-installer",
+        "redis-ha.image.repository": "{registry}/docker/library/redis",
+        "redis-ha.exporter.image": "{registry}/oliver006/redis_exporter",
+        "redis-ha.haproxy.image.repository": "{registry}/docker/library/haproxy",
+    },
+    depends_on=_AFTER_CLOUD_CONTROLLER,
+    enabled_by_default=False,
+)
+
+DEX = AddonSpec(
+    name="dex",
+    kubernetes=("1.14", None),
+    repository="https://charts.dexidp.io",
+    chart="dex",
+    version="0.24.0",
+    namespace="dex",
+    description=(
+        "OIDC issuer for people, with GitLab as its upstream connector (on when the environment's"
+        " people block names it; needs an https address the API server reaches)"
+    ),
+    role=SYSTEM,
+    values={
+        "config": {
+            # Dex keeps its state in its own CRDs: no database to run.
+            "storage": {"type": "kubernetes", "config": {"inCluster": True}},
+            "oauth2": {"skipApprovalScreen": True},
+        },
+    },
+    ha_replicas={"replicaCount": 2},
+    ha_values={"podDisruptionBudget": {"enabled": True, "minAvailable": 1}},
+    images={"image.repository": "{registry}/dexidp/dex"},
+    depends_on=_AFTER_CLOUD_CONTROLLER,
+    enabled_by_default=False,
+)
+
 #: Every catalog addon by name, in a stable order.
 CATALOG: MappingProxyType[str, AddonSpec] = MappingProxyType(
     {
@@ -229,6 +303,8 @@ CATALOG: MappingProxyType[str, AddonSpec] = MappingProxyType(
             METRICS_SERVER,
             TRAEFIK,
             KUBE_PROMETHEUS_STACK,
+            ARGO_CD,
+            DEX,
         )
     }
 )
