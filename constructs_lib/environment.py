@@ -33,6 +33,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, Valid
 from pydantic_core import PydanticCustomError
 
 from constructs_lib import _validate as check
+from constructs_lib.access import CiDeployTarget, GitOpsApplication, GroupRoleBinding, issuer_url
 from constructs_lib.addons.settings import AddonSettings, ExtraChart
 from constructs_lib.backend import StateBackend
 from constructs_lib.errors import ConstructArgumentError, PlatformError
@@ -246,6 +247,70 @@ class HelmReleaseConfig(ConstructBlock):
         return ExtraChart(name=name, **self.arguments, sensitive_values=dict(sensitive or {}))
 
 
+HttpsUrl = Annotated[Str, _rule(issuer_url)]
+
+
+class GitOpsApplicationConfig(ConstructBlock):
+    """An ``application "<name>"`` block of ``gitops``: the arguments of
+    :class:`~constructs_lib.access.GitOpsApplication` (the label is its name)."""
+
+    def application(self, name: str) -> GitOpsApplication:
+        check.keyword_arguments("gitops.application", GitOpsApplication, self.arguments, supplied=("name",))
+        return GitOpsApplication(name=name, **self.arguments)
+
+
+class GitOpsConfig(_Model):
+    """The ``gitops`` block: Argo CD (the ``argo-cd`` addon) and the applications it pulls from
+    the registry. The registry's read-only login comes from TF_VAR_gitops_registry_username and
+    TF_VAR_gitops_registry_password."""
+
+    #: Where the bundles are (host and path, no scheme): every application's chart is under it.
+    registry: Registry
+    application: dict[str, GitOpsApplicationConfig] = Field(min_length=1)
+
+    def applications(self) -> list[GitOpsApplication]:
+        return [block.application(name) for name, block in self.application.items()]
+
+
+class CiDeployTargetConfig(ConstructBlock):
+    """A ``target "<name>"`` block of ``ci_deploy``: the arguments of
+    :class:`~constructs_lib.access.CiDeployTarget` (the label is its name)."""
+
+    def target(self, name: str) -> CiDeployTarget:
+        check.keyword_arguments("ci_deploy.target", CiDeployTarget, self.arguments, supplied=("name",))
+        return CiDeployTarget(name=name, **self.arguments)
+
+
+class CiDeployConfig(_Model):
+    """The ``ci_deploy`` block: the namespaces GitLab CI deploys into with werf, and who may."""
+
+    #: The GitLab instance: the issuer of its CI jobs' ID tokens (https only).
+    gitlab_url: HttpsUrl
+    #: The ``aud`` of the jobs' ID tokens. On Selectel MKS it is the cluster's OIDC client_id.
+    audience: Text
+    target: dict[str, CiDeployTargetConfig] = Field(min_length=1)
+
+    def targets(self) -> list[CiDeployTarget]:
+        return [block.target(name) for name, block in self.target.items()]
+
+
+class PeopleConfig(_Model):
+    """The ``people`` block: the OIDC issuer people sign in through and the ClusterRole each
+    group gets."""
+
+    #: The issuer (https only): Dex's address, or GitLab itself where the cluster takes one issuer.
+    issuer_url: HttpsUrl
+    #: The client id of kubectl's login at that issuer.
+    client_id: Text
+    #: The claim that carries the groups.
+    groups_claim: Text = "groups"
+    #: group -> ClusterRole, e.g. {"platform-admins" = "cluster-admin", "developers" = "view"}.
+    groups: dict[Text, Text] = Field(min_length=1)
+
+    def bindings(self) -> list[GroupRoleBinding]:
+        return [GroupRoleBinding(group=group, cluster_role=role) for group, role in self.groups.items()]
+
+
 class EnvironmentConfig(_Model):
     """Everything one environment file says. Immutable."""
 
@@ -265,6 +330,9 @@ class EnvironmentConfig(_Model):
     platform: PlatformConfig = PlatformConfig()
     addon: dict[str, AddonConfig] = {}
     helm_release: dict[str, HelmReleaseConfig] = {}
+    gitops: GitOpsConfig | None = None
+    ci_deploy: CiDeployConfig | None = None
+    people: PeopleConfig | None = None
 
     def state_backend(self) -> StateBackend:
         """Where this environment's stacks keep their state: keys ``<env>/<stack>.tfstate``."""
@@ -277,7 +345,7 @@ class EnvironmentConfig(_Model):
 
 
 #: Blocks that carry a label: ``node_group "system" { ... }``.
-_LABELED_BLOCKS = frozenset({"node_group", "addon", "helm_release", "subnet"})
+_LABELED_BLOCKS = frozenset({"node_group", "addon", "helm_release", "subnet", "application", "target"})
 _META = ("__start_line__", "__end_line__")
 #: Deepest nesting of blocks, maps and lists an environment file may use.
 MAX_DEPTH = 32
@@ -849,7 +917,78 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
     for release, release_block in config.helm_release.items():
         with source.origin("helm_release", release):
             release_block.chart(release)
+    _check_delivery(config, source)
     return config, source
+
+
+def _check_delivery(config: EnvironmentConfig, source: SourceMap) -> None:
+    """``gitops``, ``ci_deploy`` and ``people`` by their value types, and against the cluster's
+    OIDC: Selectel MKS trusts one issuer, so CI and people must agree with ``cluster.oidc``."""
+    if config.gitops is not None:
+        for name, app_block in config.gitops.application.items():
+            with source.origin("gitops", "application", name):
+                app = app_block.application(name)
+            if not f"{app.reference.registry}/".startswith(f"{config.gitops.registry}/"):
+                raise source.error(
+                    ("gitops", "application", name, "chart"),
+                    f"{check.hcl_value(app.chart)} is not allowed: a bundle under gitops.registry"
+                    f" ({config.gitops.registry}), whose read-only login Argo CD is given",
+                )
+    targets = {}
+    if config.ci_deploy is not None:
+        for name, block in config.ci_deploy.target.items():
+            with source.origin("ci_deploy", "target", name):
+                targets[name] = block.target(name)
+    if config.people is not None:
+        for group in config.people.groups:
+            with source.origin("people", "groups"):
+                GroupRoleBinding(group=group, cluster_role=config.people.groups[group])
+    if config.gitops is not None:
+        delivered = {b.arguments.get("namespace"): n for n, b in config.gitops.application.items()}
+        for name, target in targets.items():
+            if target.namespace in delivered:
+                raise source.error(
+                    ("ci_deploy", "target", name, "namespace"),
+                    f"{check.hcl_value(target.namespace)} is not allowed: a namespace Argo CD does not own"
+                    f" (application {delivered[target.namespace]} is delivered there by GitOps)",
+                )
+    if config.cluster.driver != "selectel-mks" or (config.ci_deploy is None and config.people is None):
+        return
+    oidc = config.cluster.arguments.get("oidc")
+    want: dict[str, str] = {}
+    if config.ci_deploy is not None:
+        ci = config.ci_deploy
+        want = {"issuer_url": ci.gitlab_url, "client_id": ci.audience, "username_claim": "sub"}
+    if config.people is not None:
+        people = {"issuer_url": config.people.issuer_url, "client_id": config.people.client_id}
+        for key, value in people.items():
+            if key in want and want[key] != value:
+                raise source.error(
+                    ("people", key),
+                    f"{check.hcl_value(value)} is not allowed: Selectel MKS trusts one OIDC issuer, and ci_deploy"
+                    f" uses {check.hcl_value(want[key])}: sign people in through the same GitLab (its groups claim"
+                    " is groups_direct), or drop ci_deploy (see README, People's access)",
+                )
+        want.update(people, groups_claim=config.people.groups_claim)
+    if not isinstance(oidc, Mapping):
+        raise source.error(
+            ("cluster", "oidc"),
+            "is missing: Selectel MKS authenticates CI and people only through its one OIDC issuer: "
+            + ", ".join(f"{k} = {check.hcl_value(v)}" for k, v in want.items()),
+            source.line_of(("cluster",)),
+            locate=False,
+        )
+    for key, value in want.items():
+        if oidc.get(key) != value:
+            needs = "ci_deploy" if config.ci_deploy is not None and key in _CI_OIDC_KEYS else "people"
+            raise source.error(
+                ("cluster", "oidc"),
+                f"{key} = {check.hcl_value(oidc.get(key))} is not allowed: {check.hcl_value(value)}, as {needs} needs",
+            )
+
+
+#: The keys of ``cluster.oidc`` that ``ci_deploy`` decides on Selectel MKS.
+_CI_OIDC_KEYS = ("issuer_url", "client_id", "username_claim")
 
 
 def _shown(name: str) -> str:

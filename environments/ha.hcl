@@ -71,6 +71,15 @@ cluster {
   kubernetes_version       = "1.36"              # the newest 1.36 patch MKS offers, read at plan time; "1.36.1" pins
   control_plane            = "high-availability" # 3 masters; "basic" is 1
   maintenance_window_start = "01:00:00"          # UTC; MKS repairs nodes and applies patch releases then
+  # MKS trusts one OIDC issuer: GitLab, for CI jobs' ID tokens (user name = their sub claim) and
+  # for people (kubectl login through the GitLab application whose id is client_id; groups =
+  # groups_direct). Must match ci_deploy and people below (checked when the file is loaded).
+  oidc = {
+    issuer_url     = "https://gitlab.example.com"
+    client_id      = "kubernetes-ha"
+    username_claim = "sub"
+    groups_claim   = "groups_direct"
+  }
 }
 
 # Node groups. role is system, frontend, worker or a custom one. Every node carries the
@@ -142,5 +151,45 @@ helm_release "podinfo" {
   depends_on = ["traefik"]
   values = {
     replicaCount = 2
+  }
+}
+
+# GitOps: Argo CD (the argo-cd addon, on the system nodes) pulls these werf bundles from the
+# registry and keeps them in sync (prune, self-heal). Its read-only login comes from
+# TF_VAR_gitops_registry_username and TF_VAR_gitops_registry_password.
+gitops {
+  registry = "registry.example.com/bundles"
+  application "shop" {
+    namespace = "shop"
+    chart     = "oci://registry.example.com/bundles/shop"
+    version   = "1.4.2"
+  }
+  application "catalog" {
+    namespace = "catalog"
+    # Pinned by digest: what runs cannot change under the same tag.
+    chart = "oci://registry.example.com/bundles/catalog@sha256:4f1c1a1bd0f3b4a4b7a3e2b1c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f6"
+  }
+}
+
+# CI deploys with werf using the job's GitLab ID token (no kubeconfig in CI): a Role in each
+# namespace, bound to the exact jobs of these projects' protected branches, nothing cluster-wide.
+ci_deploy {
+  gitlab_url = "https://gitlab.example.com"
+  audience   = "kubernetes-ha" # = cluster.oidc.client_id on MKS
+  target "billing" {
+    namespace = "billing"
+    projects  = ["shop/billing"]
+    branches  = ["main"] # protect them in GitLab: anyone who can push to them can deploy
+  }
+}
+
+# People sign in through GitLab (kubectl oidc-login); GitLab groups get ClusterRoles.
+people {
+  issuer_url   = "https://gitlab.example.com"
+  client_id    = "kubernetes-ha"
+  groups_claim = "groups_direct"
+  groups = {
+    "platform-admins" = "cluster-admin"
+    "developers"      = "view"
   }
 }

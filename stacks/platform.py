@@ -16,6 +16,7 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from constructs_lib import (
+    AddonSettings,
     ClusterProfile,
     KubernetesAccess,
     Network,
@@ -24,9 +25,14 @@ from constructs_lib import (
     PlatformAddons,
     VolumeStorageClasses,
 )
-from constructs_lib.addons.catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from constructs_lib.addons.catalog import ARGO_CD, CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from constructs_lib.addons.registry import CHARTS_PATH
+from constructs_lib.cluster_drivers import SELECTEL_MKS
+from constructs_lib.delivery import ARGOCD_APPS_REPOSITORY, CiDeployAccess, GitOpsDelivery, PeopleAccess
 from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.kubernetes import KubernetesProvider
+
+ARGO_CD_SETTINGS = AddonSettings()
 
 
 class PlatformStack(TerraformStack):
@@ -75,6 +81,15 @@ class PlatformStack(TerraformStack):
         extra = [
             block.chart(name, self._secrets_for(block.sensitive_values)) for name, block in config.helm_release.items()
         ]
+        if config.gitops is not None:
+            # GitOps needs Argo CD: on unless the environment turned it off (then it is an error).
+            argocd = addons.get(ARGO_CD.name)
+            if argocd is not None and argocd.enabled is False:
+                raise source.error(
+                    ("addon", ARGO_CD.name, "enabled"),
+                    "false is not allowed: true or unset while the gitops block lists applications",
+                )
+            addons[ARGO_CD.name] = dataclasses.replace(argocd or ARGO_CD_SETTINGS, enabled=True)
         cloud = None
         occm = OPENSTACK_CLOUD_CONTROLLER_MANAGER.name
         wanted = addons.get(occm)
@@ -110,6 +125,37 @@ class PlatformStack(TerraformStack):
                 image_registry=config.platform.image_registry,
                 cloud=cloud,
             )
+        self._delivery(config, source, cluster)
+
+    def _delivery(self, config: EnvironmentConfig, source: SourceMap, cluster: ClusterProfile) -> None:
+        """Argo CD's applications, CI's Roles and people's ClusterRoleBindings.
+
+        This stack still connects with the cluster's admin credentials: it installs cluster-wide
+        addons (CRDs, ClusterRoles, webhooks) and the RBAC below. Nothing it creates hands that
+        access on: CI and people get only what the bindings say."""
+        if config.gitops is not None:
+            registry = config.platform.registry
+            with source.origin("gitops"):
+                GitOpsDelivery(
+                    self,
+                    "gitops",
+                    applications=config.gitops.applications(),
+                    registry=config.gitops.registry,
+                    username=self._secret("gitops_registry_username", "read-only user of the bundle registry"),
+                    password=self._secret("gitops_registry_password", "password of the bundle registry's user"),
+                    argocd=self.addons.releases[ARGO_CD.name],
+                    apps_chart_repository=f"oci://{registry}/{CHARTS_PATH}" if registry else ARGOCD_APPS_REPOSITORY,
+                    closed_registry=registry,
+                )
+        if config.ci_deploy is not None:
+            # With the cluster's OIDC (MKS: username_claim sub, no prefix of its own) the API
+            # server names a job <issuer>#<sub>; without it, a ServiceAccount per namespace.
+            prefix = f"{config.ci_deploy.gitlab_url}#" if cluster.driver.name == SELECTEL_MKS else None
+            with source.origin("ci_deploy"):
+                CiDeployAccess(self, "ci-deploy", targets=config.ci_deploy.targets(), username_prefix=prefix)
+        if config.people is not None:
+            with source.origin("people"):
+                PeopleAccess(self, "people", bindings=config.people.bindings())
 
     def _secret(self, name: str, description: str) -> str:
         """A sensitive input variable: set it with ``TF_VAR_<name>`` at deploy time."""

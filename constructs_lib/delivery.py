@@ -1,0 +1,314 @@
+"""Delivery without admin keys: Argo CD Applications from the registry, werf's Roles for CI,
+and people's ClusterRoleBindings.
+
+- :class:`GitOpsDelivery`: the registry's read-only credentials as an Argo CD repository
+  Secret (from Terraform references to sensitive variables, never literals) and one
+  ``Application`` per :class:`~constructs_lib.access.GitOpsApplication`, installed through
+  argo-helm's ``argocd-apps`` chart (a Helm release, so nothing needs Argo CD's CRDs at plan
+  time).
+- :class:`CiDeployAccess`: per namespace a Role with what werf needs there and a RoleBinding
+  to the exact OIDC user names of the allowed jobs (or to a ServiceAccount where the cluster
+  trusts no OIDC issuer). Nothing cluster-wide.
+- :class:`PeopleAccess`: a ClusterRoleBinding per group the environment names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from cdktf import Annotations
+from constructs import Construct
+
+from . import _validate as check
+from ._construct import LibraryConstruct
+from ._generic import GenericResource, present
+from .access import CiDeployTarget, GitOpsApplication, GroupRoleBinding
+from .addons.helm_addon import HelmAddon
+from .errors import ConstructArgumentError
+from .kubernetes import GENERATOR_METADATA
+
+#: argo-helm's chart that renders Applications from values (argocd-apps-2.0.5, argoproj/argo-helm).
+ARGOCD_APPS_CHART = "argocd-apps"
+ARGOCD_APPS_VERSION = "2.0.5"
+ARGOCD_APPS_REPOSITORY = "https://argoproj.github.io/argo-helm"
+
+#: What werf needs in the namespace it deploys to: the Role's rules. Source and reasons:
+#: ``tests/fixtures/upstream/werf_deploy_rbac.md``.
+WERF_ROLE_RULES: tuple[Mapping[str, Any], ...] = tuple(
+    json.loads((Path(__file__).with_name("werf_role.json")).read_text())["rules"]
+)
+
+
+class _Object(GenericResource):
+    """One ``kubernetes_*`` resource of provider 2.37 written with its attributes as given."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, kind: str, attributes: Mapping[str, Any], depends_on: Sequence[Any] = ()
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=kind,
+            terraform_generator_metadata=GENERATOR_METADATA,
+            depends_on=list(depends_on) or None,
+        )
+        self._attributes = present(dict(attributes))
+
+
+def _reference(where: str, argument: str, value: Any) -> str:
+    """A Terraform reference to a secret: a cdktf token, never literal text."""
+    if not isinstance(value, str) or not value.startswith("${"):
+        raise ConstructArgumentError(where, argument, "(hidden)", "a Terraform reference to a sensitive variable")
+    return value
+
+
+class GitOpsDelivery(LibraryConstruct):
+    """Argo CD pulls the listed bundles from the registry and keeps them in sync.
+
+    :param applications: the :class:`~constructs_lib.access.GitOpsApplication` list (names unique).
+    :param registry: the registry host (and path) the bundles are in, e.g. ``registry.example.com``.
+    :param username: a Terraform reference to the registry's read-only user (a sensitive variable).
+    :param password: a Terraform reference to its password or token (a sensitive variable).
+    :param argocd: the Argo CD release to install after. Default: none.
+    :param namespace: Argo CD's namespace. Default ``argocd``.
+    :param apps_chart_repository: where ``argocd-apps`` comes from (``oci://<registry>/charts``
+        in a closed contour). Default: argo-helm's repository.
+    :param closed_registry: the closed contour's registry: a bundle outside it is a warning.
+
+    The Secret's data (the registry login) is in Terraform state; the Applications are Helm
+    values, in state too, with no secret in them.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        applications: Sequence[GitOpsApplication],
+        registry: str,
+        username: str,
+        password: str,
+        argocd: HelmAddon | None = None,
+        namespace: str = "argocd",
+        apps_chart_repository: str = ARGOCD_APPS_REPOSITORY,
+        closed_registry: str | None = None,
+    ) -> None:
+        path = check.child_path(scope, id)
+        if isinstance(applications, (str, bytes)) or not all(isinstance(a, GitOpsApplication) for a in applications):
+            raise ConstructArgumentError(path, "applications", applications, "a list of GitOpsApplication")
+        names = [a.name for a in applications]
+        for name in names:
+            if names.count(name) > 1:
+                raise ConstructArgumentError(path, "applications", name, "application names used once each")
+        registry = check.registry_reference(path, "registry", registry)
+        _reference(path, "username", username)
+        _reference(path, "password", password)
+        check.dns_label(path, "namespace", namespace)
+        check.repository(path, "apps_chart_repository", apps_chart_repository)
+        if argocd is not None and not isinstance(argocd, HelmAddon):
+            raise ConstructArgumentError(path, "argocd", argocd, "the Argo CD HelmAddon")
+        super().__init__(scope, id)
+        self.applications = {a.name: a.manifest(namespace) for a in applications}
+        for app in applications:
+            ref = app.reference
+            if not f"{ref.registry}/".startswith(f"{registry}/"):
+                raise ConstructArgumentError(
+                    path, f"applications[{app.name!r}].chart", app.chart, f"a bundle in the registry {registry}"
+                )
+            if closed_registry is not None and not f"{ref.registry}/".startswith(f"{closed_registry}/"):
+                Annotations.of(self).add_warning(
+                    f"application {app.name} comes from {ref.registry}, outside {closed_registry}"
+                )
+        after = [argocd.resource] if argocd is not None else []
+        label = {"argocd.argoproj.io/secret-type": "repository"}
+        self.secrets = [
+            _Object(
+                self,
+                "repository",
+                kind="kubernetes_secret_v1",
+                attributes={
+                    "metadata": {"name": "bundle-registry", "namespace": namespace, "labels": label},
+                    "type": "Opaque",
+                    "data": {
+                        "name": "bundle-registry",
+                        "url": registry,
+                        "type": "helm",
+                        "enableOCI": "true",
+                        "username": username,
+                        "password": password,
+                    },
+                },
+                depends_on=after,
+            )
+        ]
+        if any(a.reference.digest for a in applications):
+            # Digest-pinned bundles are OCI sources (oci:// URLs): credentials by URL prefix.
+            self.secrets.append(
+                _Object(
+                    self,
+                    "repository-oci",
+                    kind="kubernetes_secret_v1",
+                    attributes={
+                        "metadata": {
+                            "name": "bundle-registry-oci",
+                            "namespace": namespace,
+                            "labels": {"argocd.argoproj.io/secret-type": "repo-creds"},
+                        },
+                        "type": "Opaque",
+                        "data": {"url": f"oci://{registry}", "type": "oci", "username": username, "password": password},
+                    },
+                    depends_on=after,
+                )
+            )
+        values = {"applications": {name: _argocd_apps_entry(manifest) for name, manifest in self.applications.items()}}
+        self.release = HelmAddon(
+            self,
+            "argocd-apps",
+            repository=apps_chart_repository,
+            chart=ARGOCD_APPS_CHART,
+            version=ARGOCD_APPS_VERSION,
+            namespace=namespace,
+            values=values,
+            depends_on=[argocd] if argocd is not None else [],
+        )
+        # Applications after their credentials: a first sync without them would fail and back off.
+        # (cdktf adds the override's entries to the release's own depends_on: Argo CD.)
+        self.release.resource.add_override(
+            "depends_on", [f"{r.terraform_resource_type}.{r.friendly_unique_id}" for r in self.secrets]
+        )
+
+
+class CiDeployAccess(LibraryConstruct):
+    """What GitLab CI may do: werf's Role in each target namespace, bound to the allowed jobs.
+
+    :param targets: the :class:`~constructs_lib.access.CiDeployTarget` list (names unique,
+        namespaces unique).
+    :param username_prefix: what the API server puts before the ``sub`` claim of a GitLab CI
+        ID token (``<issuer>#`` when the cluster's OIDC takes ``sub`` as the user name without a
+        prefix of its own). ``None``: no OIDC; each namespace gets a ServiceAccount
+        ``ci-deploy`` bound instead, for a short-lived token (``kubectl create token``).
+
+    Nothing cluster-wide: no ClusterRole, no ClusterRoleBinding. The Role never grants RBAC
+    objects, so a deploy cannot widen its own access.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, targets: Sequence[CiDeployTarget], username_prefix: str | None
+    ) -> None:
+        path = check.child_path(scope, id)
+        if isinstance(targets, (str, bytes)) or not all(isinstance(t, CiDeployTarget) for t in targets):
+            raise ConstructArgumentError(path, "targets", targets, "a list of CiDeployTarget")
+        for argument in ("name", "namespace"):
+            seen = [getattr(t, argument) for t in targets]
+            for item in seen:
+                if seen.count(item) > 1:
+                    raise ConstructArgumentError(path, f"targets.{argument}", item, f"each {argument} once")
+        if username_prefix is not None:
+            check.text(path, "username_prefix", username_prefix)
+        super().__init__(scope, id)
+        self.roles: dict[str, dict[str, Any]] = {}
+        for target in targets:
+            ns = _Object(
+                self,
+                f"{target.name}-namespace",
+                kind="kubernetes_namespace_v1",
+                attributes={"metadata": {"name": target.namespace}},
+            )
+            meta = {"name": "werf-deploy", "namespace": target.namespace}
+            role = {"metadata": meta, "rule": [_provider_rule(r) for r in WERF_ROLE_RULES]}
+            _Object(self, f"{target.name}-role", kind="kubernetes_role_v1", attributes=role, depends_on=[ns])
+            if username_prefix is not None:
+                subjects = [
+                    {"kind": "User", "name": f"{username_prefix}{sub}", "api_group": "rbac.authorization.k8s.io"}
+                    for sub in target.subjects()
+                ]
+            else:
+                _Object(
+                    self,
+                    f"{target.name}-service-account",
+                    kind="kubernetes_service_account_v1",
+                    attributes={
+                        "metadata": {"name": "ci-deploy", "namespace": target.namespace},
+                        "automount_service_account_token": False,
+                    },
+                    depends_on=[ns],
+                )
+                subjects = [{"kind": "ServiceAccount", "name": "ci-deploy", "namespace": target.namespace}]
+            binding = {
+                "metadata": meta,
+                "role_ref": {"api_group": "rbac.authorization.k8s.io", "kind": "Role", "name": "werf-deploy"},
+                "subject": subjects,
+            }
+            _Object(
+                self, f"{target.name}-binding", kind="kubernetes_role_binding_v1", attributes=binding, depends_on=[ns]
+            )
+            self.roles[target.namespace] = {"role": role, "binding": binding}
+
+
+class PeopleAccess(LibraryConstruct):
+    """A ClusterRoleBinding per group: its members (as the people's OIDC issuer names the group
+    in the groups claim) get the ClusterRole.
+
+    :param bindings: the :class:`~constructs_lib.access.GroupRoleBinding` list.
+    :param groups_prefix: what the API server puts before each group. Default: none.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, bindings: Sequence[GroupRoleBinding], groups_prefix: str = ""
+    ) -> None:
+        path = check.child_path(scope, id)
+        if isinstance(bindings, (str, bytes)) or not all(isinstance(b, GroupRoleBinding) for b in bindings):
+            raise ConstructArgumentError(path, "bindings", bindings, "a list of GroupRoleBinding")
+        check.text(path, "groups_prefix", groups_prefix, allow_empty=True)
+        super().__init__(scope, id)
+        self.bindings: dict[str, dict[str, Any]] = {}
+        for binding in bindings:
+            name = "people:" + binding.group.replace("/", ".").lower() + ":" + binding.cluster_role
+            attributes = {
+                "metadata": {"name": name},
+                "role_ref": {
+                    "api_group": "rbac.authorization.k8s.io",
+                    "kind": "ClusterRole",
+                    "name": binding.cluster_role,
+                },
+                "subject": [
+                    {
+                        "kind": "Group",
+                        "name": f"{groups_prefix}{binding.group}",
+                        "api_group": "rbac.authorization.k8s.io",
+                    }
+                ],
+            }
+            _Object(
+                self,
+                name.replace(":", "-").replace(".", "-"),
+                kind="kubernetes_cluster_role_binding_v1",
+                attributes=attributes,
+            )
+            self.bindings[name] = attributes
+
+
+def _argocd_apps_entry(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """An Application as argocd-apps' values take it: its namespace beside the spec's fields."""
+    return {"namespace": manifest["metadata"]["namespace"], **manifest["spec"]}
+
+
+def _provider_rule(rule: Mapping[str, Any]) -> dict[str, Any]:
+    return {"api_groups": list(rule["apiGroups"]), "resources": list(rule["resources"]), "verbs": list(rule["verbs"])}
+
+
+@cache
+def werf_role_manifest(namespace: str) -> str:
+    """The Role as Kubernetes JSON (what ``kubernetes-validate`` and readers check)."""
+    return json.dumps(
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {"name": "werf-deploy", "namespace": namespace},
+            "rules": [dict(r) for r in WERF_ROLE_RULES],
+        }
+    )
