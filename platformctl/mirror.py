@@ -79,7 +79,7 @@ class Artifacts:
 
 def environment_artifacts(environment: str, environments_dir: Path, *, all_images: bool = False) -> Artifacts:
     """The charts and images of an environment's enabled catalog addons and extra releases."""
-    from constructs_lib.addons.catalog import CATALOG
+    from constructs_lib.addons.catalog import ARGO_CD, CATALOG
     from constructs_lib.addons.registry import chart_images
     from constructs_lib.cluster_drivers import DRIVERS
     from constructs_lib.environment import load_environments
@@ -92,8 +92,12 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     provided = DRIVERS[config.cluster.driver].provided_addons
     for spec in CATALOG.values():
         settings = config.addon[spec.name].settings() if spec.name in config.addon else None
+        # GitOps turns Argo CD on (the platform stack refuses it off while applications are listed).
+        wanted = settings.enabled if settings else None
+        if spec.name == ARGO_CD.name and config.gitops is not None:
+            wanted = True
         # What the cloud runs itself is not installed, so not mirrored.
-        if spec.name in provided or not spec.is_enabled(settings.enabled if settings else None):
+        if spec.name in provided or not spec.is_enabled(wanted):
             continue
         version = (settings.version if settings else None) or spec.version
         repository = spec.repository
@@ -125,7 +129,30 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
         notes.append(
             f'helm_release "{name}": images of {release.chart} {release.version} are unknown; add them with --list'
         )
+    if config.gitops is not None:
+        _add_gitops(config.gitops.applications(), charts, images, notes)
     return Artifacts(tuple(charts), tuple(images.values()), tuple(notes))
+
+
+def _add_gitops(applications: list[Any], charts: list[Chart], images: dict[str, Image], notes: list[str]) -> None:
+    """argo-helm's argocd-apps chart (it renders the Applications), and each application's
+    bundle: an OCI artifact copied as an image is, under its own path and tag."""
+    from constructs_lib.delivery import ARGOCD_APPS_CHART, ARGOCD_APPS_REPOSITORY, ARGOCD_APPS_VERSION
+
+    charts.append(Chart(repository=ARGOCD_APPS_REPOSITORY, name=ARGOCD_APPS_CHART, version=ARGOCD_APPS_VERSION))
+    for app in applications:
+        ref = app.reference
+        tag = ref.tag or app.version
+        path = ref.registry.partition("/")[2]
+        mirror_path = f"{path}/{ref.chart}" if path else ref.chart
+        if tag is None:
+            notes.append(
+                f'gitops application "{app.name}": {ref.registry}/{ref.chart}@{ref.digest} has no tag to keep it'
+                " under in the mirror; add it with --list"
+            )
+            continue
+        source = f"{ref.registry}/{ref.chart}@{ref.digest}" if ref.digest else f"{ref.registry}/{ref.chart}:{tag}"
+        _add_image(images, Image(reference=source, path=f"{mirror_path}:{tag}"))
 
 
 def _add_image(images: dict[str, Image], image: Image) -> None:

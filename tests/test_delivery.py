@@ -423,3 +423,31 @@ def test_werf_role_is_recorded_with_its_rules() -> None:
     assert WERF_ROLE_RULES
     for rule in WERF_ROLE_RULES:
         assert set(rule) == {"apiGroups", "resources", "verbs"}
+
+
+# --- platformctl mirror ---------------------------------------------------------------------
+
+
+def test_mirror_lists_argo_cd_its_applications_chart_and_the_bundles() -> None:
+    from platformctl.mirror import environment_artifacts
+    from stacks.app import ENVIRONMENTS_DIR
+
+    artifacts = environment_artifacts("ha", ENVIRONMENTS_DIR)
+    charts = {(c.name, c.version) for c in artifacts.charts}
+    assert {("argo-cd", "10.1.1"), ("argocd-apps", "2.0.5")} <= charts
+    images = {i.reference: i.path for i in artifacts.images}
+    assert images["quay.io/argoproj/argocd:v3.4.4"] == "argoproj/argocd:v3.4.4"
+    assert images["registry.example.com/bundles/shop:1.4.2"] == "bundles/shop:1.4.2"
+    # A bundle pinned only by digest has no tag to be kept under: said, not guessed.
+    assert any('gitops application "catalog"' in note for note in artifacts.notes)
+
+
+def test_mirror_copies_a_tagged_bundle_by_its_digest(env_dir) -> None:
+    from platformctl.mirror import environment_artifacts
+
+    old = '    chart = "oci://registry.example.com/bundles/catalog@'
+    directory = env_dir("ha", replace=((old, '    chart = "oci://registry.example.com/bundles/catalog:2.0.0@'),))
+    images = {i.reference: i.path for i in environment_artifacts("ha", directory).images}
+    (catalog,) = [r for r in images if "/catalog" in r]
+    assert catalog.startswith("registry.example.com/bundles/catalog@sha256:")
+    assert images[catalog] == "bundles/catalog:2.0.0"
