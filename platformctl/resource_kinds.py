@@ -47,6 +47,12 @@ DESCRIPTIONS: dict[str, str] = {
     "helm_release": "a Helm release",
     "kubernetes_node_taint": "a node taint",
     "kubernetes_labels": "node labels",
+    "kubernetes_namespace_v1": "a namespace (deleting it deletes everything in it)",
+    "kubernetes_secret_v1": "a Secret",
+    "kubernetes_role_v1": "a Role (permissions in one namespace)",
+    "kubernetes_role_binding_v1": "a RoleBinding (who gets a Role in one namespace)",
+    "kubernetes_cluster_role_binding_v1": "a ClusterRoleBinding (who gets a ClusterRole cluster-wide)",
+    "kubernetes_service_account_v1": "a ServiceAccount",
     "terraform_data": "a terraform_data value",
 }
 
