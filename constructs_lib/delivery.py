@@ -292,6 +292,85 @@ class PeopleAccess(LibraryConstruct):
             self.bindings[name] = attributes
 
 
+#: The Secret (in Dex's namespace) its GitLab connector reads its OAuth application from, as
+#: environment variables that Dex expands in its configuration.
+DEX_GITLAB_SECRET = "dex-gitlab"
+
+
+def dex_values(
+    *, issuer_url: str, client_id: str, gitlab_url: str, gitlab_groups: Sequence[str] = ()
+) -> dict[str, Any]:
+    """The ``dex`` addon's values for people signing in through GitLab.
+
+    The connector's OAuth application id and secret are ``$GITLAB_CLIENT_ID`` and
+    ``$GITLAB_CLIENT_SECRET``, environment variables from the Secret :data:`DEX_GITLAB_SECRET`
+    (see :class:`DexGitLabSecret`): no secret is in the values. ``client_id`` is kubectl's
+    public client (a login plugin on the user's machine, e.g. kubelogin). GitLab groups come
+    through as the ``groups`` claim (full group paths); with ``gitlab_groups`` only their
+    members may sign in.
+    """
+    connector: dict[str, Any] = {
+        "baseURL": gitlab_url,
+        "clientID": "$GITLAB_CLIENT_ID",
+        "clientSecret": "$GITLAB_CLIENT_SECRET",
+        "redirectURI": f"{issuer_url.rstrip('/')}/callback",
+        "useLoginAsID": False,
+    }
+    if gitlab_groups:
+        connector["groups"] = list(gitlab_groups)
+    return {
+        "config": {
+            "issuer": issuer_url,
+            "connectors": [{"type": "gitlab", "id": "gitlab", "name": "GitLab", "config": connector}],
+            "staticClients": [
+                {
+                    "id": client_id,
+                    "name": "kubectl",
+                    "public": True,
+                    # kubelogin's local callback addresses.
+                    "redirectURIs": ["http://localhost:8000", "http://localhost:18000"],
+                }
+            ],
+        },
+        "envFrom": [{"secretRef": {"name": DEX_GITLAB_SECRET}}],
+    }
+
+
+class DexGitLabSecret(LibraryConstruct):
+    """Dex's namespace and the Secret its GitLab connector reads (``GITLAB_CLIENT_ID``,
+    ``GITLAB_CLIENT_SECRET``), from Terraform references to sensitive variables.
+
+    :param client_id: a Terraform reference to the GitLab OAuth application's id.
+    :param client_secret: a Terraform reference to its secret.
+    :param namespace: Dex's namespace. Default ``dex``.
+    """
+
+    def __init__(
+        self, scope: Construct, id: str, *, client_id: str, client_secret: str, namespace: str = "dex"
+    ) -> None:
+        path = check.child_path(scope, id)
+        _reference(path, "client_id", client_id)
+        _reference(path, "client_secret", client_secret)
+        check.dns_label(path, "namespace", namespace)
+        super().__init__(scope, id)
+        ns = _Object(self, "namespace", kind="kubernetes_namespace_v1", attributes={"metadata": {"name": namespace}})
+        self.secret = _Object(
+            self,
+            "secret",
+            kind="kubernetes_secret_v1",
+            attributes={
+                "metadata": {"name": DEX_GITLAB_SECRET, "namespace": namespace},
+                "type": "Opaque",
+                "data": {"GITLAB_CLIENT_ID": client_id, "GITLAB_CLIENT_SECRET": client_secret},
+            },
+            depends_on=[ns],
+        )
+
+    def before(self, release: HelmAddon) -> None:
+        """Make ``release`` (Dex) wait for the Secret: its pods start only with it."""
+        release.resource.add_override("depends_on", [f"kubernetes_secret_v1.{self.secret.friendly_unique_id}"])
+
+
 def _argocd_apps_entry(manifest: Mapping[str, Any]) -> dict[str, Any]:
     """An Application as argocd-apps' values take it: its namespace beside the spec's fields."""
     return {"namespace": manifest["metadata"]["namespace"], **manifest["spec"]}

@@ -294,6 +294,17 @@ class CiDeployConfig(_Model):
         return [block.target(name) for name, block in self.target.items()]
 
 
+class DexConfig(_Model):
+    """``people.dex``: run the ``dex`` addon as the people's issuer, with GitLab upstream. The
+    GitLab OAuth application's id and secret come from TF_VAR_dex_gitlab_client_id and
+    TF_VAR_dex_gitlab_client_secret."""
+
+    #: The GitLab instance people sign in with (https only).
+    gitlab_url: HttpsUrl
+    #: Only members of these GitLab groups may sign in. Default: anyone GitLab lets in.
+    gitlab_groups: StrList = ()
+
+
 class PeopleConfig(_Model):
     """The ``people`` block: the OIDC issuer people sign in through and the ClusterRole each
     group gets."""
@@ -306,6 +317,9 @@ class PeopleConfig(_Model):
     groups_claim: Text = "groups"
     #: group -> ClusterRole, e.g. {"platform-admins" = "cluster-admin", "developers" = "view"}.
     groups: dict[Text, Text] = Field(min_length=1)
+    #: Run Dex at ``issuer_url`` with GitLab as its upstream connector. Default: none
+    #: (``issuer_url`` is an issuer of its own, such as GitLab).
+    dex: DexConfig | None = None
 
     def bindings(self) -> list[GroupRoleBinding]:
         return [GroupRoleBinding(group=group, cluster_role=role) for group, role in self.groups.items()]

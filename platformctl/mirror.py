@@ -79,7 +79,7 @@ class Artifacts:
 
 def environment_artifacts(environment: str, environments_dir: Path, *, all_images: bool = False) -> Artifacts:
     """The charts and images of an environment's enabled catalog addons and extra releases."""
-    from constructs_lib.addons.catalog import ARGO_CD, CATALOG
+    from constructs_lib.addons.catalog import ARGO_CD, CATALOG, DEX
     from constructs_lib.addons.registry import chart_images
     from constructs_lib.cluster_drivers import DRIVERS
     from constructs_lib.environment import load_environments
@@ -95,6 +95,9 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
         # GitOps turns Argo CD on (the platform stack refuses it off while applications are listed).
         wanted = settings.enabled if settings else None
         if spec.name == ARGO_CD.name and config.gitops is not None:
+            wanted = True
+        # people.dex turns Dex on the same way.
+        if spec.name == DEX.name and config.people is not None and config.people.dex is not None:
             wanted = True
         # What the cloud runs itself is not installed, so not mirrored.
         if spec.name in provided or not spec.is_enabled(wanted):

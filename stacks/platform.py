@@ -25,10 +25,18 @@ from constructs_lib import (
     PlatformAddons,
     VolumeStorageClasses,
 )
-from constructs_lib.addons.catalog import ARGO_CD, CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from constructs_lib.addons.catalog import ARGO_CD, CATALOG, DEX, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from constructs_lib.addons.registry import CHARTS_PATH
+from constructs_lib.addons.values import deep_merge
 from constructs_lib.cluster_drivers import SELECTEL_MKS
-from constructs_lib.delivery import ARGOCD_APPS_REPOSITORY, CiDeployAccess, GitOpsDelivery, PeopleAccess
+from constructs_lib.delivery import (
+    ARGOCD_APPS_REPOSITORY,
+    CiDeployAccess,
+    DexGitLabSecret,
+    GitOpsDelivery,
+    PeopleAccess,
+    dex_values,
+)
 from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.kubernetes import KubernetesProvider
 
@@ -90,6 +98,22 @@ class PlatformStack(TerraformStack):
                     "false is not allowed: true or unset while the gitops block lists applications",
                 )
             addons[ARGO_CD.name] = dataclasses.replace(argocd or ARGO_CD_SETTINGS, enabled=True)
+        dex = config.people.dex if config.people is not None else None
+        if dex is not None and config.people is not None:
+            # The people's issuer is Dex, in front of GitLab: on unless turned off (an error).
+            wanted = addons.get(DEX.name)
+            if wanted is not None and wanted.enabled is False:
+                raise source.error(
+                    ("addon", DEX.name, "enabled"), "false is not allowed: true or unset while people.dex is set"
+                )
+            values = dex_values(
+                issuer_url=config.people.issuer_url,
+                client_id=config.people.client_id,
+                gitlab_url=dex.gitlab_url,
+                gitlab_groups=dex.gitlab_groups,
+            )
+            wanted = wanted or AddonSettings()
+            addons[DEX.name] = dataclasses.replace(wanted, enabled=True, values=deep_merge(values, wanted.values))
         cloud = None
         occm = OPENSTACK_CLOUD_CONTROLLER_MANAGER.name
         wanted = addons.get(occm)
@@ -156,6 +180,13 @@ class PlatformStack(TerraformStack):
         if config.people is not None:
             with source.origin("people"):
                 PeopleAccess(self, "people", bindings=config.people.bindings())
+            if config.people.dex is not None:
+                DexGitLabSecret(
+                    self,
+                    "dex-gitlab",
+                    client_id=self._secret("dex_gitlab_client_id", "GitLab OAuth application id for Dex"),
+                    client_secret=self._secret("dex_gitlab_client_secret", "GitLab OAuth application secret for Dex"),
+                ).before(self.addons.releases[DEX.name])
 
     def _secret(self, name: str, description: str) -> str:
         """A sensitive input variable: set it with ``TF_VAR_<name>`` at deploy time."""

@@ -451,3 +451,63 @@ def test_mirror_copies_a_tagged_bundle_by_its_digest(env_dir) -> None:
     (catalog,) = [r for r in images if "/catalog" in r]
     assert catalog.startswith("registry.example.com/bundles/catalog@sha256:")
     assert images[catalog] == "bundles/catalog:2.0.0"
+
+
+# --- Dex ------------------------------------------------------------------------------------
+
+
+def _ha_with_dex(env_dir) -> Path:
+    """ha.hcl with people signing in through Dex (GitLab upstream) and no CI deploys: MKS's
+    one issuer is then Dex."""
+    from stacks.app import ENVIRONMENTS_DIR
+
+    text = (ENVIRONMENTS_DIR / "ha.hcl").read_text()
+    ci_block = re.search(r"(?ms)^ci_deploy \{.*?^\}\n", text)
+    assert ci_block, "test setup: no ci_deploy block in ha.hcl"
+    return env_dir(
+        "ha",
+        replace=(
+            (ci_block.group(0), ""),
+            ('    issuer_url     = "https://gitlab.example.com"', '    issuer_url     = "https://dex.example.com"'),
+            ('    groups_claim   = "groups_direct"', '    groups_claim   = "groups"'),
+            ('  issuer_url   = "https://gitlab.example.com"', '  issuer_url   = "https://dex.example.com"'),
+            (
+                '  groups_claim = "groups_direct"',
+                '  groups_claim = "groups"\n  dex = { gitlab_url = "https://gitlab.example.com", gitlab_groups = ["platform-admins", "developers"] }',
+            ),
+        ),
+    )
+
+
+def test_dex_in_front_of_gitlab_with_its_secret_from_variables(env_dir, tmp_path: Path) -> None:
+    import yaml
+
+    from stacks.app import synth
+
+    directory = _ha_with_dex(env_dir)
+    synth(directory, tmp_path / "out", ["ha"])
+    doc = json.loads((tmp_path / "out" / "stacks" / "ha-platform" / "cdk.tf.json").read_text())
+    releases = {r["name"]: r for r in resources(doc, "helm_release").values()}
+    values = yaml.safe_load(releases["dex"]["values"][0])
+    config = values["config"]
+    assert config["issuer"] == "https://dex.example.com"
+    (connector,) = config["connectors"]
+    assert connector["type"] == "gitlab"
+    assert connector["config"]["baseURL"] == "https://gitlab.example.com"
+    assert connector["config"]["groups"] == ["platform-admins", "developers"]
+    # No secret in the values: Dex expands them from the Secret's environment variables.
+    assert (connector["config"]["clientID"], connector["config"]["clientSecret"]) == (
+        "$GITLAB_CLIENT_ID",
+        "$GITLAB_CLIENT_SECRET",
+    )
+    assert values["envFrom"] == [{"secretRef": {"name": "dex-gitlab"}}]
+    assert config["staticClients"][0]["id"] == "kubernetes-ha"
+    (secret,) = [s for s in resources(doc, "kubernetes_secret_v1").values() if s["metadata"]["namespace"] == "dex"]
+    assert secret["data"] == {
+        "GITLAB_CLIENT_ID": "${var.dex_gitlab_client_id}",
+        "GITLAB_CLIENT_SECRET": "${var.dex_gitlab_client_secret}",
+    }
+    secret_key = next(k for k, s in resources(doc, "kubernetes_secret_v1").items() if s is secret)
+    assert f"kubernetes_secret_v1.{secret_key}" in releases["dex"]["depends_on"]
+    # No CI deploys here: no Role, no RoleBinding.
+    assert not resources(doc, "kubernetes_role_binding_v1")
