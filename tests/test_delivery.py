@@ -511,3 +511,24 @@ def test_dex_in_front_of_gitlab_with_its_secret_from_variables(env_dir, tmp_path
     assert f"kubernetes_secret_v1.{secret_key}" in releases["dex"]["depends_on"]
     # No CI deploys here: no Role, no RoleBinding.
     assert not resources(doc, "kubernetes_role_binding_v1")
+
+
+def test_on_magnum_ci_deploys_through_a_service_account(env_dir, tmp_path: Path) -> None:
+    from stacks.app import synth
+
+    block = """
+ci_deploy {
+  gitlab_url = "https://gitlab.example.com"
+  audience   = "kubernetes-magnum"
+  target "billing" {
+    namespace = "billing"
+    projects  = ["shop/billing"]
+  }
+}
+"""
+    directory = env_dir("magnum", append=block)
+    synth(directory, tmp_path / "out", ["magnum"])
+    doc = json.loads((tmp_path / "out" / "stacks" / "magnum-platform" / "cdk.tf.json").read_text())
+    (binding,) = resources(doc, "kubernetes_role_binding_v1").values()
+    assert binding["subject"] == [{"kind": "ServiceAccount", "name": "ci-deploy", "namespace": "billing"}]
+    assert not resources(doc, "kubernetes_token_request_v1")
