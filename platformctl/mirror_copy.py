@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -564,10 +565,16 @@ def _http_get(url: str, options: Options, limit: int) -> bytes:
             if re.fullmatch(r"[0-9]+", declared) and int(declared) > limit:
                 raise CopyError(f"cannot fetch {shown}: {declared} bytes, more than the {limit} allowed")
             body = bytearray()
-            for chunk in response.iter_content(chunk_size=1024 * 1024):
+            # A server that sends a byte now and then keeps each read alive: the whole answer has a limit too.
+            deadline = time.monotonic() + options.copy_timeout
+            for chunk in _arriving(response):
                 body += chunk
                 if len(body) > limit:
                     raise CopyError(f"cannot fetch {shown}: more than the {limit} bytes allowed")
+                if time.monotonic() > deadline:
+                    raise CopyError(
+                        f"cannot fetch {shown}: not complete within {_seconds(options.copy_timeout)} (--copy-timeout)"
+                    )
             return bytes(body)
     except (requests.Timeout, TimeoutError):
         raise CopyError(
@@ -575,6 +582,19 @@ def _http_get(url: str, options: Options, limit: int) -> bytes:
         ) from None
     except requests.RequestException as err:
         raise CopyError(f"cannot fetch {shown}: {type(err).__name__}") from None
+
+
+def _arriving(response: Any) -> Iterator[bytes]:
+    """The body as it arrives, a piece per read of the socket (so a deadline is checked between them)."""
+    raw = response.raw
+    if not hasattr(raw, "read1"):  # urllib3 < 2: whole chunks
+        yield from response.iter_content(chunk_size=64 * 1024)
+        return
+    while True:
+        piece = raw.read1(64 * 1024, decode_content=True)
+        if not piece:
+            return
+        yield piece
 
 
 def fetch_chart(chart: Chart, options: Options) -> bytes:

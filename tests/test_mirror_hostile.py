@@ -4,6 +4,7 @@ OCI layouts that point out of themselves, and list files of the wrong shape."""
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
 import shutil
 import socket
@@ -526,3 +527,79 @@ def test_env_is_an_environment_name_not_a_path(tmp_path: Path, capsys: pytest.Ca
     assert f"{environments}: no environment " in err and "; known: simple" in err, err
     code, out, _ = _mirror(capsys, "list", "simple", "--environments-dir", str(environments))
     assert code == 0 and out.startswith("charts (")
+
+
+@pytest.fixture
+def dripping_server() -> Iterator[str]:
+    """An HTTP server that answers 200 and then sends one byte every 0.2 s, for ever."""
+    stop = threading.Event()
+
+    class Drip(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            while not stop.is_set():
+                try:
+                    self.wfile.write(b"a")
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.2)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drip)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{server.server_address[1]}"
+    stop.set()
+    server.shutdown()
+    server.server_close()
+
+
+@needs_skopeo
+def test_a_chart_repository_that_drips_its_answer_fails_in_the_copy_timeout(
+    dripping_server: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = tmp_path / "list.json"
+    chart = {"repository": f"http://{dripping_server}/", "name": CHART_NAME, "version": CHART_VERSION}
+    listing.write_text(json.dumps({"charts": [chart]}))
+    started = time.monotonic()
+
+    code, _, err = _mirror(
+        capsys, "pull", "--list", str(listing), "--to", str(tmp_path / "l"), "--timeout", "1", "--copy-timeout", "2"
+    )
+
+    assert time.monotonic() - started < 10
+    assert code == 1
+    assert f"cannot fetch http://{dripping_server}/index.yaml: not complete within 2 s (--copy-timeout)" in err, err
+
+
+def test_an_answer_sent_gzip_encoded_is_read_decoded() -> None:
+    import gzip
+
+    from platformctl.mirror_copy import Options, _http_get
+
+    body = b"apiVersion: v1\nentries: {}\n" * 500
+
+    class Gzipped(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            data = gzip.compress(body)
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Gzipped)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert _http_get(f"http://127.0.0.1:{server.server_address[1]}/index.yaml", Options(), 10**6) == body
+    finally:
+        server.shutdown()
+        server.server_close()
