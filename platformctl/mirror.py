@@ -303,7 +303,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "--copy-timeout",
             type=_positive_seconds,
             metavar="SECONDS",
-            help=f"seconds one image copy may take in all (default {COPY_TIMEOUT}, or ${COPY_TIMEOUT_VARIABLE})",
+            help=(
+                f"seconds one image copy or chart download may take in all (default {COPY_TIMEOUT}, "
+                f"or ${COPY_TIMEOUT_VARIABLE})"
+            ),
         )
         sub.add_argument(
             "--insecure",
