@@ -33,6 +33,13 @@ _EXPORTS = {
     "OpenStackCloud": "addons",
     "PlatformAddons": "addons",
     "StateBackend": "backend",
+    "CiDeployTarget": "access",
+    "GitOpsApplication": "access",
+    "GroupRoleBinding": "access",
+    "CiDeployAccess": "delivery",
+    "DexGitLabSecret": "delivery",
+    "GitOpsDelivery": "delivery",
+    "PeopleAccess": "delivery",
     "Bastion": "bastion",
     "ClusterProfile": "cluster",
     "KubernetesAccess": "cluster",
@@ -70,11 +77,13 @@ __getattr__ = _lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
+    from .access import CiDeployTarget, GitOpsApplication, GroupRoleBinding
     from .addons import AddonSettings, ExtraChart, HelmAddon, OpenStackCloud, PlatformAddons
     from .backend import StateBackend
     from .bastion import Bastion
     from .cluster import ClusterProfile, KubernetesAccess, ManagedCluster
     from .cluster_drivers import DRIVERS, ClusterDriver
+    from .delivery import CiDeployAccess, DexGitLabSecret, GitOpsDelivery, PeopleAccess
     from .errors import ConstructArgumentError, PlatformError
     from .keypair import SshKeyPair
     from .magnum import MagnumCluster, MagnumNodeGroup
@@ -125,4 +134,11 @@ __all__ = [
     "SshKeyPair",
     "StateBackend",
     "SubnetSpec",
+    "CiDeployAccess",
+    "CiDeployTarget",
+    "DexGitLabSecret",
+    "GitOpsApplication",
+    "GitOpsDelivery",
+    "GroupRoleBinding",
+    "PeopleAccess",
 ]
