@@ -532,3 +532,30 @@ ci_deploy {
     (binding,) = resources(doc, "kubernetes_role_binding_v1").values()
     assert binding["subject"] == [{"kind": "ServiceAccount", "name": "ci-deploy", "namespace": "billing"}]
     assert not resources(doc, "kubernetes_token_request_v1")
+
+
+def test_in_a_closed_contour_argo_cd_and_its_applications_come_from_the_registry(env_dir, tmp_path: Path) -> None:
+    import yaml
+
+    from stacks.app import synth
+
+    block = """
+gitops {
+  registry = "harbor.contour.internal/platform/bundles"
+  application "shop" {
+    namespace = "shop"
+    chart     = "oci://harbor.contour.internal/platform/bundles/shop:1.4.2"
+  }
+}
+"""
+    directory = env_dir("closed", append=block)
+    synth(directory, tmp_path / "out", ["closed"])
+    doc = json.loads((tmp_path / "out" / "stacks" / "closed-platform" / "cdk.tf.json").read_text())
+    releases = {r["name"]: r for r in resources(doc, "helm_release").values()}
+    for name in ("argo-cd", "argocd-apps"):
+        assert releases[name]["repository"] == "oci://harbor.contour.internal/platform/charts", name
+    values = yaml.safe_load(releases["argo-cd"]["values"][0])
+    assert values["global"]["image"]["repository"] == "harbor.contour.internal/platform/argoproj/argocd"
+    assert values["redis"]["image"]["repository"] == "harbor.contour.internal/platform/docker/library/redis"
+    apps = yaml.safe_load(releases["argocd-apps"]["values"][0])["applications"]
+    assert apps["shop"]["source"]["repoURL"] == "harbor.contour.internal/platform/bundles"
