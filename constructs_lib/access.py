@@ -140,8 +140,8 @@ class GitOpsApplication:
         ref = self.reference
         return ref.digest or self.version or ref.tag or ""
 
-    def manifest(self, argocd_namespace: str = "argocd") -> dict[str, object]:
-        """The ``argoproj.io/v1alpha1`` Application.
+    def manifest(self, argocd_namespace: str = "argocd", project: str = "default") -> dict[str, object]:
+        """The ``argoproj.io/v1alpha1`` Application, in the Argo CD ``project``.
 
         A version is a Helm-over-OCI source (``repoURL`` without a scheme, ``chart``,
         ``targetRevision``), which the repository Secret with ``type: helm`` and
@@ -159,7 +159,7 @@ class GitOpsApplication:
             "kind": "Application",
             "metadata": {"name": self.name, "namespace": argocd_namespace},
             "spec": {
-                "project": "default",
+                "project": project,
                 "source": source,
                 "destination": {"server": "https://kubernetes.default.svc", "namespace": self.namespace},
                 "syncPolicy": {

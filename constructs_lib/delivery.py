@@ -36,6 +36,10 @@ ARGOCD_APPS_CHART = "argocd-apps"
 ARGOCD_APPS_VERSION = "2.0.5"
 ARGOCD_APPS_REPOSITORY = "https://argoproj.github.io/argo-helm"
 
+#: The Argo CD project the applications belong to: sources only from the registry, each
+#: application only into the namespaces listed, and no cluster-scoped kind but Namespace.
+GITOPS_PROJECT = "bundles"
+
 #: What werf needs in the namespace it deploys to: the Role's rules. Source and reasons:
 #: ``tests/fixtures/upstream/werf_deploy_rbac.md``.
 WERF_ROLE_RULES: tuple[Mapping[str, Any], ...] = tuple(
@@ -112,7 +116,8 @@ class GitOpsDelivery(LibraryConstruct):
         if argocd is not None and not isinstance(argocd, HelmAddon):
             raise ConstructArgumentError(path, "argocd", argocd, "the Argo CD HelmAddon")
         super().__init__(scope, id)
-        self.applications = {a.name: a.manifest(namespace) for a in applications}
+        self.applications = {a.name: a.manifest(namespace, GITOPS_PROJECT) for a in applications}
+        self.project = _project(namespace, registry, applications)
         for app in applications:
             ref = app.reference
             if not f"{ref.registry}/".startswith(f"{registry}/"):
@@ -164,7 +169,10 @@ class GitOpsDelivery(LibraryConstruct):
                     depends_on=after,
                 )
             )
-        values = {"applications": {name: _argocd_apps_entry(manifest) for name, manifest in self.applications.items()}}
+        values = {
+            "projects": {GITOPS_PROJECT: _argocd_apps_entry(self.project)},
+            "applications": {name: _argocd_apps_entry(manifest) for name, manifest in self.applications.items()},
+        }
         self.release = HelmAddon(
             self,
             "argocd-apps",
@@ -369,6 +377,30 @@ class DexGitLabSecret(LibraryConstruct):
     def before(self, release: HelmAddon) -> None:
         """Make ``release`` (Dex) wait for the Secret: its pods start only with it."""
         release.resource.add_override("depends_on", [f"kubernetes_secret_v1.{self.secret.friendly_unique_id}"])
+
+
+def _project(namespace: str, registry: str, applications: Sequence[GitOpsApplication]) -> dict[str, Any]:
+    """The ``argoproj.io/v1alpha1`` AppProject of :data:`GITOPS_PROJECT`.
+
+    Argo CD's ``default`` project allows any source, any destination and every cluster-scoped
+    kind: a bundle could then grant itself cluster-wide access. Here a bundle comes only from
+    ``registry``, lands only in the namespaces the environment lists, and may create no
+    cluster-scoped object but its Namespace (``CreateNamespace=true``).
+    """
+    namespaces = sorted({a.namespace for a in applications})
+    return {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": GITOPS_PROJECT, "namespace": namespace},
+        "spec": {
+            "description": "Bundles from the registry, each into its own namespace",
+            "sourceRepos": [registry, f"{registry}/*", f"oci://{registry}/*"],
+            "destinations": [{"server": "https://kubernetes.default.svc", "namespace": ns} for ns in namespaces],
+            # Namespaced kinds (a chart's own Role and RoleBinding included) act in that
+            # namespace only.
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace"}],
+        },
+    }
 
 
 def _argocd_apps_entry(manifest: Mapping[str, Any]) -> dict[str, Any]:

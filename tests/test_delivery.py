@@ -25,6 +25,7 @@ from tests.conftest import resources, synth_stack
 
 UPSTREAM = Path(__file__).resolve().parent / "fixtures" / "upstream"
 CRD = json.loads((UPSTREAM / "argocd_application_crd.json").read_text())
+PROJECT_CRD = json.loads((UPSTREAM / "argocd_appproject_crd.json").read_text())
 DIGEST = "sha256:" + "ab" * 32
 #: The Kubernetes minor the shipped ha environment runs.
 KUBERNETES = "1.36.0"
@@ -45,6 +46,7 @@ def _closed(schema: Any) -> Any:
 
 
 APPLICATION_SCHEMA = _closed(CRD["schema"])
+PROJECT_SCHEMA = _closed(PROJECT_CRD["schema"])
 
 
 def _ha(env_dir: Callable[..., Path], old: str, new: str) -> tuple[Path, str]:
@@ -83,6 +85,7 @@ def test_shipped_applications_match_the_application_crd_and_sync_automatically(s
         }
         jsonschema.validate(manifest, APPLICATION_SCHEMA)
         assert entry["syncPolicy"]["automated"] == {"prune": True, "selfHeal": True}
+    assert {entry["project"] for entry in apps.values()} == {"bundles"}
     # A version: Helm over OCI (no scheme, chart apart). A digest: an OCI source pinned by it.
     assert apps["shop"]["source"] == {
         "repoURL": "registry.example.com/bundles",
@@ -559,3 +562,30 @@ gitops {
     assert values["redis"]["image"]["repository"] == "harbor.contour.internal/platform/docker/library/redis"
     apps = yaml.safe_load(releases["argocd-apps"]["values"][0])["applications"]
     assert apps["shop"]["source"]["repoURL"] == "harbor.contour.internal/platform/bundles"
+
+
+@pytest.mark.upstream_rule("argocd.appproject.schema")
+def test_applications_are_confined_to_their_registry_and_namespaces(shipped_stacks) -> None:
+    import yaml
+
+    release = next(
+        r for r in resources(shipped_stacks["ha-platform"], "helm_release").values() if r["chart"] == "argocd-apps"
+    )
+    (name, entry), *more = yaml.safe_load(release["values"][0])["projects"].items()
+    assert not more and name == "bundles"
+    manifest = {
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "AppProject",
+        "metadata": {"name": name, "namespace": entry["namespace"]},
+        "spec": {k: v for k, v in entry.items() if k != "namespace"},
+    }
+    jsonschema.validate(manifest, PROJECT_SCHEMA)
+    spec = manifest["spec"]
+    assert {d["namespace"] for d in spec["destinations"]} == {"shop", "catalog"}
+    assert all(repo.removeprefix("oci://").startswith("registry.example.com/bundles") for repo in spec["sourceRepos"])
+    # Argo CD's default project would allow every cluster-scoped kind: here only Namespace.
+    assert spec["clusterResourceWhitelist"] == [{"group": "", "kind": "Namespace"}]
+    bad = copy.deepcopy(manifest)
+    bad["spec"]["clusterResourceWhitelist"] = [{"grup": "", "kind": "Namespace"}]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, PROJECT_SCHEMA)
