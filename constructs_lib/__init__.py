@@ -2,8 +2,10 @@
 
 One OpenStack concept per module: :mod:`~constructs_lib.network`, :mod:`~constructs_lib.bastion`,
 :mod:`~constructs_lib.runners`, :mod:`~constructs_lib.cluster` (the common cluster surface) with
-:mod:`~constructs_lib.cluster_drivers`, :mod:`~constructs_lib.selectel_mks` and
-:mod:`~constructs_lib.magnum`, :mod:`~constructs_lib.node_groups`, :mod:`~constructs_lib.node_roles`,
+:mod:`~constructs_lib.cluster_drivers`, :mod:`~constructs_lib.selectel_mks`,
+:mod:`~constructs_lib.magnum` and :mod:`~constructs_lib.kamaji_cluster` (with
+:mod:`~constructs_lib.kamaji` and :mod:`~constructs_lib.flatcar_node_group`),
+:mod:`~constructs_lib.node_groups`, :mod:`~constructs_lib.node_roles`,
 :mod:`~constructs_lib.node_taints`, :mod:`~constructs_lib.storage_classes`,
 :mod:`~constructs_lib.addons`, :mod:`~constructs_lib.backend`.
 """
@@ -46,6 +48,19 @@ _EXPORTS = {
     "ManagedCluster": "cluster",
     "DRIVERS": "cluster_drivers",
     "ClusterDriver": "cluster_drivers",
+    "BootstrapToken": "kamaji",
+    "BootstrapTokenSecret": "kamaji",
+    "KamajiControlPlane": "kamaji",
+    "KamajiDataStore": "kamaji",
+    "ManagementClusterProvider": "kamaji",
+    "SecretKeyRef": "kamaji",
+    "TenantCertificateAuthority": "kamaji",
+    "KamajiCluster": "kamaji_cluster",
+    "KamajiNodeGroup": "kamaji_cluster",
+    "FlatcarNodeGroup": "flatcar_node_group",
+    "KubeletResources": "flatcar",
+    "KubernetesSysext": "flatcar",
+    "RegistryMirror": "flatcar",
     "MagnumCluster": "magnum",
     "MagnumNodeGroup": "magnum",
     "MksOidc": "selectel_mks",
@@ -85,6 +100,18 @@ if TYPE_CHECKING:
     from .cluster_drivers import DRIVERS, ClusterDriver
     from .delivery import CiDeployAccess, DexGitLabSecret, GitOpsDelivery, PeopleAccess
     from .errors import ConstructArgumentError, PlatformError
+    from .flatcar import KubeletResources, KubernetesSysext, RegistryMirror
+    from .flatcar_node_group import FlatcarNodeGroup
+    from .kamaji import (
+        BootstrapToken,
+        BootstrapTokenSecret,
+        KamajiControlPlane,
+        KamajiDataStore,
+        ManagementClusterProvider,
+        SecretKeyRef,
+        TenantCertificateAuthority,
+    )
+    from .kamaji_cluster import KamajiCluster, KamajiNodeGroup
     from .keypair import SshKeyPair
     from .magnum import MagnumCluster, MagnumNodeGroup
     from .network import Network, SubnetSpec
@@ -99,6 +126,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DRIVERS",
+    "BootstrapToken",
+    "BootstrapTokenSecret",
+    "FlatcarNodeGroup",
+    "KamajiCluster",
+    "KamajiControlPlane",
+    "KamajiDataStore",
+    "KamajiNodeGroup",
+    "KubeletResources",
+    "KubernetesSysext",
+    "ManagementClusterProvider",
+    "RegistryMirror",
+    "SecretKeyRef",
+    "TenantCertificateAuthority",
     "ClusterDriver",
     "ClusterProfile",
     "MagnumCluster",

@@ -25,6 +25,7 @@ from .errors import ConstructArgumentError
 from .node_roles import DEDICATED_ROLES, NodePlacement
 
 if TYPE_CHECKING:
+    from .kamaji_cluster import KamajiCluster, KamajiNodeGroup
     from .magnum import MagnumCluster, MagnumNodeGroup
     from .node_groups import NodeGroup
     from .selectel_mks import SelectelMksCluster, SelectelMksNodeGroup
@@ -173,11 +174,33 @@ class AddsMagnumNodeGroup(Protocol):
     ) -> MagnumNodeGroup: ...
 
 
+class AddsKamajiNodeGroup(Protocol):
+    """``KamajiCluster.add_node_group``: the arguments of
+    :class:`~constructs_lib.kamaji_cluster.KamajiNodeGroup` but ``cluster``."""
+
+    def __call__(
+        self,
+        id: str,
+        *,
+        name: str,
+        role: str,
+        count: int,
+        flavor: str,
+        boot_volume_size: int,
+        image: str | None = ...,
+        boot_volume_type: str | None = ...,
+        availability_zone: str | None = ...,
+        server_group_policy: str = ...,
+        labels: Mapping[str, str] | None = ...,
+    ) -> KamajiNodeGroup: ...
+
+
 #: Each driver's cluster class and the typed signature of its ``add_node_group`` (a test keeps
 #: each equal to its node group construct's arguments).
 NODE_GROUP_ADDERS: dict[str, type[Any]] = {
     "SelectelMksCluster": AddsSelectelMksNodeGroup,
     "MagnumCluster": AddsMagnumNodeGroup,
+    "KamajiCluster": AddsKamajiNodeGroup,
 }
 
 
@@ -193,6 +216,8 @@ class _NodeGroupAdder:
     def __get__(self, cluster: SelectelMksCluster, owner: Any) -> AddsSelectelMksNodeGroup: ...
     @overload
     def __get__(self, cluster: MagnumCluster, owner: Any) -> AddsMagnumNodeGroup: ...
+    @overload
+    def __get__(self, cluster: KamajiCluster, owner: Any) -> AddsKamajiNodeGroup: ...
     @overload
     def __get__(self, cluster: ManagedCluster, owner: Any) -> Callable[..., NodeGroup]: ...
     def __get__(self, cluster: Any, owner: Any) -> Any:
@@ -243,6 +268,11 @@ class ManagedCluster(LibraryConstruct):
             a :class:`~constructs_lib.errors.ConstructArgumentError` naming it; a type checker
             checks them too, on a variable typed as the driver's cluster class."""
             return self._add_node_group(id, props)
+
+    def add_cluster_objects(self, scope: Construct) -> None:
+        """Create in ``scope`` (a stack whose default kubernetes provider reaches this cluster)
+        what the cluster itself needs inside it. Managed clouds need nothing; a self-managed
+        driver puts its nodes' bootstrap credentials there."""
 
     def _add_node_group(self, id: str, props: dict[str, Any]) -> NodeGroup:
         check.keyword_arguments(check.child_path(self, id), self.node_group_type, props, supplied=("cluster",))

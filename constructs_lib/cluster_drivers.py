@@ -30,6 +30,7 @@ SELECTEL_MKS = "selectel-mks"
 MAGNUM_CAPI_HELM = "magnum-capi-helm"
 MAGNUM_CLUSTER_API = "magnum-cluster-api"
 MAGNUM_HEAT = "magnum-heat"
+KAMAJI = "kamaji"
 
 CLOUD_CONTROLLER = "openstack-cloud-controller-manager"
 CINDER_CSI = "openstack-cinder-csi"
@@ -85,6 +86,12 @@ class ClusterDriver:
         no driver fails on a label it does not know (magnum-capi-helm raises only when its
         own code asks for an unregistered one), it ignores it, so a misspelt label would
         silently change nothing.
+    :param self_managed: the library builds the control plane itself (in a management
+        cluster) and the nodes as plain VMs: no cloud API builds the cluster.
+    :param max_kubernetes: the newest Kubernetes minor the driver accepts, ``(major, minor)``,
+        where the library knows it (checked when the environment is loaded).
+    :param turns_on: catalog addons the driver needs and turns on (a bare cluster has no
+        CNI, no cloud controller, no CSI driver and no serving-certificate approver).
     :param source: where these facts were read.
     """
 
@@ -99,6 +106,9 @@ class ClusterDriver:
     upgrades_in_place: bool = False
     upgrade_applies: frozenset[str] = frozenset()
     labels_read: frozenset[str] = frozenset()
+    self_managed: bool = False
+    max_kubernetes: tuple[int, int] | None = None
+    turns_on: frozenset[str] = frozenset()
     source: str = ""
 
     def __post_init__(self) -> None:
@@ -146,6 +156,34 @@ _SELECTEL_IN_PLACE = {
             "enable_autoscale",
             "autoscale_min_nodes",
             "autoscale_max_nodes",
+            "timeouts",
+        }
+    ),
+}
+
+#: clastix/kamaji 26.8.2-edge: the newest tenant minor its webhook accepts (its kubeadm is v1.36.0).
+KAMAJI_TAG = "26.8.2-edge"
+KAMAJI_MAX_KUBERNETES = (1, 36)
+#: hashicorp/kubernetes 2.37.1 ``kubernetes_manifest``: the manifest is applied by server-side
+#: apply (in place); terraform-provider-openstack 3.0.0 (openstack/resource_openstack_compute_instance_v2.go):
+#: a server's name, flavor (a resize), metadata, tags, security groups, admin password and
+#: power state update in place; its network, zone, key pair, user data and boot volume force
+#: a new server (an image change is counted as a replacement: the nodes boot from a volume).
+_KAMAJI_IN_PLACE = {
+    "kubernetes_manifest": frozenset({"manifest", "computed_fields", "field_manager", "wait", "timeouts"}),
+    "openstack_compute_instance_v2": frozenset(
+        {
+            "name",
+            "flavor_id",
+            "flavor_name",
+            "metadata",
+            "tags",
+            "security_groups",
+            "admin_pass",
+            "power_state",
+            "stop_before_destroy",
+            "force_delete",
+            "vendor_options",
             "timeouts",
         }
     ),
@@ -406,6 +444,26 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             labels_read=_HEAT_LABELS,
             source="openstack/magnum 22.0.0",
         ),
+        KAMAJI: ClusterDriver(
+            name=KAMAJI,
+            title="Kamaji control plane in a management cluster, Flatcar worker VMs (this library)",
+            # A hosted control plane and bare VMs: the platform stack installs everything.
+            provided_addons=frozenset(),
+            role_label=RoleLabel(ROLE_LABEL_PREFIX + "{role}", "empty"),
+            # The kubelet registers with the role label and, for dedicated roles, the taint.
+            taints_at_creation=True,
+            version_from="argument kubernetes_version (at most what the pinned Kamaji accepts)",
+            api_cidrs_label=None,
+            # Kamaji reconciles a changed TenantControlPlane (a version, replicas, arguments);
+            # Terraform replaces a worker VM only for what the OpenStack provider forces new
+            # (its user data is ignored after creation).
+            in_place=_KAMAJI_IN_PLACE,
+            upgrades_in_place=True,
+            self_managed=True,
+            max_kubernetes=KAMAJI_MAX_KUBERNETES,
+            turns_on=frozenset({CLOUD_CONTROLLER, CINDER_CSI, METRICS_SERVER}),
+            source=f"clastix/kamaji {KAMAJI_TAG}",
+        ),
     }
 )
 
@@ -426,14 +484,19 @@ def markdown_table() -> str:
     for d in DRIVERS.values():
         value = {"role": "`<role>`", "group": "`<group name>`", "empty": '`""`'}[d.role_label.value]
         upgrade = "upgrades in place" if d.upgrades_in_place else "replaces the cluster"
-        if d.name != SELECTEL_MKS:
+        if d.labels_read:
             upgrade = f"new template; {upgrade}"
             if d.upgrades_in_place:
                 upgrade += " (any other template change replaces the cluster)"
+        cidrs = f"label `{d.api_cidrs_label}`" if d.api_cidrs_label else "none (no public address by default)"
+        if d.self_managed:
+            cidrs = "argument `api_allowed_cidrs` (and the nodes' subnet)"
+        provided = ", ".join(sorted(d.provided_addons)) or "nothing"
+        if d.turns_on:
+            provided += f" (the platform stack turns on {', '.join(sorted(d.turns_on))})"
         rows.append(
-            f"| `{d.name}` | {d.title} | {d.version_from} | "
-            f"{f'label `{d.api_cidrs_label}`' if d.api_cidrs_label else 'none (no public address by default)'} | "
-            f"{', '.join(sorted(d.provided_addons))} | `{d.role_label.key_for('<role>')}={value[1:-1]}` | "
+            f"| `{d.name}` | {d.title} | {d.version_from} | {cidrs} | {provided} "
+            f"| `{d.role_label.key_for('<role>')}={value[1:-1]}` | "
             f"{'yes' if d.taints_at_creation else 'no: the platform stack taints them'} | {upgrade} | {d.source} |"
         )
     return "\n".join(rows)

@@ -19,6 +19,7 @@ from constructs import Construct
 
 from . import _validate as check
 from . import flatcar
+from ._construct import LibraryConstruct
 from ._server import check_parts, check_placement, private_server
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
@@ -52,7 +53,7 @@ def check_kubelet_skew(path: str, sysext: flatcar.KubernetesSysext, control_plan
         )
 
 
-class FlatcarNodeGroup(Construct):
+class FlatcarNodeGroup(LibraryConstruct):
     """Flatcar workers of one role.
 
     :param name: the group's name; nodes are ``<name>-0``, ``<name>-1``, ... (DNS labels,

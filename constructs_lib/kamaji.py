@@ -61,20 +61,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Fn, ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, Token
+from cdktf import Fn, ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, TerraformStack, Token
 from constructs import Construct
 
 from . import _validate as check
+from ._construct import ConstructContract, LibraryConstruct
 from ._generic import GenericProvider, GenericResource, present
+from .cluster_drivers import KAMAJI_MAX_KUBERNETES, KAMAJI_TAG
 from .errors import ConstructArgumentError
 from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
 from .kubernetes import SOURCE as KUBERNETES_SOURCE
 from .network import Network
 
-#: The Kamaji release the manifests are written for (tests/fixtures/upstream/kamaji_crd_schemas.json).
-KAMAJI_TAG = "26.8.2-edge"
-#: Kamaji's webhook refuses a tenant minor above its kubeadm version (v1.36.0 at that tag).
-KAMAJI_MAX_KUBERNETES = (1, 36)
+# KAMAJI_TAG (the Kamaji release the manifests are written for:
+# tests/fixtures/upstream/kamaji_crd_schemas.json) and KAMAJI_MAX_KUBERNETES (the newest tenant
+# minor its webhook accepts: its kubeadm is v1.36.0 at that tag) are kept with the driver's facts.
 API_VERSION = "kamaji.clastix.io/v1alpha1"
 #: Kamaji's default admission plugins (the CRD default), which lack NodeRestriction and PodSecurity.
 KAMAJI_DEFAULT_ADMISSION_CONTROLLERS = (
@@ -399,7 +400,7 @@ def kubeadm_node_bootstrap_rbac() -> list[dict[str, Any]]:
     ]
 
 
-class ManagementClusterProvider(GenericProvider):
+class ManagementClusterProvider(ConstructContract, GenericProvider):
     """The kubernetes provider for the management cluster, read from a kubeconfig file.
 
     :param config_path: the kubeconfig file (never its content: no credential in the output).
@@ -431,6 +432,17 @@ class ManagementClusterProvider(GenericProvider):
             terraform_provider_source=KUBERNETES_SOURCE,
         )
         self._attributes = present({"alias": alias, "config_context": config_context, "config_path": config_path})
+        self._alias = alias
+
+    # cdktf names the provider ``kubernetes.<alias>`` in the resources that use it only when it
+    # knows the alias; a generic provider's attributes are not read for that.
+    @property  # type: ignore[override]
+    def alias(self) -> str | None:
+        return getattr(self, "_alias", None)
+
+    @alias.setter
+    def alias(self, value: str | None) -> None:
+        self._alias = value
 
 
 class KubernetesManifest(GenericResource):
@@ -439,6 +451,8 @@ class KubernetesManifest(GenericResource):
     :param manifest: the object.
     :param field_manager: the server-side apply field manager name.
     :param computed_fields: fields the API server or a webhook fills in (no diff on them).
+    :param wait_fields: field path -> value (a regular expression) that the object's status
+        must reach before the apply goes on.
     """
 
     def __init__(
@@ -451,6 +465,7 @@ class KubernetesManifest(GenericResource):
         field_manager: str = "openstack-platform",
         computed_fields: Sequence[str] | None = None,
         depends_on: Sequence[ITerraformDependable] | None = None,
+        wait_fields: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -465,12 +480,48 @@ class KubernetesManifest(GenericResource):
                 "computed_fields": list(computed_fields) if computed_fields is not None else None,
                 "field_manager": {"name": field_manager},
                 "manifest": dict(manifest),
+                "wait": [{"fields": dict(wait_fields)}] if wait_fields else None,
             }
         )
 
 
+#: The HashiCorp utility providers the Kamaji constructs use, pinned in ``required_providers``
+#: (releases on registry.terraform.io; their resources' arguments here are stable since 3.0 / 0.7 / 3.0).
+UTILITY_PROVIDERS = {"random": "3.7.2", "time": "0.13.1", "tls": "4.1.0"}
+
+
+class _UtilityProvider(GenericProvider):
+    """The (empty) provider block of a HashiCorp utility provider, which pins its version."""
+
+    def __init__(self, scope: Construct, id: str, *, name: str) -> None:
+        version = UTILITY_PROVIDERS[name]
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=name,
+            terraform_generator_metadata={
+                "provider_name": name,
+                "provider_version": version,
+                "provider_version_constraint": f"~> {version.rsplit('.', 1)[0]}",
+            },
+            terraform_provider_source=f"hashicorp/{name}",
+        )
+        self._attributes = {}
+
+
+def _utility_provider(scope: Construct, resource_type: str) -> None:
+    """Make sure the stack of ``scope`` pins the utility provider of ``resource_type``."""
+    name = resource_type.split("_", 1)[0]
+    if name not in UTILITY_PROVIDERS:
+        return
+    stack = TerraformStack.of(scope)
+    if stack.node.try_find_child(f"hashicorp-{name}") is None:
+        _UtilityProvider(stack, f"hashicorp-{name}", name=name)
+
+
 class _Resource(GenericResource):
-    """A resource of a HashiCorp utility provider (``random``, ``time``) or ``kubernetes_secret_v1``."""
+    """A resource of a HashiCorp utility provider (``random``, ``time``, ``tls``; the stack then
+    pins that provider) or ``kubernetes_secret_v1``."""
 
     def __init__(
         self,
@@ -483,6 +534,7 @@ class _Resource(GenericResource):
         lifecycle: TerraformResourceLifecycle | None = None,
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
+        _utility_provider(scope, resource_type)
         super().__init__(
             scope,
             id,
@@ -494,7 +546,7 @@ class _Resource(GenericResource):
         self._attributes = present(attributes)
 
 
-class KamajiDataStore(Construct):
+class KamajiDataStore(LibraryConstruct):
     """A Kamaji ``DataStore`` in the management cluster (see :func:`data_store_manifest`).
 
     :param name: the DataStore's name (cluster-scoped).
@@ -547,7 +599,7 @@ class KamajiDataStore(Construct):
         self.resource = KubernetesManifest(self, "data-store", manifest=manifest, provider=provider)
 
 
-class TenantCertificateAuthority(Construct):
+class TenantCertificateAuthority(LibraryConstruct):
     """The tenant's CA, made by Terraform and handed to Kamaji as the Secret ``<tcp>-ca``.
 
     Kamaji keeps an existing ``<tcp>-ca`` whose certificate and key form a valid pair (and
@@ -615,7 +667,7 @@ class TenantCertificateAuthority(Construct):
         )
 
 
-class KamajiControlPlane(Construct):
+class KamajiControlPlane(LibraryConstruct):
     """A tenant control plane: its API port in Neutron and its ``TenantControlPlane``.
 
     :param name: the TenantControlPlane's name (and the port's ``<name>-api``).
@@ -631,7 +683,11 @@ class KamajiControlPlane(Construct):
         manifest is then known at plan time). Default: Neutron picks one when the port is
         created (still before the load balancer exists).
     :param replicas: control-plane pods. Default 2.
-    :param service_cidr, pod_cidr, dns_service_ip: the tenant's networks.
+    :param port: the API port. Default 6443.
+    :param service_cidr: the tenant's Service range. Default ``10.96.0.0/16``.
+    :param pod_cidr: the tenant's pod range. Default ``10.244.0.0/16``.
+    :param dns_service_ip: the cluster DNS Service address, in ``service_cidr``.
+    :param cert_sans: more names or addresses for the API server's certificate.
     :param signing_duration_hours: lifetime of the kubelet certificates the tenant signs,
         at most 720 (30 days). Default 720.
     :param kube_proxy: install kube-proxy (off for a CNI that replaces it). Default ``True``.
@@ -763,6 +819,9 @@ class KamajiControlPlane(Construct):
             provider=provider,
             computed_fields=["metadata.labels", "metadata.annotations"],
             depends_on=before or None,
+            # The apply goes on (the admin kubeconfig is read, workers boot) once Kamaji has
+            # brought the control plane up.
+            wait_fields={"status.kubernetesResources.version.status": "Ready"},
         )
         self.admin_kubeconfig_secret_name = f"{name}-admin-kubeconfig"
 
@@ -779,7 +838,7 @@ def check_token_ttl(path: str, argument: str, value: Any) -> int:
     return int(value / datetime.timedelta(hours=1))
 
 
-class BootstrapToken(Construct):
+class BootstrapToken(LibraryConstruct):
     """A bootstrap token from the ``random`` provider, renewed every ``rotation``.
 
     :param ttl: how long a token stays valid after it is made. Default 24 hours; from 1 hour
@@ -827,7 +886,7 @@ class BootstrapToken(Construct):
         )
 
 
-class BootstrapTokenSecret(Construct):
+class BootstrapTokenSecret(LibraryConstruct):
     """The token's Secret in the tenant (:func:`bootstrap_token_secret_manifest`).
 
     :param token_id: the token id (a reference, e.g. ``BootstrapToken.token_id`` through a
