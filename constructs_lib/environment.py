@@ -36,6 +36,7 @@ from constructs_lib import _validate as check
 from constructs_lib.access import CiDeployTarget, GitOpsApplication, GroupRoleBinding, issuer_url
 from constructs_lib.addons.settings import AddonSettings, ExtraChart
 from constructs_lib.backend import StateBackend
+from constructs_lib.cluster_drivers import DRIVERS, ClusterDriver
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 
 Str = Annotated[str, Strict()]
@@ -182,12 +183,18 @@ class RunnersConfig(ConstructBlock):
 
 class ClusterConfig(ConstructBlock):
     """The ``cluster`` block. ``driver`` picks the construct that builds the cluster
-    (:class:`~constructs_lib.selectel_mks.SelectelMksCluster` or
-    :class:`~constructs_lib.magnum.MagnumCluster`); every other key is an argument of that
-    construct, checked there: its signature and its checks are this block's schema, so no
+    (:class:`~constructs_lib.selectel_mks.SelectelMksCluster`,
+    :class:`~constructs_lib.magnum.MagnumCluster` or
+    :class:`~constructs_lib.kamaji_cluster.KamajiCluster`); every other key is an argument of
+    that construct, checked there: its signature and its checks are this block's schema, so no
     default or rule is written twice."""
 
-    driver: Literal["selectel-mks", "magnum-capi-helm", "magnum-cluster-api", "magnum-heat"]
+    driver: Literal["selectel-mks", "magnum-capi-helm", "magnum-cluster-api", "magnum-heat", "kamaji"]
+
+    @property
+    def driver_facts(self) -> ClusterDriver:
+        """The :class:`~constructs_lib.cluster_drivers.ClusterDriver` the block names."""
+        return DRIVERS[self.driver]
 
 
 class NodeGroupConfig(ConstructBlock):
@@ -932,7 +939,19 @@ def load_environment(path: Path) -> tuple[EnvironmentConfig, SourceMap]:
         with source.origin("helm_release", release):
             release_block.chart(release)
     _check_delivery(config, source)
+    _check_cluster_version(config, source)
     return config, source
+
+
+def _check_cluster_version(config: EnvironmentConfig, source: SourceMap) -> None:
+    """A driver that knows the newest Kubernetes it accepts (a self-managed control plane:
+    Kamaji's webhook refuses a newer minor) has the version checked as the file is loaded."""
+    if config.cluster.driver_facts.max_kubernetes is None:
+        return
+    from constructs_lib.kamaji import check_tenant_version
+
+    with source.origin("cluster"):
+        check_tenant_version("cluster", config.cluster.arguments.get("kubernetes_version"))
 
 
 def _check_delivery(config: EnvironmentConfig, source: SourceMap) -> None:

@@ -30,7 +30,15 @@ ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 def build(app: App, config: EnvironmentConfig, source: SourceMap) -> tuple[InfraStack, PlatformStack]:
     """The two stacks of one environment, the second reading the first's cluster."""
     infra = InfraStack(app, config, source)
-    platform = PlatformStack(app, config, source, infra.cluster.profile, infra.cluster.access, infra.network)
+    platform = PlatformStack(
+        app,
+        config,
+        source,
+        infra.cluster.profile,
+        infra.cluster.access,
+        infra.network,
+        cluster_objects=infra.cluster.add_cluster_objects,
+    )
     return infra, platform
 
 

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from constructs_lib import (
     Bastion,
+    KamajiCluster,
     MagnumCluster,
     ManagedCluster,
     Network,
@@ -27,6 +28,7 @@ from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.errors import ConstructArgumentError
 from constructs_lib.gitlab import GitlabProvider
+from constructs_lib.kamaji_cluster import registry_mirrors
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
 from constructs_lib.selectel_mks import check_pool, check_subnets, check_zone
 
@@ -170,6 +172,14 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
         if "availability_zone" not in props:
             supplied.update(_given(availability_zone=config.openstack.availability_zone))
         return _build(SelectelMksCluster, stack, "cluster", props, **supplied)
+    if config.cluster.driver_facts.self_managed:
+        supplied = {"name": config.name, "network": network, "keypair": keypair}
+        registry = config.platform.image_registry or config.platform.registry
+        if registry is not None and "mirrors" not in props:
+            # Nodes pull what no chart value redirects (Kamaji's kube-proxy, CoreDNS and
+            # konnectivity agent) through the platform's registry too.
+            supplied["mirrors"] = registry_mirrors(registry)
+        return _build(KamajiCluster, stack, "cluster", props, **supplied)
     supplied = {
         "name": config.name,
         "driver": config.cluster.driver,

@@ -10,6 +10,7 @@ What the cloud runs itself and where each role's nodes are comes from the cluste
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from cdktf import TerraformStack, TerraformVariable
 from cdktf_cdktf_provider_helm.provider import HelmProvider
@@ -58,6 +59,7 @@ class PlatformStack(TerraformStack):
         cluster: ClusterProfile,
         access: KubernetesAccess,
         network: Network,
+        cluster_objects: Callable[[Construct], None] | None = None,
     ) -> None:
         stack_name = f"{config.name}-platform"
         super().__init__(scope, stack_name)
@@ -77,6 +79,9 @@ class PlatformStack(TerraformStack):
             ]
         HelmProvider(self, "helm", kubernetes=connection, registry=registries)
         KubernetesProvider(self, "kubernetes", **connection)
+        if cluster_objects is not None:
+            # What the cluster itself needs inside it (a self-managed cluster: its nodes' token).
+            cluster_objects(self)
 
         if cluster.roles_to_taint and config.platform.taint_dedicated_roles:
             NodeRoleTaints(self, "node-roles", cluster=cluster)
@@ -89,6 +94,10 @@ class PlatformStack(TerraformStack):
         extra = [
             block.chart(name, self._secrets_for(block.sensitive_values)) for name, block in config.helm_release.items()
         ]
+        for name in sorted(cluster.driver.turns_on):
+            # A bare cluster needs these: on unless the environment turned them off.
+            if addons.get(name) is None or addons[name].enabled is None:
+                addons[name] = dataclasses.replace(addons.get(name) or AddonSettings(), enabled=True)
         if config.gitops is not None:
             # GitOps needs Argo CD: on unless the environment turned it off (then it is an error).
             argocd = addons.get(ARGO_CD.name)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ..node_roles import FRONTEND, SYSTEM
+from ..node_roles import FRONTEND, SYSTEM, TAINT_KEY
 from .spec import AddonSpec
 
 CLOUD_PROVIDER_REPO = "https://kubernetes.github.io/cloud-provider-openstack"
@@ -48,6 +48,21 @@ OPENSTACK_CLOUD_CONTROLLER_MANAGER = AddonSpec(
         "cloudConfig": {"loadBalancer": {"create-monitor": "true"}},
     },
     images={"image.repository": "{registry}/provider-os/openstack-cloud-controller-manager"},
+)
+
+#: Values of the cloud controller on a cluster without control-plane nodes (a hosted control
+#: plane: the ``kamaji`` driver). Chart 2.36.0 selects ``node-role.kubernetes.io/control-plane``
+#: nodes, which such a cluster never has: the DaemonSet would run nowhere and every node would
+#: keep the ``uninitialized`` taint. A null deletes the chart's key (Helm's merge), so it runs on
+#: the nodes, those of dedicated roles included (their taint is tolerated).
+CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES = MappingProxyType(
+    {
+        "nodeSelector": {"node-role.kubernetes.io/control-plane": None},
+        "tolerations": [
+            {"key": "node.cloudprovider.kubernetes.io/uninitialized", "value": "true", "effect": "NoSchedule"},
+            {"key": TAINT_KEY, "operator": "Exists"},
+        ],
+    }
 )
 
 OPENSTACK_CINDER_CSI = AddonSpec(

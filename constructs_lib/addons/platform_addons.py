@@ -6,14 +6,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from cdktf import Annotations
+from cdktf import Annotations, Token
 from constructs import Construct
 
 from .. import _validate as check
 from .._construct import LibraryConstruct
 from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
-from .catalog import CATALOG, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from .catalog import CATALOG, CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from .helm_addon import HelmAddon
 from .registry import chart_repository, image_values
 from .settings import AddonSettings, ExtraChart, OpenStackCloud
@@ -175,6 +175,12 @@ class PlatformAddons(LibraryConstruct):
             if spec is OPENSTACK_CLOUD_CONTROLLER_MANAGER:
                 assert cloud is not None
                 load_balancer = {"subnet-id": cloud.subnet_id, "floating-network-id": cloud.floating_network_id}
+                # Ids from another stack (Terraform references) cannot be literal values: they
+                # go with set_sensitive, as the credentials do.
+                for key, value in list(load_balancer.items()):
+                    if value is not None and Token.is_unresolved(value):
+                        sensitive[f"cloudConfig.loadBalancer.{key}"] = value
+                        load_balancer[key] = None
                 values = deep_merge(
                     values,
                     {
@@ -187,6 +193,8 @@ class PlatformAddons(LibraryConstruct):
                         },
                     },
                 )
+                if cluster.driver.self_managed:
+                    values = deep_merge(values, CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES)
                 sensitive.setdefault("cloudConfig.global.application-credential-id", cloud.application_credential_id)
                 sensitive.setdefault(
                     "cloudConfig.global.application-credential-secret", cloud.application_credential_secret
