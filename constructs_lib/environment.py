@@ -295,6 +295,12 @@ class CiDeployConfig(_Model):
     gitlab_url: HttpsUrl
     #: The ``aud`` of the jobs' ID tokens. On Selectel MKS it is the cluster's OIDC client_id.
     audience: Text
+    #: What the API server puts before a job's ``sub`` claim. Default: ``<gitlab_url>#``, the
+    #: API server's own default for a user name claim other than ``email`` (MKS sets no
+    #: prefix of its own); check it from a job with ``kubectl auth whoami``. ``""``: none.
+    username_prefix: (
+        Annotated[Str, _rule(lambda path, argument, value: check.text(path, argument, value, allow_empty=True))] | None
+    ) = None
     target: dict[str, CiDeployTargetConfig] = Field(min_length=1)
 
     def targets(self) -> list[CiDeployTarget]:

@@ -183,7 +183,10 @@ class PlatformStack(TerraformStack):
         if config.ci_deploy is not None:
             # With the cluster's OIDC (MKS: username_claim sub, no prefix of its own) the API
             # server names a job <issuer>#<sub>; without it, a ServiceAccount per namespace.
-            prefix = f"{config.ci_deploy.gitlab_url}#" if cluster.driver.name == SELECTEL_MKS else None
+            prefix = None
+            if cluster.driver.name == SELECTEL_MKS:
+                given = config.ci_deploy.username_prefix
+                prefix = f"{config.ci_deploy.gitlab_url}#" if given is None else given
             with source.origin("ci_deploy"):
                 CiDeployAccess(self, "ci-deploy", targets=config.ci_deploy.targets(), username_prefix=prefix)
         if config.people is not None:

@@ -589,3 +589,15 @@ def test_applications_are_confined_to_their_registry_and_namespaces(shipped_stac
     bad["spec"]["clusterResourceWhitelist"] = [{"grup": "", "kind": "Namespace"}]
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, PROJECT_SCHEMA)
+
+
+@pytest.mark.upstream_rule("kube.oidc.username-prefix")
+def test_a_username_prefix_the_cluster_uses_instead_is_bound(env_dir, tmp_path: Path) -> None:
+    from stacks.app import synth
+
+    old = '  audience   = "kubernetes-ha" # = cluster.oidc.client_id on MKS'
+    directory = env_dir("ha", replace=((old, old + '\n  username_prefix = "gitlab:"'),))
+    synth(directory, tmp_path / "out", ["ha"])
+    doc = json.loads((tmp_path / "out" / "stacks" / "ha-platform" / "cdk.tf.json").read_text())
+    (binding,) = resources(doc, "kubernetes_role_binding_v1").values()
+    assert [s["name"] for s in binding["subject"]] == ["gitlab:project_path:shop/billing:ref_type:branch:ref:main"]
