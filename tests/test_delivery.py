@@ -573,7 +573,7 @@ def test_applications_are_confined_to_their_registry_and_namespaces(shipped_stac
     )
     (name, entry), *more = yaml.safe_load(release["values"][0])["projects"].items()
     assert not more and name == "bundles"
-    manifest = {
+    manifest: dict[str, Any] = {
         "apiVersion": "argoproj.io/v1alpha1",
         "kind": "AppProject",
         "metadata": {"name": name, "namespace": entry["namespace"]},
