@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from platformctl import cli, comment
+from platformctl import cli, comment_hosts
 from platformctl.comment import marker
 
 TOKEN = "glpat-h0stile-t0ken-value"
@@ -382,7 +382,7 @@ def test_pagination_is_followed_past_fifty_pages(api: Api, capsys, tmp_path: Pat
 
 @pytest.mark.parametrize("host", ["--gitlab", "--github"])
 def test_past_the_page_cap_nothing_is_posted(api: Api, capsys, tmp_path: Path, monkeypatch, host: str) -> None:
-    monkeypatch.setattr(comment, "MAX_PAGES", 3)
+    monkeypatch.setattr(comment_hosts, "MAX_PAGES", 3)
     api.page_size = 1
     for i in range(5):
         api.add(f"comment {i}", SOMEONE)
