@@ -85,6 +85,10 @@ class ClusterProfile:
     :param placements: role -> where its nodes are; only roles that have nodes.
     :param volume_types: the network volume types (``<kind>.<zone>``) the node groups use,
         where the driver tells them; StorageClasses are made for them.
+    :param node_name_regex: a regular expression matching exactly the Node names of the
+        cluster's nodes, where the library names them (the ``kamaji`` driver); a
+        serving-certificate approver approves only those.
+    :param node_cidrs: the subnets the nodes' addresses are in, where the library knows them.
     """
 
     driver: ClusterDriver
@@ -92,6 +96,8 @@ class ClusterProfile:
     kubernetes_version: str
     placements: Mapping[str, NodePlacement] = field(default_factory=dict)
     volume_types: tuple[str, ...] = ()
+    node_name_regex: str | None = None
+    node_cidrs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         where = "ClusterProfile"

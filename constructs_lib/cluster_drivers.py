@@ -35,6 +35,7 @@ KAMAJI = "kamaji"
 CLOUD_CONTROLLER = "openstack-cloud-controller-manager"
 CINDER_CSI = "openstack-cinder-csi"
 METRICS_SERVER = "metrics-server"
+KUBELET_CSR_APPROVER = "kubelet-csr-approver"
 
 
 @dataclass(frozen=True)
@@ -461,7 +462,7 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             upgrades_in_place=True,
             self_managed=True,
             max_kubernetes=KAMAJI_MAX_KUBERNETES,
-            turns_on=frozenset({CLOUD_CONTROLLER, CINDER_CSI, METRICS_SERVER}),
+            turns_on=frozenset({CLOUD_CONTROLLER, CINDER_CSI, METRICS_SERVER, KUBELET_CSR_APPROVER}),
             source=f"clastix/kamaji {KAMAJI_TAG}",
         ),
     }

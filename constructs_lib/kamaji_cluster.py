@@ -15,6 +15,7 @@ the API URL and the tenant CA this construct made: cdktf hands them over as sens
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,7 +26,7 @@ from constructs import Construct
 from . import _validate as check
 from . import flatcar
 from ._generic import GenericDataSource, present
-from .cluster import KubernetesAccess, ManagedCluster
+from .cluster import ClusterProfile, KubernetesAccess, ManagedCluster
 from .cluster_drivers import DRIVERS, KAMAJI
 from .errors import ConstructArgumentError
 from .flatcar_node_group import SERVER_GROUP_POLICIES, FlatcarNodeGroup
@@ -290,6 +291,13 @@ class KamajiCluster(ManagedCluster):
                 Fn.base64decode(Token.as_string(Fn.lookup(user, "client-certificate-data", "")))
             ),
             client_key=Token.as_string(Fn.base64decode(Token.as_string(Fn.lookup(user, "client-key-data", "")))),
+        )
+
+    @property
+    def profile(self) -> ClusterProfile:
+        """The common profile, with the node names and subnet a serving-certificate approver checks."""
+        return dataclasses.replace(
+            super().profile, node_name_regex=self.node_name_regex, node_cidrs=(self.network.primary_cidr,)
         )
 
     @property

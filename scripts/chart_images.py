@@ -273,6 +273,9 @@ def describe(
     if version_from_tag and source.tag:
         notes.append(f"version and appVersion are placeholders ({version}) set from the release tag at release time")
         version = app_version = source.tag
+        if source.tag.startswith("v") and chart.get("name") == "kubelet-csr-approver":
+            # Its release job publishes chart version <tag without v>, appVersion <tag>.
+            version = source.tag[1:]
     record: dict[str, Any] = {"chart": chart.get("name"), "version": version, "app_version": app_version}
     # A subchart's images are read from the subchart with the parent's values merged over it.
     own_values = {k: v for k, v in values.items() if k not in subcharts}
@@ -354,6 +357,12 @@ CATALOG_SOURCES: Mapping[str, tuple[str, str, str, Mapping[str, tuple[str, str, 
         {},
     ),
     "traefik": ("traefik/traefik-helm-chart", "v41.3.0", "traefik", {}),
+    "kubelet-csr-approver": (
+        "postfinance/kubelet-csr-approver",
+        "v1.2.14",
+        "charts/kubelet-csr-approver",
+        {},
+    ),
     "kube-prometheus-stack": (
         "prometheus-community/helm-charts",
         "kube-prometheus-stack-88.5.3",
@@ -388,6 +397,9 @@ CATALOG_SOURCES: Mapping[str, tuple[str, str, str, Mapping[str, tuple[str, str, 
 
 #: Chart-specific facts the values alone do not give, checked in the chart templates.
 CATALOG_NOTES: Mapping[str, list[str]] = {
+    "kubelet-csr-approver": [
+        "templates/tests/test-connection.yaml's busybox runs only under `helm test`, which the library never runs",
+    ],
     "openstack-cloud-controller-manager": [
         "depends on Bitnami's common 2.14.1, a library chart (templates only, no images)",
     ],
@@ -422,6 +434,10 @@ COMMON_NOTES = [
 ]
 
 
+#: Charts whose Chart.yaml holds placeholders that the release job replaces with the tag.
+VERSION_FROM_TAG = ("cert-manager", "kubelet-csr-approver")
+
+
 def catalog(mirrors: Path) -> dict[str, Any]:
     def git(repo: str) -> str:
         path = mirrors / repo.replace("/", "+", 1) / "repo"
@@ -435,7 +451,7 @@ def catalog(mirrors: Path) -> dict[str, Any]:
         record = describe(
             source,
             subcharts={n: Source(root=p, git_dir=git(r), tag=t) for n, (r, t, p) in subs.items()},
-            version_from_tag=name == "cert-manager",
+            version_from_tag=name in VERSION_FROM_TAG,
         )
         if name in CATALOG_NOTES:
             record["notes"] = record.get("notes", []) + CATALOG_NOTES[name]

@@ -10,6 +10,7 @@ chart's values schema refuses unknown keys (cert-manager, traefik).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -66,10 +67,14 @@ def _all_values(placement_values: tuple[str, ...]) -> dict[str, list[str]]:
     placement on every role (as a node selector or as node affinity)."""
     roles = ("system", "frontend", "worker")
     profile = ClusterProfile(
-        driver=BARE,
+        # Self-managed, with node names the library gives: the values only such a cluster gets
+        # (the cloud controller without control-plane nodes, the approver's regex) are checked too.
+        driver=dataclasses.replace(BARE, self_managed=True),
         name="env",
         kubernetes_version="1.36.1",
         placements={r: NodePlacement(r, "example.com/role", placement_values) for r in roles},
+        node_name_regex="^env-[0-9]+$",
+        node_cidrs=("10.0.0.0/24",),
     )
     addons = {name: AddonSettings(enabled=True) for name in CATALOG}
 

@@ -3,6 +3,7 @@ from a public registry or chart repository."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -82,7 +83,8 @@ def test_every_recorded_image_of_every_catalog_chart_moves_to_the_registry(addon
         lambda s: PlatformAddons(
             s,
             "addons",
-            cluster=CLUSTER,
+            # Node names the library gives (a serving-certificate approver needs them).
+            cluster=dataclasses.replace(CLUSTER, node_name_regex="^env-[0-9]+$", node_cidrs=("10.0.0.0/24",)),
             addons={name: __import__("constructs_lib").AddonSettings(enabled=name == addon) for name in CATALOG},
             registry=REGISTRY,
             cloud=CLOUD,

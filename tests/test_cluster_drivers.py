@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 import json
+import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from cdktf_cdktf_provider_openstack.provider import OpenstackProvider
 from constructs_lib import (
     DRIVERS,
     ConstructArgumentError,
+    KamajiCluster,
     MagnumCluster,
     ManagedCluster,
     Network,
@@ -33,7 +36,7 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib.addons import CATALOG
-from constructs_lib.cluster_drivers import MAGNUM_CAPI_HELM, MAGNUM_CLUSTER_API, MAGNUM_HEAT, SELECTEL_MKS
+from constructs_lib.cluster_drivers import KAMAJI, MAGNUM_CAPI_HELM, MAGNUM_CLUSTER_API, MAGNUM_HEAT, SELECTEL_MKS
 from constructs_lib.node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, TAINT_KEY
 from tests.conftest import resources, synth_stack
 
@@ -60,6 +63,16 @@ def _cluster(stack: TerraformStack, driver: str, **kw: Any) -> ManagedCluster:
             stack, "cluster", name="env", region="ru-7", network=network, availability_zone="ru-7a", **kw
         )
         flavor = {"flavor": "SL1.2-8192", "volume_size": 32}
+    elif driver == KAMAJI:
+        from tests.test_kamaji_cluster import kamaji_arguments
+
+        kamaji = KamajiCluster(stack, "cluster", **(kamaji_arguments(stack, network) | kw))
+        kamaji.add_node_group("system", name="system", role="system", count=1, flavor="f", boot_volume_size=20)
+        # No autoscaler: fixed counts.
+        kamaji.add_node_group("front-a", name="front-a", role="frontend", count=1, flavor="f", boot_volume_size=20)
+        kamaji.add_node_group("front-b", name="front-b", role="frontend", count=1, flavor="f", boot_volume_size=20)
+        kamaji.add_node_group("apps", name="apps", role="worker", count=2, flavor="f", boot_volume_size=20)
+        return kamaji
     else:
         # worker_count given: the "apps" group of role worker runs beside Magnum's own.
         kw = {
@@ -485,6 +498,8 @@ def _node_labels(doc: dict[str, Any], driver: str) -> list[dict[str, str]]:
     """The labels each node group's nodes carry, as the driver's source says it labels them."""
     if driver == SELECTEL_MKS:
         return [g["labels"] for g in resources(doc, "selectel_mks_nodegroup_v1").values()]
+    if driver == KAMAJI:
+        return _flatcar_node_labels(doc)
     facts = MAGNUM[driver]
     groups = [(g["role"], g["name"]) for g in resources(doc, "openstack_containerinfra_nodegroup_v1").values()]
     groups.append(("worker", "default-worker"))
@@ -500,11 +515,23 @@ def _node_labels(doc: dict[str, Any], driver: str) -> list[dict[str, str]]:
     return labels
 
 
+def _flatcar_node_labels(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """The labels each Flatcar VM's kubelet registers with (``--node-labels`` in its user data)."""
+    labels = []
+    for vm in resources(doc, "openstack_compute_instance_v2").values():
+        found = re.search(r'--node-labels=([^"\s]*)', urllib.parse.unquote(vm.get("user_data", "")))
+        if found:
+            labels.append(dict(item.split("=", 1) for item in found.group(1).split(",")))
+    return labels
+
+
 def _selectors(values: Any):
     """Every nodeSelector and required node-affinity term anywhere in Helm values."""
     if isinstance(values, dict):
-        if isinstance(values.get("nodeSelector"), dict) and values["nodeSelector"]:
-            yield {k: [v] for k, v in values["nodeSelector"].items()}
+        # A null deletes the chart's key (Helm): it selects nothing.
+        selector = values.get("nodeSelector")
+        if isinstance(selector, dict) and any(v is not None for v in selector.values()):
+            yield {k: [v] for k, v in selector.items() if v is not None}
         affinity = (
             values.get("affinity", {}).get("nodeAffinity", {}) if isinstance(values.get("affinity"), dict) else {}
         )
@@ -557,13 +584,21 @@ def _roles_with_nodes(infra: dict[str, Any], driver: str) -> set[str]:
             for key in group["labels"]
             if key.startswith(ROLE_LABEL_PREFIX)
         }
+    if driver == KAMAJI:
+        return {
+            key.removeprefix(ROLE_LABEL_PREFIX)
+            for labels in _flatcar_node_labels(infra)
+            for key in labels
+            if key.startswith(ROLE_LABEL_PREFIX)
+        }
     roles = {g["role"] for g in resources(infra, "openstack_containerinfra_nodegroup_v1").values()}
     (cluster,) = resources(infra, "openstack_containerinfra_cluster_v1").values()
     return roles | ({"worker"} if cluster["node_count"] > 0 else set())
 
 
 @pytest.mark.parametrize(
-    ("env", "placed_somewhere"), [("closed", True), ("ha", True), ("simple", False), ("magnum", True)]
+    ("env", "placed_somewhere"),
+    [("closed", True), ("ha", True), ("simple", False), ("magnum", True), ("kamaji", True)],
 )
 def test_shipped_addons_select_labels_their_nodes_carry(env: str, placed_somewhere: bool, shipped_stacks) -> None:
     """Every release whose role has nodes in the environment is placed on them (and only
@@ -621,6 +656,8 @@ def _shipped_driver(infra: dict[str, Any]) -> str:
     """The driver a shipped infra stack was built with, from what it emits."""
     if resources(infra, "selectel_mks_cluster_v1"):
         return SELECTEL_MKS
+    if resources(infra, "kubernetes_manifest"):
+        return KAMAJI
     (template,) = resources(infra, "openstack_containerinfra_clustertemplate_v1").values()
     labels = template["labels"]
     if "kube_tag" not in labels:
@@ -629,7 +666,7 @@ def _shipped_driver(infra: dict[str, Any]) -> str:
 
 
 @pytest.mark.upstream_rule("mks.provided-addons")
-@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
+@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum", "kamaji"])
 def test_no_shipped_environment_runs_two_cloud_controllers_csi_or_metrics_servers(env: str, shipped_stacks) -> None:
     releases = {r["name"] for r in resources(shipped_stacks[f"{env}-platform"], "helm_release").values()}
     provided = DRIVERS[_shipped_driver(shipped_stacks[f"{env}-infra"])].provided_addons
@@ -649,7 +686,7 @@ def test_catalog_kubernetes_support_matches_the_recorded_chart_sources() -> None
         assert len(recorded["source"]["commit"]) == 40
 
 
-@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum"])
+@pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum", "kamaji"])
 def test_shipped_kubernetes_version_is_supported_by_every_catalog_chart(env: str, shipped_stacks) -> None:
     from constructs_lib.environment import load_environment
     from stacks.app import ENVIRONMENTS_DIR

@@ -13,7 +13,12 @@ from stacks.app import synth
     ("env", "replace", "append", "expected"),
     [
         ("simple", ('  driver             = "selectel-mks"\n', ""), "", "cluster.driver: required key is missing"),
-        ("simple", ('"selectel-mks"', '"gke"'), "", 'cluster.driver: "gke" is not allowed: expected one of "selectel-mks"'),
+        (
+            "simple",
+            ('"selectel-mks"', '"gke"'),
+            "",
+            'cluster.driver: "gke" is not allowed: expected one of "selectel-mks"',
+        ),
         (
             "simple",
             ('control_plane      = "basic"', 'control_plane = "basic"\n  image = "fcos"'),
@@ -68,6 +73,45 @@ from stacks.app import synth
             ("master_count       = 3", "master_count       = 2"),
             "",
             "cluster.master_count: 2 is not allowed: 1, 3 or 5",
+        ),
+        (
+            "kamaji",
+            ('kubernetes_version = "1.36.2"', 'kubernetes_version = "1.37.0"'),
+            "",
+            'cluster.kubernetes_version: "1.37.0" is not allowed: at most 1.36.x: Kamaji 26.8.2-edge refuses',
+        ),
+        (
+            "kamaji",
+            ('namespace       = "tenants"', 'namespace       = "tenants"\n    contxt = "admin"'),
+            "",
+            'cluster.management.contxt: "admin" is not allowed: one of the keys kubeconfig_path, context, namespace',
+        ),
+        (
+            "kamaji",
+            ('base_url = "https://artifacts', 'base_url = "http://artifacts'),
+            "",
+            "cluster.sysext.base_url: ",
+        ),
+        (
+            "kamaji",
+            ('image             = "flatcar-stable"', 'image = "flatcar-stable"\n  token_ttl_hours = 0'),
+            "",
+            "cluster.token_ttl_hours: 0 is not allowed: an integer from 1 to 168",
+        ),
+        (
+            "kamaji",
+            (
+                'image             = "flatcar-stable"',
+                'image = "flatcar-stable"\n  mirrors = [{ registry = "docker.io", endpoints = ["http://mirror.internal"] }]',
+            ),
+            "",
+            'cluster.mirrors.endpoints: "http://mirror.internal" is not allowed',
+        ),
+        (
+            "kamaji",
+            ("boot_volume_size = 30", "boot_volume_size = 30\n  max_count = 4"),
+            "",
+            "node_group.frontend.max_count: unknown key; allowed: ",
         ),
     ],
 )

@@ -137,6 +137,33 @@ METRICS_SERVER = AddonSpec(
     depends_on=_AFTER_CLOUD_CONTROLLER,
 )
 
+#: The longest serving certificate the approver lets a kubelet ask for (30 days, as the
+#: tenant's --cluster-signing-duration of the kamaji driver).
+CSR_APPROVER_MAX_EXPIRATION_SECONDS = 30 * 24 * 3600
+
+KUBELET_CSR_APPROVER = AddonSpec(
+    name="kubelet-csr-approver",
+    kubernetes=("1.19", None),
+    repository="https://postfinance.github.io/kubelet-csr-approver",
+    chart="kubelet-csr-approver",
+    version="1.2.14",
+    namespace="kube-system",
+    description=(
+        "Approves kubelet serving-certificate requests of the cluster's own nodes (names and addresses"
+        " checked); the kamaji driver turns it on"
+    ),
+    role=SYSTEM,
+    values={
+        # providerRegex and providerIpPrefixes come from the cluster (its node names and subnet).
+        "maxExpirationSeconds": str(CSR_APPROVER_MAX_EXPIRATION_SECONDS),
+        # Nova names resolve nowhere by default: addresses are checked against the subnet instead.
+        "bypassDnsResolution": True,
+    },
+    images={"image.repository": "{registry}/postfinance/kubelet-csr-approver"},
+    depends_on=_AFTER_CLOUD_CONTROLLER,
+    enabled_by_default=False,
+)
+
 TRAEFIK = AddonSpec(
     name="traefik",
     kubernetes=("1.34", None),
@@ -316,6 +343,7 @@ CATALOG: MappingProxyType[str, AddonSpec] = MappingProxyType(
             OPENSTACK_CINDER_CSI,
             CERT_MANAGER,
             METRICS_SERVER,
+            KUBELET_CSR_APPROVER,
             TRAEFIK,
             KUBE_PROMETHEUS_STACK,
             ARGO_CD,

@@ -13,7 +13,12 @@ from .. import _validate as check
 from .._construct import LibraryConstruct
 from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
-from .catalog import CATALOG, CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from .catalog import (
+    CATALOG,
+    CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES,
+    KUBELET_CSR_APPROVER,
+    OPENSTACK_CLOUD_CONTROLLER_MANAGER,
+)
 from .helm_addon import HelmAddon
 from .registry import chart_repository, image_values
 from .settings import AddonSettings, ExtraChart, OpenStackCloud
@@ -144,6 +149,14 @@ class PlatformAddons(LibraryConstruct):
                         dep,
                         "the name of a catalog addon or another extra chart",
                     )
+        if KUBELET_CSR_APPROVER.name in enabled_names and cluster.node_name_regex is None:
+            raise ConstructArgumentError(
+                path,
+                f"addons[{KUBELET_CSR_APPROVER.name!r}].enabled",
+                True,
+                f"false or unset: the {cluster.driver.name} cluster's Node names are not the library's to know,"
+                " and the approver must match them exactly (it exits without a providerRegex)",
+            )
         if OPENSTACK_CLOUD_CONTROLLER_MANAGER.name in enabled_names and cloud is None:
             raise ConstructArgumentError(
                 path, "cloud", None, "OpenStack credentials while openstack-cloud-controller-manager is enabled"
@@ -198,6 +211,11 @@ class PlatformAddons(LibraryConstruct):
                 sensitive.setdefault("cloudConfig.global.application-credential-id", cloud.application_credential_id)
                 sensitive.setdefault(
                     "cloudConfig.global.application-credential-secret", cloud.application_credential_secret
+                )
+            if spec is KUBELET_CSR_APPROVER:
+                # Only the cluster's own nodes, by name and by address.
+                values = deep_merge(
+                    values, {"providerRegex": cluster.node_name_regex, "providerIpPrefixes": list(cluster.node_cidrs)}
                 )
             with _argument_of(f"addons[{name!r}]"):
                 self.releases[name] = HelmAddon(
