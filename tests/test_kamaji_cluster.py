@@ -143,6 +143,7 @@ def test_the_cluster_is_a_managed_cluster_with_every_part_in_place() -> None:
     assert all(s["provider"] == alias for s in resources(doc, "kubernetes_secret_v1").values())
 
 
+@pytest.mark.upstream_rule("kamaji.tcp.ready-before-kubeconfig")
 def test_the_platform_reaches_the_tenant_with_the_admin_kubeconfig_kamaji_writes_once_ready() -> None:
     app = cdktf.Testing.app()
     infra = TerraformStack(app, "infra")
@@ -238,6 +239,7 @@ def _addons(cluster_profile: Any, **addons: Any) -> dict[str, dict[str, Any]]:
     return {r["name"]: yaml.safe_load(r["values"][0]) for r in resources(doc, "helm_release").values()}
 
 
+@pytest.mark.upstream_rule("kamaji.csr-approver.own-nodes")
 def test_the_serving_certificate_approver_matches_exactly_the_vms_of_the_cluster() -> None:
     holder: dict[str, Any] = {}
     doc = synth_stack(lambda s: holder.setdefault("profile", _cluster(s).profile))
@@ -260,6 +262,7 @@ def test_the_approver_is_refused_where_the_library_does_not_name_the_nodes() -> 
     assert err.value.argument == "addons['kubelet-csr-approver'].enabled"
 
 
+@pytest.mark.upstream_rule("kamaji.occm.no-control-plane-selector")
 def test_the_cloud_controller_runs_on_the_nodes_of_a_cluster_without_control_plane_nodes() -> None:
     from tests.test_addons import CLUSTER
 

@@ -20,7 +20,12 @@ import pytest
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures" / "upstream"
 #: The facts fixtures that state rules; each must state some (an empty scan proves nothing).
-FACTS_FIXTURES = ("selectel_mks_facts.md", "magnum_drivers.json", "delivery_access_facts.md")
+FACTS_FIXTURES = (
+    "selectel_mks_facts.md",
+    "magnum_drivers.json",
+    "delivery_access_facts.md",
+    "kamaji_flatcar_facts.md",
+)
 
 _RULE_ID = r"[a-z0-9][a-z0-9.-]*[a-z0-9]"
 
