@@ -185,3 +185,37 @@ def test_build_outputs_are_ignored_by_git(tmp_path: Path) -> None:
         ["git", "status", "--porcelain", "--untracked-files=all"], cwd=repo, capture_output=True, text=True, check=True
     )
     assert sorted(line[3:] for line in status.stdout.splitlines()) == [".gitignore", "kept.py"]
+
+
+def _without_ignition_validate(tmp_path: Path, env: dict[str, str]) -> dict[str, str]:
+    """``env`` with a PATH on which every system command but ignition-validate is found."""
+    system = tmp_path / "system-bin"
+    system.mkdir()
+    for directory in ("/usr/bin", "/bin"):
+        if not Path(directory).is_dir():
+            continue
+        for tool in Path(directory).iterdir():
+            if tool.name != "ignition-validate" and not (system / tool.name).exists():
+                (system / tool.name).symlink_to(tool)
+    tools = env["PATH"].split(os.pathsep)[0]
+    return env | {"PATH": os.pathsep.join([tools, str(system)])}
+
+
+def test_a_full_setup_installs_ignition_validate_and_synth_does_not(scratch, tmp_path: Path) -> None:
+    work, log, env = scratch
+    env = _without_ignition_validate(tmp_path, env | {"SKIP_MIRROR_TOOLS": "1"})
+    result = _setup(work, env, "synth")
+    assert result.returncode == 0 and "apt-get" not in log.read_text() and "ignition" not in result.stderr
+    result = _setup(work, env)
+    assert result.returncode == 0, result.stderr
+    installs = [c for c in log.read_text().splitlines() if c.startswith("apt-get ") and " install " in c]
+    if os.geteuid() == 0:
+        # Debian's package (Ignition 2.14) ships ignition-validate.
+        assert installs == ["apt-get install -y -qq ignition"]
+    else:
+        assert installs == [] and "apt-get install -y ignition" in result.stderr
+    # With SKIP_IGNITION=1 nothing is asked for.
+    log.write_text("")
+    (work / "pyproject.toml").open("a").write("\n# changed\n")
+    assert _setup(work, env | {"SKIP_IGNITION": "1"}).returncode == 0
+    assert "apt-get" not in log.read_text()
