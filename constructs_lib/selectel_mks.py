@@ -71,13 +71,13 @@ def check_pool(path: str, argument: str, value: object) -> str:
 def check_zone(path: str, argument: str, value: object, pool: str | None = None) -> str:
     """A pool segment of ``pool``: the pool's name and one letter, such as ``ru-7a``."""
     match = _ZONE.fullmatch(value) if isinstance(value, str) else None
-    if match is None or (pool is not None and match.group(1) != pool):
+    if not isinstance(value, str) or match is None or (pool is not None and match.group(1) != pool):
         example = f"{pool}a" if pool is not None and _POOL.fullmatch(pool) else "ru-7a"
         where = f" of the pool {pool}" if pool is not None else ""
         raise ConstructArgumentError(
             path, argument, value, f"a pool segment{where}: the pool's name and one letter, such as {example}"
         )
-    return value  # type: ignore[return-value]
+    return value
 
 
 def check_project_id(path: str, argument: str, value: object) -> str:
