@@ -10,11 +10,13 @@ and the caller then claims only what every driver does (the loud side).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 
-def environment_drivers(directory: Path) -> dict[str, str]:
-    """Environment name -> the ``driver`` of its ``cluster`` block, for every readable ``*.hcl``."""
+def environment_drivers(directory: Path, only: Collection[str] | None = None) -> dict[str, str]:
+    """Environment name -> the ``driver`` of its ``cluster`` block, for every readable ``*.hcl``
+    (with ``only``, for those environments alone: the others' files are not read)."""
     try:
         import hcl2
     except ImportError:  # the core package without the [platformctl] extra: nothing is claimed
@@ -25,6 +27,8 @@ def environment_drivers(directory: Path) -> dict[str, str]:
     if not directory.is_dir():
         return found
     for path in sorted(directory.glob("*.hcl")):
+        if only is not None and path.stem not in only:
+            continue
         try:
             document = hcl2.loads(path.read_text(encoding="utf-8-sig"))
         except Exception:  # noqa: BLE001 - any unreadable file: its stacks get no driver

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -448,6 +449,8 @@ def test_the_drivers_of_the_shipped_environments_are_read_from_their_files() -> 
     assert drivers["magnum"] == "magnum-capi-helm" and drivers["ha"] == "selectel-mks"
     assert stack_driver("magnum-infra", drivers) == "magnum-capi-helm"
     assert stack_driver("unknown-infra", drivers) is None
+    # Only the files of the environments a diff synthesized are read.
+    assert environment_drivers(ROOT / "environments", {"magnum"}) == {"magnum": "magnum-capi-helm"}
 
 
 def _consumer_app(repo: Path, main_py: str) -> None:
@@ -539,3 +542,58 @@ def test_an_app_of_its_own_needs_no_environments_directory(tmp_path: Path) -> No
 
     assert code == 0, err
     assert "capi-infra/cluster/template" in report
+
+
+# --- this project's app through its typed function ----------------------------------------------
+
+
+def _tree_with(tmp_path: Path, environments: dict[str, str]) -> Path:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    _copy_app(tree)
+    (tree / "environments").mkdir()
+    for name, text in environments.items():
+        (tree / "environments" / f"{name}.hcl").write_text(text)
+    return tree
+
+
+def test_a_tree_of_other_code_is_synthesized_by_a_process_of_its_own_with_a_typed_error(tmp_path: Path) -> None:
+    from platformctl import diff_synth
+
+    tree = _tree_with(tmp_path, {"broken": BROKEN})
+    # The library this process imported is not the tree's: its own code must run, elsewhere.
+    assert not diff_synth.runs_in_process(tree)
+    work = diff_synth.Side(tree, ["broken"], tmp_path / "work-out", "working tree")
+    base = diff_synth.Side(tree, [], tmp_path / "base-out", "base (main)")
+    with pytest.raises(diff_synth.AppRejected) as caught:
+        diff_synth.synth_both(base, work, Path("environments"), explicit=True)
+    assert caught.value.error_type == "EnvironmentConfigError"
+    assert re.fullmatch(r"environments/broken\.hcl:\d+: cluster\.master_count: 2 is not allowed.*", caught.value.reason)
+    assert str(caught.value) == f"working tree synth failed: {caught.value.reason}"
+
+
+def test_the_working_tree_of_this_process_runs_in_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stacks.app  # noqa: F401  (this checkout's app, as platformctl run from its clone imports it)
+    from platformctl import diff_synth
+
+    assert diff_synth.runs_in_process(ROOT)
+    cwd, path = Path.cwd(), list(sys.path)
+
+    def no_process(*args: object) -> None:
+        raise AssertionError("started a process for the app this process has")
+
+    monkeypatch.setattr(diff_synth, "_start", no_process)
+    work = diff_synth.Side(ROOT, ["magnum"], tmp_path / "work-out", "working tree")
+    base = diff_synth.Side(ROOT, [], tmp_path / "base-out", "base (main)")
+    _, stacks = diff_synth.synth_both(base, work, Path("environments"), explicit=True)
+    assert sorted(stacks) == ["magnum-infra", "magnum-platform"]
+    # Run from the tree, as `python -m stacks` is, leaving this process's directory and path as they were.
+    assert Path.cwd() == cwd and sys.path == path
+
+    # Its mistakes are typed, and name the file as the app run from the tree does.
+    broken = _tree_with(tmp_path, {"broken": BROKEN})
+    with pytest.raises(diff_synth.AppRejected) as caught:
+        diff_synth.synth_in_process(broken, Path("environments"), tmp_path / "out", ["broken"], "working tree")
+    assert caught.value.error_type == "EnvironmentConfigError"
+    assert re.fullmatch(r"environments/broken\.hcl:\d+: cluster\.master_count: 2 is not allowed.*", caught.value.reason)
+    assert not (tmp_path / "out").exists()
