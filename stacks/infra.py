@@ -110,7 +110,7 @@ class InfraStack(TerraformStack):
         if config.cluster.driver == SELECTEL_MKS:
             _check_mks_environment(self, config, source)
         with source.origin("cluster"), _network_arguments(source):
-            self.cluster = _cluster(self, config, keypair, self.network)
+            self.cluster = _cluster(self, config, source, keypair, self.network)
         # Node groups stay children of the stack (their addresses predate add_node_group).
         self.node_groups: list[NodeGroup] = []
         for name, group in config.node_group.items():
@@ -154,7 +154,9 @@ def _check_mks_environment(stack: TerraformStack, config: EnvironmentConfig, sou
         )
 
 
-def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPair, network: Network) -> ManagedCluster:
+def _cluster(
+    stack: TerraformStack, config: EnvironmentConfig, source: SourceMap, keypair: SshKeyPair, network: Network
+) -> ManagedCluster:
     """The cluster construct the environment's ``cluster.driver`` names, with the block's
     arguments and what the stack supplies (name, network, key pair, region)."""
     props: dict[str, Any] = config.cluster.arguments
@@ -173,6 +175,12 @@ def _cluster(stack: TerraformStack, config: EnvironmentConfig, keypair: SshKeyPa
             supplied.update(_given(availability_zone=config.openstack.availability_zone))
         return _build(SelectelMksCluster, stack, "cluster", props, **supplied)
     if config.cluster.driver_facts.self_managed:
+        if not config.node_group:
+            raise source.error(
+                ("cluster",),
+                f"a {config.cluster.driver} cluster needs at least one node_group block: the control plane runs"
+                " elsewhere, and the platform addons need nodes to run on",
+            )
         supplied = {"name": config.name, "network": network, "keypair": keypair}
         registry = config.platform.image_registry or config.platform.registry
         if registry is not None and "mirrors" not in props:

@@ -315,3 +315,21 @@ def test_app_builds_without_credentials(tmp_path: Path) -> None:
     from stacks.app import ENVIRONMENTS_DIR, synth
 
     assert synth(ENVIRONMENTS_DIR, tmp_path / "out", ["kamaji"]) == ["kamaji-infra", "kamaji-platform"]
+
+
+def test_a_kamaji_environment_without_node_groups_is_one_error_at_the_cluster_block(tmp_path: Path) -> None:
+    from constructs_lib.errors import PlatformError
+    from stacks.app import ENVIRONMENTS_DIR, synth
+
+    text = (ENVIRONMENTS_DIR / "kamaji.hcl").read_text()
+    kept = re.sub(r'\nnode_group "[a-z]+" \{[^}]*\}\n', "\n", text)
+    assert "node_group" not in kept
+    directory = tmp_path / "environments"
+    directory.mkdir()
+    (directory / "kamaji.hcl").write_text(kept)
+    with pytest.raises(PlatformError) as err:
+        synth(directory, tmp_path / "out", ["kamaji"])
+    message = str(err.value)
+    line = int(message.split(":")[1])
+    assert kept.splitlines()[line - 1].startswith("cluster {"), message
+    assert "needs at least one node_group block" in message and "\n" not in message
