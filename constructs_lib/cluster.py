@@ -1,10 +1,12 @@
 """A managed Kubernetes cluster, whichever cloud API builds it.
 
 :class:`ManagedCluster` is the common surface of
-:class:`~constructs_lib.selectel_mks.SelectelMksCluster` and
-:class:`~constructs_lib.magnum.MagnumCluster`: the kubeconfig and connection settings for the
-helm and kubernetes providers, the node groups, and a :class:`ClusterProfile` that tells the
-platform addons what the cloud runs itself and where each role's nodes are.
+:class:`~constructs_lib.selectel_mks.SelectelMksCluster`,
+:class:`~constructs_lib.magnum.MagnumCluster` and
+:class:`~constructs_lib.kamaji_cluster.KamajiCluster` (a control plane the library builds):
+the kubeconfig and connection settings for the helm and kubernetes providers, the node groups,
+and a :class:`ClusterProfile` that tells the platform addons what the cloud runs itself and
+where each role's nodes are.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Each driver has its own node group construct
 (:class:`~constructs_lib.selectel_mks.SelectelMksNodeGroup`,
-:class:`~constructs_lib.magnum.MagnumNodeGroup`); add them with
+:class:`~constructs_lib.magnum.MagnumNodeGroup`,
+:class:`~constructs_lib.kamaji_cluster.KamajiNodeGroup`); add them with
 ``cluster.add_node_group(id, ...)``. The role names and the Deckhouse label and taint keys
 live in :mod:`constructs_lib.node_roles`.
 """

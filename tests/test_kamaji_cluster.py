@@ -333,3 +333,16 @@ def test_a_kamaji_environment_without_node_groups_is_one_error_at_the_cluster_bl
     line = int(message.split(":")[1])
     assert kept.splitlines()[line - 1].startswith("cluster {"), message
     assert "needs at least one node_group block" in message and "\n" not in message
+
+
+@pytest.mark.upstream_rule("kamaji.version.max-kubeadm")
+def test_the_version_is_refused_when_the_file_is_loaded_before_anything_is_built(env_dir) -> None:
+    from constructs_lib.environment import EnvironmentConfigError, load_environment
+
+    directory = env_dir("kamaji", (('kubernetes_version = "1.36.2"', 'kubernetes_version = "v1.37.1"'),))
+    with pytest.raises(EnvironmentConfigError) as err:
+        load_environment(directory / "kamaji.hcl")
+    message = str(err.value)
+    line = int(message.split(":")[1])
+    assert "kubernetes_version" in (directory / "kamaji.hcl").read_text().splitlines()[line - 1]
+    assert 'cluster.kubernetes_version: "v1.37.1" is not allowed: at most 1.36.x' in message
