@@ -5,7 +5,8 @@ API) and sits in the synthesized JSON and the plan. Secrets reach it as Terrafor
 (``token = "${gitlab_user_runner.x.token}"``), which this check accepts; literal values fail.
 
 Rules, applied to the text with every ``${...}`` reference taken out (user data that looks
-like base64 is read both as it is and decoded):
+like base64 is read both as it is and decoded; an Ignition config is read with each file's
+``data:`` contents decoded too, percent-encoded or base64, gzip-compressed or not):
 - a line ``<key> = <value>`` / ``<key>: <value>`` (YAML, TOML, INI, shell ``export``) whose key
   names a password, passphrase, secret, token, API or access key, private key or credential
   and whose value is a literal (not empty, a boolean, a number, a reference, or a YAML block
@@ -19,7 +20,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import re
+import urllib.parse
+import zlib
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
@@ -51,6 +55,31 @@ def readable_texts(user_data: str) -> list[str]:
             texts.append(base64.b64decode(user_data, validate=False).decode("utf-8"))
         except (binascii.Error, UnicodeDecodeError, ValueError):
             pass
+    return texts + ignition_file_texts(user_data)
+
+
+_IGNITION_SOURCE = re.compile(r'"source"\s*:\s*"data:([^,"]*),([^"]*)"')
+
+
+def ignition_file_texts(user_data: str) -> list[str]:
+    """The literal contents of an Ignition config's files (``data:`` URLs); contents made from
+    Terraform references are left to the references."""
+    if not user_data.lstrip().startswith("{") or '"ignition"' not in user_data:
+        return []
+    texts = []
+    for match in _IGNITION_SOURCE.finditer(user_data):
+        media, data = match.groups()
+        if "${" in data:
+            continue
+        try:
+            raw = base64.b64decode(data, validate=False) if media.endswith(";base64") else None
+            if raw is None:
+                raw = urllib.parse.unquote_to_bytes(data)
+            if raw[:2] == b"\x1f\x8b":
+                raw = gzip.decompress(raw)
+            texts.append(raw.decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError, ValueError, OSError, EOFError, zlib.error):
+            texts.append(data)
     return texts
 
 
