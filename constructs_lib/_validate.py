@@ -20,6 +20,7 @@ reaches ``cdk.tf.json`` is exactly what the caller wrote:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import ipaddress
 import json
@@ -27,6 +28,7 @@ import math
 import re
 import unicodedata
 import urllib.parse
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -173,9 +175,19 @@ def did_you_mean(given: Any, known: Iterable[str]) -> str:
     return f" (did you mean {match[0]}?)" if match and match[0] != given else ""
 
 
+#: Each scope's construct path, asked of jsii once: a path never changes once the construct
+#: exists, and asking for it is a round trip to node (most of a node group's own checking).
+_SCOPE_PATHS: weakref.WeakKeyDictionary[Construct, str] = weakref.WeakKeyDictionary()
+
+
 def child_path(scope: Construct, id_: str) -> str:
     """The path a construct will have, known before it is created."""
-    parent = scope.node.path
+    try:
+        parent = _SCOPE_PATHS[scope]
+    except (KeyError, TypeError):  # TypeError: a scope that cannot be weakly referenced
+        parent = scope.node.path
+        with contextlib.suppress(TypeError):
+            _SCOPE_PATHS[scope] = parent
     return f"{parent}/{id_}" if parent else id_
 
 
