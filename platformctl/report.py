@@ -10,6 +10,7 @@ is counted in an "and N more" line.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from collections.abc import Callable, Sequence
@@ -120,12 +121,22 @@ def _attribute_table(
 
 @dataclass
 class _Unit:
+    """An item of the report. Its forms are written only when the fit reaches it: of 10,000
+    changes a report under the size limit shows a few hundred."""
+
     order: int
     priority: int
-    short: str
+    render_short: Callable[[], str]
     full_priority: int | None = None
-    full: Callable[[], str] | None = None
+    full: Callable[[str], str] | None = None  #: the full form, given the short one
     chosen: str | None = None
+    _short: str | None = None
+
+    @property
+    def short(self) -> str:
+        if self._short is None:
+            self._short = self.render_short()
+        return self._short
 
 
 @dataclass
@@ -143,7 +154,14 @@ class _Report:
         self.groups: list[_Group] = []
         self._order = 0
 
-    def unit(self, group: _Group, priority: int, short: str, full_priority: int | None = None, full=None) -> None:
+    def unit(
+        self,
+        group: _Group,
+        priority: int,
+        short: Callable[[], str],
+        full_priority: int | None = None,
+        full: Callable[[str], str] | None = None,
+    ) -> None:
         self._order += 1
         group.units.append(_Unit(self._order, priority, short, full_priority, full))
 
@@ -210,9 +228,9 @@ def _danger_short(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
 
 
 def _resource_full(
-    short: str, change: ResourceChange, ink: Ink, indent: str = "  ", driver: str | None = None
-) -> Callable[[], str]:
-    def full() -> str:
+    change: ResourceChange, ink: Ink, indent: str = "  ", driver: str | None = None
+) -> Callable[[str], str]:
+    def full(short: str) -> str:
         if change.action == "delete":
             return short
         changes = change.attribute_changes()
@@ -350,9 +368,12 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
         report.groups.append(group)
         danger.sort(key=lambda sc: (stacks.index(sc[0]), 0 if sc[1].action == "replace" else 1))
         for stack, change in danger:
-            short = _danger_short(stack, change, ink)
             report.unit(
-                group, _P_DANGER, short, _P_DANGER_FULL, _resource_full(short, change, ink, driver=stack.driver)
+                group,
+                _P_DANGER,
+                functools.partial(_danger_short, stack, change, ink),
+                _P_DANGER_FULL,
+                _resource_full(change, ink, driver=stack.driver),
             )
     for stack in stacks:
         others = [c for c in stack.plan.changes if c.listed and not c.dangerous]
@@ -372,9 +393,12 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
             title = ""
             report.groups.append(group)
             for change in others:
-                short = _other_short(stack, change, ink)
                 report.unit(
-                    group, _P_OTHER, short, _P_OTHER_FULL, _resource_full(short, change, ink, driver=stack.driver)
+                    group,
+                    _P_OTHER,
+                    functools.partial(_other_short, stack, change, ink),
+                    _P_OTHER_FULL,
+                    _resource_full(change, ink, driver=stack.driver),
                 )
         if outputs:
             head = f"{title}Output changes:\n\n| output | action | before | after |\n|---|---|---|---|\n"
@@ -382,16 +406,19 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
             group = _Group(head, "\n", "output changes")
             report.groups.append(group)
             for output in outputs:
-                report.unit(group, _P_OUTPUT, _output_rows(output, ink))
+                report.unit(group, _P_OUTPUT, functools.partial(_output_rows, output, ink))
         if drift:
             summary = html.escape(f"🌀 {plural(len(drift), 'resource')} changed outside Terraform (drift)")
             group = _Group(f"{title}<details><summary>{summary}</summary>\n\n", "\n</details>\n\n", "drifted resources")
             title = ""
             report.groups.append(group)
             for change in drift:
-                short = _drift_short(stack, change, ink)
                 report.unit(
-                    group, _P_DRIFT, short, _P_DRIFT_FULL, _resource_full(short, change, ink, driver=stack.driver)
+                    group,
+                    _P_DRIFT,
+                    functools.partial(_drift_short, stack, change, ink),
+                    _P_DRIFT_FULL,
+                    _resource_full(change, ink, driver=stack.driver),
                 )
     return report
 
@@ -410,7 +437,7 @@ def _fit(report: _Report, budget: float) -> bool:
     misses = 0
     for unit in sorted((u for u in units if u.chosen and u.full), key=lambda u: (u.full_priority, u.order)):
         assert unit.full is not None
-        text = unit.full()
+        text = unit.full(unit.short)
         extra = len(text) - len(unit.short)
         if extra <= remaining:
             unit.chosen = text

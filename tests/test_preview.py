@@ -422,6 +422,30 @@ def test_huge_plan_stays_under_the_limit_and_keeps_the_summary(tmp_path: Path, c
     assert "🔧 **change**" not in small
 
 
+def test_only_the_items_kept_are_written(tmp_path: Path, capsys, monkeypatch) -> None:
+    """Of thousands of changes a report under the limit shows a few hundred: only those are written."""
+    from platformctl import report
+
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "big.plan.json"
+    path.write_text(json.dumps(_huge_plan(replaced=200, updated=3000)))
+    written = {"danger": 0, "other": 0}
+    for kind in written:
+        original = getattr(report, f"_{kind}_short")
+
+        def counted(*args: Any, _original: Any = original, _kind: str = kind) -> str:
+            written[_kind] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(report, f"_{kind}_short", counted)
+    code, small, _ = preview(capsys, "--plan", str(path), "--max-chars", "8000")
+    assert code == 0
+    shown = len(re.findall(r"🔁 \*\*replace\*\*", small))
+    # The replacements that fit, and the one that did not; no in-place change is reached.
+    assert 10 < shown < 200
+    assert written == {"danger": shown + 1, "other": 0}
+
+
 def test_max_chars_too_small_for_the_summary(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     path = tmp_path / "big.plan.json"
