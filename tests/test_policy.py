@@ -89,33 +89,71 @@ def _checks_dir() -> str:
     return result.stdout.strip()
 
 
-def _scan(directory: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [
-            _checkov(),
-            "-d",
-            str(directory),
-            "--framework",
-            "terraform_json",
-            "--skip-download",
-            "--external-checks-dir",
-            _checks_dir(),
-            "-o",
-            "json",
-            "--compact",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+def _scan(*directories: Path) -> dict[str, Any]:
+    """One checkov run over ``directories`` (its start-up is most of a small scan's time).
+
+    With ``-d`` given more than once checkov writes one report after each directory, each
+    holding what was scanned so far: the records are the union of all, each once.
+    """
+    argv = [_checkov()]
+    for directory in directories:
+        argv += ["-d", str(directory)]
+    argv += ["--framework", "terraform_json", "--skip-download", "--external-checks-dir", _checks_dir()]
+    result = subprocess.run([*argv, "-o", "json", "--compact"], capture_output=True, text=True, timeout=600)
     assert result.returncode in (0, 1) and result.stdout.lstrip().startswith("{"), (
         f"checkov did not produce a report: {result.stderr[-2000:]}"
     )
-    report = json.loads(result.stdout)
-    assert report.get("check_type") == "terraform_json", result.stdout[:500]
+    reports = _documents(result.stdout)
+    assert reports and all(r.get("check_type") == "terraform_json" for r in reports), result.stdout[:500]
     # A check file that cannot be imported, or a check that raises, is only logged by checkov.
     assert "[ERROR]" not in result.stderr, result.stderr[-2000:]
-    return report
+    records: dict[tuple[Any, ...], dict[str, Any]] = {}
+    errors: list[str] = []
+    for report in reports:
+        for record in _records(report):
+            records.setdefault(_identity(record), record)
+        errors += [e for e in report["results"].get("parsing_errors", []) if e not in errors]
+    return _report(list(records.values()), errors)
+
+
+def _documents(text: str) -> list[dict[str, Any]]:
+    """The JSON documents written one after another in ``text``."""
+    decoder, documents, at = json.JSONDecoder(), [], 0
+    while text[at:].strip():
+        at += len(text[at:]) - len(text[at:].lstrip())
+        document, at = decoder.raw_decode(text, at)
+        documents.append(document)
+    return documents
+
+
+def _identity(record: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        record["check_id"],
+        record["check_class"],
+        record["resource"],
+        record["file_abs_path"],
+        tuple(record["file_line_range"]),
+        record["check_result"]["result"],
+    )
+
+
+def _report(records: list[dict[str, Any]], errors: list[str]) -> dict[str, Any]:
+    """A report as checkov writes it, of these records and parsing errors."""
+    passed = [r for r in records if r["check_result"]["result"] == "PASSED"]
+    failed = [r for r in records if r["check_result"]["result"] == "FAILED"]
+    return {
+        "check_type": "terraform_json",
+        "results": {"passed_checks": passed, "failed_checks": failed, "parsing_errors": errors},
+        "summary": {"passed": len(passed), "failed": len(failed), "parsing_errors": len(errors)},
+    }
+
+
+def _part(report: dict[str, Any], root: Path) -> dict[str, Any]:
+    """What ``report`` says of the files below ``root``."""
+    root = root.resolve()
+    records = [r for r in _records(report) if Path(r["file_abs_path"]).resolve().is_relative_to(root)]
+    errors = [e for e in report["results"]["parsing_errors"] if Path(e).resolve().is_relative_to(root)]
+    return _report(records, errors)
 
 
 def _records(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -157,13 +195,19 @@ def _by_file(report: dict[str, Any]) -> dict[Path, list[dict[str, Any]]]:
 
 
 @pytest.fixture(scope="module")
-def shipped_report(shipped_out: Path) -> dict[str, Any]:
-    return _scan(shipped_out / "stacks")
+def both_reports(shipped_out: Path) -> dict[str, Any]:
+    """The shipped stacks and the fixtures in one checkov run."""
+    return _scan(shipped_out / "stacks", FIXTURES)
 
 
 @pytest.fixture(scope="module")
-def fixtures_report() -> dict[str, Any]:
-    return _scan(FIXTURES)
+def shipped_report(both_reports: dict[str, Any], shipped_out: Path) -> dict[str, Any]:
+    return _part(both_reports, shipped_out / "stacks")
+
+
+@pytest.fixture(scope="module")
+def fixtures_report(both_reports: dict[str, Any]) -> dict[str, Any]:
+    return _part(both_reports, FIXTURES)
 
 
 def test_every_check_has_passing_and_failing_fixtures() -> None:
@@ -305,3 +349,12 @@ def test_platform_stacks_read_the_cluster_from_their_infra_stack(shipped_stacks)
         assert providers and expressions, f"{stack}: providers read nothing from the cluster"
         for expression in expressions:
             assert f"data.terraform_remote_state.{remote_state}." in expression, f"{stack}: {expression}"
+
+
+def test_one_checkov_run_serves_both_directories(both_reports, shipped_report, fixtures_report) -> None:
+    # Every record belongs to the stacks or to the fixtures, and each directory was read.
+    assert len(_records(shipped_report)) + len(_records(fixtures_report)) == len(_records(both_reports))
+    assert _records(shipped_report) and _records(fixtures_report)
+    # checkov's report after each directory repeats the earlier ones': each record is kept once.
+    assert len({_identity(r) for r in _records(both_reports)}) == len(_records(both_reports))
+    assert _documents('{"a": 1}\n{"b": [2]}\n') == [{"a": 1}, {"b": [2]}]
