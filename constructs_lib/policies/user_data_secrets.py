@@ -58,7 +58,7 @@ def readable_texts(user_data: str) -> list[str]:
     return texts + ignition_file_texts(user_data)
 
 
-_IGNITION_SOURCE = re.compile(r'"source"\s*:\s*"data:([^,"]*),([^"]*)"')
+_IGNITION_SOURCE = re.compile(r'"source"[ \t]*:[ \t]*"data:([^,"]*),([^"]*)"', re.ASCII)
 
 
 def ignition_file_texts(user_data: str) -> list[str]:
