@@ -90,10 +90,14 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
     images: dict[str, Image] = {}
     notes: list[str] = []
     provided = DRIVERS[config.cluster.driver].provided_addons
+    # What the driver needs and turns on (a bare cluster: the cloud controller, the approver).
+    turned_on = DRIVERS[config.cluster.driver].turns_on
     for spec in CATALOG.values():
         settings = config.addon[spec.name].settings() if spec.name in config.addon else None
         # GitOps turns Argo CD on (the platform stack refuses it off while applications are listed).
         wanted = settings.enabled if settings else None
+        if wanted is None and spec.name in turned_on:
+            wanted = True
         if spec.name == ARGO_CD.name and config.gitops is not None:
             wanted = True
         # people.dex turns Dex on the same way.

@@ -346,3 +346,14 @@ def test_the_version_is_refused_when_the_file_is_loaded_before_anything_is_built
     line = int(message.split(":")[1])
     assert "kubernetes_version" in (directory / "kamaji.hcl").read_text().splitlines()[line - 1]
     assert 'cluster.kubernetes_version: "v1.37.1" is not allowed: at most 1.36.x' in message
+
+
+def test_mirror_lists_what_the_kamaji_driver_turns_on() -> None:
+    from platformctl.mirror import environment_artifacts
+    from stacks.app import ENVIRONMENTS_DIR
+
+    artifacts = environment_artifacts("kamaji", ENVIRONMENTS_DIR)
+    charts = {c.name: c.version for c in artifacts.charts}
+    assert charts["kubelet-csr-approver"] == "1.2.14" and charts["tigera-operator"] == "v3.32.1"
+    images = {i.reference: i.path for i in artifacts.images}
+    assert images["ghcr.io/postfinance/kubelet-csr-approver:v1.2.14"] == "postfinance/kubelet-csr-approver:v1.2.14"
