@@ -816,22 +816,30 @@ def push_entry(layout: Layout, entry: dict[str, Any], registry: str, options: Op
     """Push one checked layout entry (image or chart) to ``registry/<ref_name>``."""
     ref_name, digest = entry["annotations"][REF_NAME], entry["digest"]
     # Every blob of the entry is checked (and the view of it made) before the registry is asked.
-    if layout.is_chart(entry):
-        # oras reads a layout as it finds it; it gets one made here of the checked bytes only.
-        with _chart_view(layout, entry) as chart_view:
-            if oci.manifest_digest(ref_name) == digest:
-                return False
-            oci.push(chart_view, ref_name)
-        pushed = oci.manifest_digest(ref_name)
-    else:
-        destination = f"docker://{registry}/{ref_name}"
+    if not layout.is_chart(entry):
         with _directory_view(layout, entry) as view:
-            if remote_digest(destination, options) == digest:
-                return False
-            skopeo_copy(f"dir:{view}", destination, options)
-        pushed = remote_digest(destination, options)
+            destination = f"docker://{registry}/{ref_name}"
+            return _copy_image(f"dir:{view}", destination, digest, "in the layout", registry, options)
+    # oras reads a layout as it finds it; it gets one made here of the checked bytes only.
+    with _chart_view(layout, entry) as chart_view:
+        if oci.manifest_digest(ref_name) == digest:
+            return False
+        oci.push(chart_view, ref_name)
+    pushed = oci.manifest_digest(ref_name)
     if pushed != digest:
         raise CopyError(f"digest changed in the copy: {digest} in the layout, {pushed} in {registry}")
+    return True
+
+
+def _copy_image(source: str, destination: str, digest: str, origin: str, registry: str, options: Options) -> bool:
+    """Copy an image unless ``destination`` has ``digest`` already; it must arrive with that digest
+    (``origin`` says where the digest was read, for the error)."""
+    if remote_digest(destination, options) == digest:
+        return False
+    skopeo_copy(source, destination, options)
+    pushed = remote_digest(destination, options)
+    if pushed != digest:
+        raise CopyError(f"digest changed in the copy: {digest} {origin}, {pushed} in {registry}")
     return True
 
 
@@ -909,13 +917,7 @@ def sync_image(image: Image, registry: str, options: Options) -> bool:
     if source is None:
         raise CopyError(f"{image.reference} does not exist")
     destination = f"docker://{registry}/{image.path}"
-    if remote_digest(destination, options) == source:
-        return False
-    skopeo_copy(f"docker://{image.reference}", destination, options)
-    pushed = remote_digest(destination, options)
-    if pushed != source:
-        raise CopyError(f"digest changed in the copy: {source} at the source, {pushed} in {registry}")
-    return True
+    return _copy_image(f"docker://{image.reference}", destination, source, "at the source", registry, options)
 
 
 def sync_chart(chart: Chart, registry: str, options: Options, oci: OciRegistry) -> bool:

@@ -165,6 +165,19 @@ class _Report:
         self._order += 1
         group.units.append(_Unit(self._order, priority, short, full_priority, full))
 
+    def resource(
+        self,
+        group: _Group,
+        priority: int,
+        full_priority: int,
+        short: Callable[[StackPlan, ResourceChange, Ink], str],
+        stack: StackPlan,
+        change: ResourceChange,
+    ) -> None:
+        """A resource change: its one line, and in full with its changed attributes."""
+        full = _resource_full(change, self.ink, driver=stack.driver)
+        self.unit(group, priority, functools.partial(short, stack, change, self.ink), full_priority, full)
+
 
 def _label(stack: StackPlan, change: ResourceChange, ink: Ink) -> str:
     """``demo/cluster/cluster`` (``terraform_data.cluster_A4C38409``): kind."""
@@ -368,13 +381,7 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
         report.groups.append(group)
         danger.sort(key=lambda sc: (stacks.index(sc[0]), 0 if sc[1].action == "replace" else 1))
         for stack, change in danger:
-            report.unit(
-                group,
-                _P_DANGER,
-                functools.partial(_danger_short, stack, change, ink),
-                _P_DANGER_FULL,
-                _resource_full(change, ink, driver=stack.driver),
-            )
+            report.resource(group, _P_DANGER, _P_DANGER_FULL, _danger_short, stack, change)
     for stack in stacks:
         others = [c for c in stack.plan.changes if c.listed and not c.dangerous]
         outputs, drift = stack.plan.outputs, stack.plan.drift
@@ -393,13 +400,7 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
             title = ""
             report.groups.append(group)
             for change in others:
-                report.unit(
-                    group,
-                    _P_OTHER,
-                    functools.partial(_other_short, stack, change, ink),
-                    _P_OTHER_FULL,
-                    _resource_full(change, ink, driver=stack.driver),
-                )
+                report.resource(group, _P_OTHER, _P_OTHER_FULL, _other_short, stack, change)
         if outputs:
             head = f"{title}Output changes:\n\n| output | action | before | after |\n|---|---|---|---|\n"
             title = ""
@@ -413,13 +414,7 @@ def _build(stacks: Sequence[StackPlan], ink: Ink) -> _Report:
             title = ""
             report.groups.append(group)
             for change in drift:
-                report.unit(
-                    group,
-                    _P_DRIFT,
-                    functools.partial(_drift_short, stack, change, ink),
-                    _P_DRIFT_FULL,
-                    _resource_full(change, ink, driver=stack.driver),
-                )
+                report.resource(group, _P_DRIFT, _P_DRIFT_FULL, _drift_short, stack, change)
     return report
 
 
