@@ -91,6 +91,9 @@ class ClusterProfile:
         cluster's nodes, where the library names them (the ``kamaji`` driver); a
         serving-certificate approver approves only those.
     :param node_cidrs: the subnets the nodes' addresses are in, where the library knows them.
+    :param pod_cidr: the pods' range, where the library chooses it (the ``kamaji`` driver: the
+        TenantControlPlane's); a CNI the library installs allocates from it.
+    :param kube_proxy: whether kube-proxy runs in the cluster, where the library decides it.
     """
 
     driver: ClusterDriver
@@ -100,6 +103,8 @@ class ClusterProfile:
     volume_types: tuple[str, ...] = ()
     node_name_regex: str | None = None
     node_cidrs: tuple[str, ...] = ()
+    pod_cidr: str | None = None
+    kube_proxy: bool | None = None
 
     def __post_init__(self) -> None:
         where = "ClusterProfile"
@@ -112,6 +117,8 @@ class ClusterProfile:
         ):
             raise ConstructArgumentError(where, "placements", self.placements, "a map of role -> NodePlacement")
         object.__setattr__(self, "placements", MappingProxyType(dict(self.placements)))
+        if self.pod_cidr is not None:
+            check.network(where, "pod_cidr", self.pod_cidr)
 
     @property
     def provided_addons(self) -> frozenset[str]:

@@ -36,6 +36,7 @@ CLOUD_CONTROLLER = "openstack-cloud-controller-manager"
 CINDER_CSI = "openstack-cinder-csi"
 METRICS_SERVER = "metrics-server"
 KUBELET_CSR_APPROVER = "kubelet-csr-approver"
+CNI = "calico"
 
 
 @dataclass(frozen=True)
@@ -462,7 +463,7 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             upgrades_in_place=True,
             self_managed=True,
             max_kubernetes=KAMAJI_MAX_KUBERNETES,
-            turns_on=frozenset({CLOUD_CONTROLLER, CINDER_CSI, METRICS_SERVER, KUBELET_CSR_APPROVER}),
+            turns_on=frozenset({CNI, CLOUD_CONTROLLER, CINDER_CSI, METRICS_SERVER, KUBELET_CSR_APPROVER}),
             source=f"clastix/kamaji {KAMAJI_TAG}",
         ),
     }

@@ -782,6 +782,8 @@ class KamajiControlPlane(LibraryConstruct):
         host = f"[{api_address}]" if api_address and ":" in api_address else self.address
         self.server = f"https://{host}:{port}"
         self.dns_service_ip = dns_service_ip
+        self.pod_cidr = pod_cidr
+        self.kube_proxy = kube_proxy
         self.manifest = tenant_control_plane_manifest(
             name=name,
             namespace=namespace,

@@ -297,7 +297,11 @@ class KamajiCluster(ManagedCluster):
     def profile(self) -> ClusterProfile:
         """The common profile, with the node names and subnet a serving-certificate approver checks."""
         return dataclasses.replace(
-            super().profile, node_name_regex=self.node_name_regex, node_cidrs=(self.network.primary_cidr,)
+            super().profile,
+            node_name_regex=self.node_name_regex,
+            node_cidrs=(self.network.primary_cidr,),
+            pod_cidr=self.control_plane.pod_cidr,
+            kube_proxy=self.control_plane.kube_proxy,
         )
 
     @property

@@ -84,25 +84,6 @@ platform {
   image_registry = "harbor.cloud.example.internal/platform" # node mirrors and chart images; charts stay public
 }
 
-# The CNI. A bare cluster has none, and the catalog has no CNI yet: Calico comes through its
-# operator as a chart of this environment. Its pool is the TenantControlPlane's pod range
-# (10.244.0.0/16, KamajiControlPlane's default); Flatcar's /usr is read-only, so no FlexVolume
-# driver; images through the same registry (<registry>/calico/..., <registry>/tigera/operator).
-helm_release "calico" {
-  repository = "https://docs.tigera.io/calico/charts"
-  chart      = "tigera-operator"
-  version    = "v3.32.1"
-  namespace  = "tigera-operator"
-  values = {
-    installation = {
-      registry       = "harbor.cloud.example.internal/platform/"
-      flexVolumePath = "None"
-      calicoNetwork = {
-        ipPools = [{ cidr = "10.244.0.0/16", encapsulation = "VXLAN", natOutgoing = "Enabled" }]
-      }
-    }
-    tigeraOperator = { registry = "harbor.cloud.example.internal/platform" }
-    goldmane       = { enabled = false }
-    whisker        = { enabled = false }
-  }
-}
+# The CNI is the catalog's calico addon, which the kamaji driver turns on: its IP pool is the
+# TenantControlPlane's pod range (10.244.0.0/16), VXLAN beside Kamaji's kube-proxy, and every
+# other addon waits for it.

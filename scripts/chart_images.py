@@ -393,6 +393,7 @@ CATALOG_SOURCES: Mapping[str, tuple[str, str, str, Mapping[str, tuple[str, str, 
     ),
     "argo-cd": ("argoproj/argo-helm", "argo-cd-10.1.1", "charts/argo-cd", {}),
     "dex": ("dexidp/helm-charts", "dex-0.24.0", "charts/dex", {}),
+    "calico": ("projectcalico/calico", "v3.32.1", "charts/tigera-operator", {}),
 }
 
 #: Chart-specific facts the values alone do not give, checked in the chart templates.
@@ -435,7 +436,28 @@ COMMON_NOTES = [
 
 
 #: Charts whose Chart.yaml holds placeholders that the release job replaces with the tag.
-VERSION_FROM_TAG = ("cert-manager", "kubelet-csr-approver")
+VERSION_FROM_TAG = ("cert-manager", "kubelet-csr-approver", "calico")
+
+#: The images the Tigera operator of Calico v3.32.1 deploys itself (not named in the chart's
+#: values): ``calico/<name>:v3.32.1`` from quay.io, moved by the Installation's ``registry``
+#: (``<registry><imagePath>/<name>``, imagePath ``calico`` by default; the field's schema says
+#: the registry must end with ``/``). Component names: the operator's component list the
+#: calico repository keeps at the tag (hack/test/kind/infra/calico_versions.yml); whether each
+#: runs follows the catalog's values (name -> None when it runs, else why not).
+CALICO_OPERATOR_COMPONENTS: Mapping[str, str | None] = {
+    "node": None,
+    "cni": None,
+    "typha": None,
+    "kube-controllers": None,
+    "apiserver": None,
+    "csi": "the CSI driver is off (installation.kubeletVolumePluginPath None, the chart's default)",
+    "node-driver-registrar": "the CSI driver is off (installation.kubeletVolumePluginPath None)",
+    "pod2daemon-flexvol": "the FlexVolume driver is off in the catalog (installation.flexVolumePath None)",
+    "goldmane": "Goldmane is off in the catalog (goldmane.enabled false)",
+    "whisker": "Whisker is off in the catalog (whisker.enabled false)",
+    "whisker-backend": "Whisker is off in the catalog (whisker.enabled false)",
+    "key-cert-provisioner": "runs only with installation.certificateManagement set",
+}
 
 
 def catalog(mirrors: Path) -> dict[str, Any]:
@@ -464,6 +486,9 @@ def _apply_known_defaults(name: str, record: dict[str, Any]) -> None:
     if name == "argo-cd":
         _argo_cd_defaults(record)
         return
+    if name == "calico":
+        _calico_defaults(record)
+        return
     if name != "traefik":
         return
     for image in record["images"]:
@@ -475,6 +500,39 @@ def _apply_known_defaults(name: str, record: dict[str, Any]) -> None:
         if image["value_path"].startswith("oci_meta.images."):
             image["repository"] = "traefik/" + image["repository"]
             image["rewrite"] = {"oci_meta.repo": "{registry}/traefik"}
+
+
+def _calico_defaults(record: dict[str, Any]) -> None:
+    """tigera-operator: the operator's tag is its ``version`` key; calicoctl's ``image`` is a
+    whole reference, used only by the OpenShift init container; the Calico components are
+    the operator's own (see ``CALICO_OPERATOR_COMPONENTS``)."""
+    calico_tag = record["version"]
+    for image in record["images"]:
+        if image["value_path"] == "tigeraOperator":
+            image["tag"] = "v1.42.3"
+            image["notes"] = ["tag: tigeraOperator.version in values.yaml"]
+        if image["value_path"] == "calicoctl":
+            image.update(
+                registry="quay.io",
+                repository="calico/ctl",
+                rewrite={"calicoctl.image": "{registry}/calico/ctl"},
+                used_by_default=False,
+                notes=["calicoctl.image is a whole reference; it runs only when kubernetesProvider is OpenShift"],
+            )
+    for component, off in CALICO_OPERATOR_COMPONENTS.items():
+        record["images"].append(
+            {
+                "value_path": "installation",
+                "registry": "quay.io",
+                "repository": f"calico/{component}",
+                "rewrite": {"installation.registry": "{registry}/"},
+                "tag": calico_tag,
+                "digest": None,
+                "used_by_default": off is None,
+                "global_image_registry": False,
+                "notes": ["deployed by the operator, not named in values.yaml"] + ([off] if off else []),
+            }
+        )
 
 
 def _argo_cd_defaults(record: dict[str, Any]) -> None:

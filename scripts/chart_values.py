@@ -99,6 +99,16 @@ def schema_keys(schema: dict[str, Any]) -> dict[str, str]:
     return kinds
 
 
+#: Values maps a chart's templates pass whole (``toYaml``) as a custom resource's spec, per chart
+#: path: values prefix -> the CRD file at the same tag. tigera-operator renders
+#: ``.Values.installation`` (less ``enabled``) as the ``operator.tigera.io/v1`` Installation.
+PASSED_WHOLE: dict[str, dict[str, str]] = {
+    "charts/tigera-operator": {
+        "installation": "charts/projectcalico.org.v3/templates/operator.tigera.io_installations.yaml",
+    },
+}
+
+
 def record(source: dict[str, str], git_dir: Path) -> dict[str, Any]:
     values = _show(git_dir, source["tag"], f"{source['path']}/values.yaml")
     if values is None:
@@ -114,6 +124,16 @@ def record(source: dict[str, str], git_dir: Path) -> dict[str, Any]:
             # The schema decides where it speaks: an open object there is the user's map.
             if path not in keys or kind == "map empty":
                 keys[path] = kind
+    for prefix, crd_path in PASSED_WHOLE.get(source["path"], {}).items():
+        # The chart hands this values map, whole, to a custom resource's spec: its keys are
+        # the fields of that resource's schema at the same tag.
+        crd_text = _show(git_dir, source["tag"], crd_path)
+        if crd_text is None:
+            raise SystemExit(f"{source['repository']}@{source['tag']}: no {crd_path}")
+        crd = yaml.safe_load(crd_text)
+        spec = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+        for path, kind in schema_keys(spec).items():
+            keys.setdefault(f"{prefix}.{path}", kind)
     read, ranged = template_keys(git_dir, source["tag"], source["path"])
     for path in read:
         keys.setdefault(path, "read by templates")

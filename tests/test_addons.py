@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import dataclasses
 import re
+from typing import Any
 
 import pytest
 import yaml
@@ -246,8 +248,98 @@ def test_ha_adds_disruption_budgets() -> None:
 
 def test_every_pod_running_addon_waits_for_the_cloud_controller() -> None:
     for spec in CATALOG.values():
-        if spec.name != "openstack-cloud-controller-manager" and spec.name != "kube-prometheus-stack":
+        if spec.name not in ("openstack-cloud-controller-manager", "kube-prometheus-stack", "calico"):
             assert "openstack-cloud-controller-manager" in spec.depends_on, spec.name
+
+
+def _waits_for(name: str, dependency: str) -> bool:
+    deps = CATALOG[name].depends_on
+    return dependency in deps or any(_waits_for(d, dependency) for d in deps)
+
+
+def test_every_other_addon_waits_for_the_cni() -> None:
+    # Nodes stay NotReady (and tainted so) until the CNI runs: nothing else can schedule before.
+    assert CATALOG["calico"].depends_on == ()
+    for name in CATALOG:
+        if name != "calico":
+            assert _waits_for(name, "calico"), name
+
+
+SELF_MANAGED = dataclasses.replace(BARE, self_managed=True)
+
+
+def _cni_profile(**changes: Any) -> ClusterProfile:
+    return dataclasses.replace(
+        profile(driver=SELF_MANAGED), **{"pod_cidr": "10.50.0.0/16", "kube_proxy": True, **changes}
+    )
+
+
+def test_the_cni_pool_is_the_cluster_pod_range_and_it_tolerates_every_taint() -> None:
+    addons = {"calico": AddonSettings(enabled=True), "cert-manager": AddonSettings(enabled=True)}
+    doc = synth_stack(
+        lambda s: PlatformAddons(
+            s, "addons", cluster=_cni_profile(), addons=addons, cloud=CLOUD, image_registry="harbor.internal/p"
+        )
+    )
+    releases = _releases(doc)
+    calico = _values(releases["calico"])
+    (pool,) = calico["installation"]["calicoNetwork"]["ipPools"]
+    assert pool["cidr"] == "10.50.0.0/16" and pool["encapsulation"] == "VXLAN"
+    # Beside kube-proxy: the iptables data plane; the operator, Typha and kube-controllers run anywhere.
+    assert calico["installation"]["calicoNetwork"]["linuxDataplane"] == "Iptables"
+    assert calico["tolerations"] == [{"operator": "Exists"}]
+    assert calico["installation"]["controlPlaneTolerations"] == [{"operator": "Exists"}]
+    # Closed contour: the operator and the images it deploys come from the registry.
+    assert calico["installation"]["registry"] == "harbor.internal/p/"
+    assert calico["tigeraOperator"]["registry"] == "harbor.internal/p"
+    # Every other release waits for it, directly or through another release.
+    by_id = resources(doc, "helm_release")
+
+    def waits(logical_id: str) -> set[str]:
+        found: set[str] = set()
+        for ref in by_id[logical_id].get("depends_on") or []:
+            dep = ref.removeprefix("helm_release.")
+            found |= {by_id[dep]["name"]} | waits(dep)
+        return found
+
+    for logical_id, release in by_id.items():
+        if release["name"] != "calico":
+            assert "calico" in waits(logical_id), release["name"]
+
+
+@pytest.mark.parametrize(
+    ("changes", "said"),
+    [
+        ({"pod_cidr": None, "kube_proxy": None}, "runs its own CNI"),
+        ({"kube_proxy": False}, "beside kube-proxy"),
+    ],
+    ids=["cloud-runs-its-own", "no-kube-proxy"],
+)
+def test_the_cni_is_refused_where_it_cannot_run(changes: dict[str, Any], said: str) -> None:
+    addons = {"calico": AddonSettings(enabled=True)}
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: PlatformAddons(s, "addons", cluster=_cni_profile(**changes), addons=addons, cloud=CLOUD))
+    assert err.value.argument == "addons['calico'].enabled"
+    assert said in err.value.allowed
+
+
+@pytest.mark.upstream_rule("calico.kubernetes-support")
+def test_a_tenant_minor_calico_does_not_list_is_refused() -> None:
+    addons = {"calico": AddonSettings(enabled=True)}
+    cluster = dataclasses.replace(_cni_profile(), kubernetes_version="1.37.0")
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: PlatformAddons(s, "addons", cluster=cluster, addons=addons, cloud=CLOUD))
+    assert err.value.argument == "kubernetes_version"
+    assert "calico v3.32.1 supports: 1.34 to 1.36" in err.value.allowed
+    # The minors it lists are accepted.
+    synth_stack(
+        lambda s: PlatformAddons(
+            s,
+            "addons",
+            cluster=dataclasses.replace(_cni_profile(), kubernetes_version="1.34.0"),
+            addons={**addons, **{n: AddonSettings(enabled=False) for n in CATALOG if n != "calico"}},
+        )
+    )
 
 
 def test_cloud_controller_gets_the_network_and_a_cluster_name() -> None:

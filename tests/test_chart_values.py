@@ -75,6 +75,9 @@ def _all_values(placement_values: tuple[str, ...]) -> dict[str, list[str]]:
         placements={r: NodePlacement(r, "example.com/role", placement_values) for r in roles},
         node_name_regex="^env-[0-9]+$",
         node_cidrs=("10.0.0.0/24",),
+        # A pod range and kube-proxy the library chose: the CNI's values are checked too.
+        pod_cidr="10.244.0.0/16",
+        kube_proxy=True,
     )
     addons = {name: AddonSettings(enabled=True) for name in CATALOG}
 

@@ -25,10 +25,59 @@ from .spec import AddonSpec
 
 CLOUD_PROVIDER_REPO = "https://kubernetes.github.io/cloud-provider-openstack"
 
+#: The CNI of a bare cluster (the ``kamaji`` driver turns it on). Until it runs every node is
+#: NotReady (``node.kubernetes.io/not-ready`` taint), so every other addon waits for it.
+CNI_NAME = "calico"
+
 #: Nodes of a cluster whose kubelets run with an external cloud provider carry the
 #: ``node.cloudprovider.kubernetes.io/uninitialized`` taint until the cloud-controller-manager
-#: initializes them, so every addon that schedules pods waits for it when it is installed.
-_AFTER_CLOUD_CONTROLLER = ("openstack-cloud-controller-manager",)
+#: initializes them, so every addon that schedules pods waits for it when it is installed
+#: (and for the CNI, when the library installs one).
+_AFTER_CLOUD_CONTROLLER = (CNI_NAME, "openstack-cloud-controller-manager")
+
+#: Tolerate every taint: a CNI's pods must run on every node, tainted, NotReady or
+#: uninitialized, or nothing else can.
+_TOLERATE_ALL = ({"operator": "Exists"},)
+
+CALICO = AddonSpec(
+    name=CNI_NAME,
+    kubernetes=("1.34", "1.36"),
+    repository="https://docs.tigera.io/calico/charts",
+    chart="tigera-operator",
+    version="v3.32.1",
+    namespace="tigera-operator",
+    description=(
+        "The CNI (Calico through its operator; VXLAN, IP pool on the cluster's pod range, beside"
+        " Kamaji's kube-proxy); the kamaji driver turns it on and every other addon waits for it"
+    ),
+    # The operator and the Calico pods run everywhere: no role placement.
+    role=None,
+    values={
+        # The chart passes `installation` whole as the operator.tigera.io/v1 Installation.
+        "installation": {
+            # The pool (calicoNetwork.ipPools) is the cluster's pod range, set per cluster.
+            "calicoNetwork": {"bgp": "Disabled", "linuxDataplane": "Iptables"},
+            # Flatcar's /usr is read-only: no FlexVolume driver (nor the CSI driver, off in the chart).
+            "flexVolumePath": "None",
+            "kubeletVolumePluginPath": "None",
+            # Typha, kube-controllers and the API server run on any node, dedicated ones included.
+            "controlPlaneTolerations": list(_TOLERATE_ALL),
+        },
+        # The operator itself (the chart tolerates NoSchedule and NoExecute taints; PreferNoSchedule too).
+        "tolerations": list(_TOLERATE_ALL),
+        # Flow logs and their UI are not part of a minimal CNI.
+        "goldmane": {"enabled": False},
+        "whisker": {"enabled": False},
+    },
+    # The operator chooses the Calico images from the Installation's registry (which must end
+    # with a slash): <registry>calico/<name>.
+    images={
+        "tigeraOperator.registry": "{registry}",
+        "calicoctl.image": "{registry}/calico/ctl",
+        "installation.registry": "{registry}/",
+    },
+    enabled_by_default=False,
+)
 
 #: Secret written by the cloud-controller-manager chart and reused by Cinder CSI.
 CLOUD_CONFIG_SECRET = "cloud-config"
@@ -48,6 +97,8 @@ OPENSTACK_CLOUD_CONTROLLER_MANAGER = AddonSpec(
         "cloudConfig": {"loadBalancer": {"create-monitor": "true"}},
     },
     images={"image.repository": "{registry}/provider-os/openstack-cloud-controller-manager"},
+    # Its pods are scheduled only on Ready nodes (not-ready taint): after the CNI, when installed.
+    depends_on=(CNI_NAME,),
 )
 
 #: Values of the cloud controller on a cluster without control-plane nodes (a hosted control
@@ -339,6 +390,7 @@ CATALOG: MappingProxyType[str, AddonSpec] = MappingProxyType(
     {
         spec.name: spec
         for spec in (
+            CALICO,
             OPENSTACK_CLOUD_CONTROLLER_MANAGER,
             OPENSTACK_CINDER_CSI,
             CERT_MANAGER,

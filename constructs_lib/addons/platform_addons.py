@@ -14,6 +14,7 @@ from .._construct import LibraryConstruct
 from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
 from .catalog import (
+    CALICO,
     CATALOG,
     CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES,
     KUBELET_CSR_APPROVER,
@@ -157,6 +158,8 @@ class PlatformAddons(LibraryConstruct):
                 f"false or unset: the {cluster.driver.name} cluster's Node names are not the library's to know,"
                 " and the approver must match them exactly (it exits without a providerRegex)",
             )
+        if CALICO.name in enabled_names:
+            _check_cni(path, cluster)
         if OPENSTACK_CLOUD_CONTROLLER_MANAGER.name in enabled_names and cloud is None:
             raise ConstructArgumentError(
                 path, "cloud", None, "OpenStack credentials while openstack-cloud-controller-manager is enabled"
@@ -212,6 +215,8 @@ class PlatformAddons(LibraryConstruct):
                 sensitive.setdefault(
                     "cloudConfig.global.application-credential-secret", cloud.application_credential_secret
                 )
+            if spec is CALICO:
+                values = deep_merge(values, cni_values(cluster))
             if spec is KUBELET_CSR_APPROVER:
                 # Only the cluster's own nodes, by name and by address.
                 values = deep_merge(
@@ -274,6 +279,40 @@ class PlatformAddons(LibraryConstruct):
                 sensitive_values=item.sensitive_values,
                 depends_on=depends_on,
             )
+
+
+def _check_cni(path: str, cluster: ClusterProfile) -> None:
+    """The library's CNI goes only into a cluster whose pod range and kube-proxy it chose
+    (a cloud that builds the cluster runs its own CNI)."""
+    argument = f"addons[{CALICO.name!r}].enabled"
+    if cluster.pod_cidr is None or cluster.kube_proxy is None:
+        raise ConstructArgumentError(
+            path,
+            argument,
+            True,
+            f"false or unset: the {cluster.driver.name} cluster runs its own CNI"
+            " (its pod range is not the library's to know), and a second one would break pod networking",
+        )
+    if not cluster.kube_proxy:
+        raise ConstructArgumentError(
+            path,
+            argument,
+            True,
+            f"false, or kube-proxy on in the cluster {cluster.name}: {CALICO.name} runs its iptables data plane"
+            " beside kube-proxy (replacing it needs the API endpoint in the CNI, which the library does not set)",
+        )
+
+
+def cni_values(cluster: ClusterProfile) -> dict[str, Any]:
+    """The CNI's values that follow the cluster: one VXLAN pool on its pod range."""
+    assert cluster.pod_cidr is not None
+    pool = {
+        "cidr": cluster.pod_cidr,
+        "encapsulation": "VXLAN",
+        "natOutgoing": "Enabled",
+        "nodeSelector": "all()",
+    }
+    return {"installation": {"calicoNetwork": {"ipPools": [pool]}}}
 
 
 def _check_chart_role(path: str, cluster: ClusterProfile, chart: ExtraChart) -> None:
