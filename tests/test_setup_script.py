@@ -219,3 +219,37 @@ def test_a_full_setup_installs_ignition_validate_and_synth_does_not(scratch, tmp
     (work / "pyproject.toml").open("a").write("\n# changed\n")
     assert _setup(work, env | {"SKIP_IGNITION": "1"}).returncode == 0
     assert "apt-get" not in log.read_text()
+
+
+def _slow_npm(tools: Path, log: Path, status: int = 0) -> None:
+    """An npm that takes a second and records when it starts and ends (and fails with ``status``)."""
+    (tools / "npm").write_text(
+        f'#!/bin/sh\necho "npm start" >> "{log}"\nsleep 1\necho "npm end" >> "{log}"\n'
+        + (f'echo "npm ERR! could not fetch cdktf-cli" >&2\nexit {status}\n' if status else "")
+    )
+    (tools / "npm").chmod(0o755)
+
+
+def test_the_installs_run_side_by_side(scratch, tmp_path: Path) -> None:
+    work, log, env = scratch
+    shutil.rmtree(work / "node_modules")
+    _slow_npm(tmp_path / "bin", log)
+    result = _setup(work, env | {"SKIP_MIRROR_TOOLS": "1", "SKIP_IGNITION": "1"})
+    assert result.returncode == 0, result.stderr
+    calls = log.read_text().splitlines()
+    # The project's install ran while npm was still running.
+    project = next(i for i, c in enumerate(calls) if " install " in c and "-e " in c)
+    assert calls.index("npm start") < project < calls.index("npm end"), calls
+
+
+def test_a_failed_install_fails_the_setup_naming_it(scratch, tmp_path: Path) -> None:
+    work, log, env = scratch
+    shutil.rmtree(work / "node_modules")
+    _slow_npm(tmp_path / "bin", log, status=3)
+    result = _setup(work, env | {"SKIP_MIRROR_TOOLS": "1", "SKIP_IGNITION": "1"})
+    assert result.returncode == 1
+    assert "npm ERR! could not fetch cdktf-cli" in result.stderr
+    assert result.stderr.rstrip().endswith("scripts/setup: failed: the cdktf CLI (npm install) (the error is above)")
+    # The other install was waited for, not left running.
+    assert any(" install " in c and "-e " in c for c in log.read_text().splitlines())
+    assert _stamps(work) == ["test"]
