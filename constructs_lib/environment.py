@@ -35,6 +35,7 @@ from pydantic_core import PydanticCustomError
 from constructs_lib import _validate as check
 from constructs_lib.access import CiDeployTarget, GitOpsApplication, GroupRoleBinding, issuer_url
 from constructs_lib.addons.settings import AddonSettings, ExtraChart
+from constructs_lib.authentication import JwtIssuer, authentication_configuration, gitlab_ci_issuer, people_issuer
 from constructs_lib.backend import StateBackend
 from constructs_lib.cluster_drivers import DRIVERS, ClusterDriver
 from constructs_lib.errors import ConstructArgumentError, PlatformError
@@ -991,6 +992,8 @@ def _check_delivery(config: EnvironmentConfig, source: SourceMap) -> None:
                     f"{check.hcl_value(target.namespace)} is not allowed: a namespace Argo CD does not own"
                     f" (application {delivered[target.namespace]} is delivered there by GitOps)",
                 )
+    if config.cluster.driver_facts.self_managed:
+        _check_structured_authentication(config, source)
     if config.cluster.driver != "selectel-mks" or (config.ci_deploy is None and config.people is None):
         return
     oidc = config.cluster.arguments.get("oidc")
@@ -1024,6 +1027,37 @@ def _check_delivery(config: EnvironmentConfig, source: SourceMap) -> None:
                 ("cluster", "oidc"),
                 f"{key} = {check.hcl_value(oidc.get(key))} is not allowed: {check.hcl_value(value)}, as {needs} needs",
             )
+
+
+def oidc_issuers(config: EnvironmentConfig) -> list[JwtIssuer]:
+    """The JWT issuers a cluster whose API server the library configures (the ``kamaji``
+    driver) trusts: GitLab for ``ci_deploy``'s jobs, the people's issuer for ``people``."""
+    issuers = []
+    if config.ci_deploy is not None:
+        ci = config.ci_deploy
+        issuers.append(gitlab_ci_issuer(ci.gitlab_url, ci.audience, ci.username_prefix))
+    if config.people is not None:
+        people = config.people
+        issuers.append(people_issuer(people.issuer_url, people.client_id, people.groups_claim))
+    return issuers
+
+
+def _check_structured_authentication(config: EnvironmentConfig, source: SourceMap) -> None:
+    """On a self-managed cluster CI and people are two issuers of one AuthenticationConfiguration:
+    the API server refuses two with one URL."""
+    if config.ci_deploy is not None and config.people is not None:
+        gitlab, people = config.ci_deploy.gitlab_url, config.people.issuer_url
+        if gitlab.rstrip("/") == people.rstrip("/"):
+            raise source.error(
+                ("people", "issuer_url"),
+                f"{check.hcl_value(people)} is not allowed: an issuer other than ci_deploy.gitlab_url (the API server"
+                " trusts each issuer URL once, with one set of claim mappings): sign people in through Dex"
+                " (people.dex) in front of GitLab",
+            )
+    with source.origin("ci_deploy", renames={"issuers": "username_prefix"}):
+        issuers = oidc_issuers(config)
+        if issuers:
+            authentication_configuration(issuers, path="ci_deploy")
 
 
 #: The keys of ``cluster.oidc`` that ``ci_deploy`` decides on Selectel MKS.

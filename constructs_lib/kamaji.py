@@ -61,6 +61,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
 from cdktf import Fn, ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, TerraformStack, Token
 from constructs import Construct
 
@@ -103,6 +104,12 @@ HARDENING_ADMISSION_CONTROLLERS = ("NodeRestriction", "PodSecurity")
 MAX_SIGNING_DURATION_HOURS = 720
 #: Where Kamaji mounts the tenant CA in the API server pod (kubeadm's certificates directory).
 TENANT_CA_FILE = "/etc/kubernetes/pki/ca.crt"
+#: Where the API server finds its AuthenticationConfiguration (a ConfigMap of the management
+#: cluster, mounted whole so that an update reaches the running pods: the API server reloads
+#: the file when it changes).
+AUTHENTICATION_DIR = "/etc/kubernetes/authentication"
+AUTHENTICATION_FILE = "config.yaml"
+AUTHENTICATION_VOLUME = "authentication-config"
 #: The OpenStack cloud controller's annotation: use this existing port as the load balancer's VIP.
 PORT_ID_ANNOTATION = "loadbalancer.openstack.org/port-id"
 #: The most source ranges the CRD accepts in ``networkProfile.loadBalancerSourceRanges``.
@@ -261,6 +268,7 @@ def tenant_control_plane_manifest(
     signing_duration_hours: int = MAX_SIGNING_DURATION_HOURS,
     kube_proxy: bool = True,
     extra_admission_controllers: Sequence[str] = (),
+    authentication_config_map: str | None = None,
     path: str = "KamajiControlPlane",
 ) -> dict[str, Any]:
     """A ``TenantControlPlane`` manifest, hardened: NodeRestriction and PodSecurity admission,
@@ -303,6 +311,23 @@ def tenant_control_plane_manifest(
     for value, argument in ((address, "address"), (port_id, "port_id")):
         if not isinstance(value, str) or not value:
             raise ConstructArgumentError(path, argument, value, "a string (a Terraform reference is fine)")
+    deployment: dict[str, Any] = {}
+    api_server_args = [
+        f"--kubelet-certificate-authority={TENANT_CA_FILE}",
+        "--tls-min-version=VersionTLS12",
+        "--profiling=false",
+    ]
+    if authentication_config_map is not None:
+        # Structured authentication (several JWT issuers) from a ConfigMap next to the
+        # TenantControlPlane; the API server refuses --oidc-* flags beside it, and none is set.
+        check.name(path, "authentication_config_map", authentication_config_map)
+        api_server_args.append(f"--authentication-config={AUTHENTICATION_DIR}/{AUTHENTICATION_FILE}")
+        deployment["additionalVolumes"] = [
+            {"name": AUTHENTICATION_VOLUME, "configMap": {"name": authentication_config_map}}
+        ]
+        deployment["additionalVolumeMounts"] = {
+            "apiServer": [{"name": AUTHENTICATION_VOLUME, "mountPath": AUTHENTICATION_DIR, "readOnly": True}]
+        }
     addons: dict[str, Any] = {
         "coreDNS": {},
         "konnectivity": {"server": {"port": 8132}, "agent": {"mode": "DaemonSet"}},
@@ -318,12 +343,9 @@ def tenant_control_plane_manifest(
             "controlPlane": {
                 "deployment": {
                     "replicas": replicas,
+                    **deployment,
                     "extraArgs": {
-                        "apiServer": [
-                            f"--kubelet-certificate-authority={TENANT_CA_FILE}",
-                            "--tls-min-version=VersionTLS12",
-                            "--profiling=false",
-                        ],
+                        "apiServer": api_server_args,
                         "controllerManager": [
                             f"--cluster-signing-duration={signing_duration_hours}h",
                             "--profiling=false",
@@ -691,6 +713,11 @@ class KamajiControlPlane(LibraryConstruct):
     :param signing_duration_hours: lifetime of the kubelet certificates the tenant signs,
         at most 720 (30 days). Default 720.
     :param kube_proxy: install kube-proxy (off for a CNI that replaces it). Default ``True``.
+    :param authentication: an ``AuthenticationConfiguration``
+        (:func:`~constructs_lib.authentication.authentication_configuration`): written to the
+        ConfigMap ``<name>-authentication`` next to the TenantControlPlane and given to the API
+        server with ``--authentication-config``. Default: none (client certificates and
+        ServiceAccount tokens only).
     :param certificate_authority: make the tenant CA here (:class:`TenantCertificateAuthority`)
         so that workers get its certificate in the same plan. Default ``True``; with ``False``
         Kamaji makes the CA, and workers must read it from ``<name>-ca`` in a later stack.
@@ -725,9 +752,19 @@ class KamajiControlPlane(LibraryConstruct):
         signing_duration_hours: int = MAX_SIGNING_DURATION_HOURS,
         kube_proxy: bool = True,
         certificate_authority: bool = True,
+        authentication: Mapping[str, Any] | None = None,
         openstack_provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
+        if authentication is not None and (
+            not isinstance(authentication, Mapping) or authentication.get("kind") != "AuthenticationConfiguration"
+        ):
+            raise ConstructArgumentError(
+                path,
+                "authentication",
+                authentication,
+                "an AuthenticationConfiguration (authentication_configuration())",
+            )
         if not isinstance(provider, TerraformProvider):
             raise ConstructArgumentError(path, "provider", provider, "the management cluster's kubernetes provider")
         check.provider(path, "openstack_provider", openstack_provider)
@@ -800,10 +837,26 @@ class KamajiControlPlane(LibraryConstruct):
             cert_sans=cert_sans,
             signing_duration_hours=signing_duration_hours,
             kube_proxy=kube_proxy,
+            authentication_config_map=f"{name}-authentication" if authentication is not None else None,
             path=path,
         )
         self.ca_secret_name = f"{name}-ca"
         before: list[ITerraformDependable] = []
+        self.authentication = authentication
+        self.authentication_config_map: GenericResource | None = None
+        if authentication is not None:
+            self.authentication_config_map = _Resource(
+                self,
+                "authentication",
+                "kubernetes_config_map_v1",
+                {
+                    "metadata": {"name": f"{name}-authentication", "namespace": namespace},
+                    "data": {AUTHENTICATION_FILE: yaml.safe_dump(dict(authentication), sort_keys=False)},
+                },
+                provider=provider,
+                metadata=KUBERNETES_GENERATOR_METADATA,
+            )
+            before.append(self.authentication_config_map)
         if isinstance(data_store, KamajiDataStore):
             before.append(data_store.resource)
         self.certificate_authority: TenantCertificateAuthority | None = None

@@ -26,6 +26,7 @@ from constructs import Construct
 from . import _validate as check
 from . import flatcar
 from ._generic import GenericDataSource, present
+from .authentication import JwtIssuer, authentication_configuration
 from .cluster import ClusterProfile, KubernetesAccess, ManagedCluster
 from .cluster_drivers import DRIVERS, KAMAJI
 from .errors import ConstructArgumentError
@@ -180,6 +181,10 @@ class KamajiCluster(ManagedCluster):
         minus one. Default 12.
     :param signing_duration_hours: lifetime of the kubelet certificates the tenant signs,
         at most 720. Default 720.
+    :param oidc_issuers: JWT issuers the tenant's API server trusts besides its own
+        certificates and ServiceAccount tokens (:class:`~constructs_lib.authentication.JwtIssuer`:
+        GitLab for CI jobs, Dex for people), as a structured ``AuthenticationConfiguration``.
+        Default: none.
     :param provider: the OpenStack provider. Default: the stack's.
 
     ``control_plane``, ``data_store`` (``None`` for an existing one), ``token`` and
@@ -207,10 +212,14 @@ class KamajiCluster(ManagedCluster):
         token_ttl_hours: int = 24,
         token_rotation_hours: int = 12,
         signing_duration_hours: int = 720,
+        oidc_issuers: Sequence[JwtIssuer] = (),
         provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         check.name(path, "name", name)
+        authentication = (
+            authentication_configuration(oidc_issuers, path=path, argument="oidc_issuers") if oidc_issuers else None
+        )
         version = check_tenant_version(path, kubernetes_version)
         if not isinstance(network, Network):
             raise ConstructArgumentError(path, "network", network, "a Network")
@@ -261,6 +270,7 @@ class KamajiCluster(ManagedCluster):
             api_address=api_address,
             replicas=control_plane_replicas,
             signing_duration_hours=signing_duration_hours,
+            authentication=authentication,
             provider=self.management_provider,
             openstack_provider=provider,
         )

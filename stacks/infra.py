@@ -25,7 +25,7 @@ from constructs_lib import (
 )
 from constructs_lib import _validate as check
 from constructs_lib.cluster_drivers import SELECTEL_MKS
-from constructs_lib.environment import EnvironmentConfig, SourceMap
+from constructs_lib.environment import EnvironmentConfig, SourceMap, oidc_issuers
 from constructs_lib.errors import ConstructArgumentError
 from constructs_lib.gitlab import GitlabProvider
 from constructs_lib.kamaji_cluster import registry_mirrors
@@ -182,6 +182,9 @@ def _cluster(
                 " elsewhere, and the platform addons need nodes to run on",
             )
         supplied = {"name": config.name, "network": network, "keypair": keypair}
+        # CI jobs (GitLab) and people (Dex) sign in through the API server's structured
+        # authentication; the loader has checked the issuers.
+        supplied["oidc_issuers"] = oidc_issuers(config)
         registry = config.platform.image_registry or config.platform.registry
         if registry is not None and "mirrors" not in props:
             # Nodes pull what no chart value redirects (Kamaji's kube-proxy, CoreDNS and

@@ -181,10 +181,11 @@ class PlatformStack(TerraformStack):
                     closed_registry=registry,
                 )
         if config.ci_deploy is not None:
-            # With the cluster's OIDC (MKS: username_claim sub, no prefix of its own) the API
-            # server names a job <issuer>#<sub>; without it, a ServiceAccount per namespace.
+            # With the cluster's OIDC (MKS: username_claim sub, no prefix of its own; kamaji: the
+            # AuthenticationConfiguration's prefix, the same by default) the API server names a
+            # job <issuer>#<sub>; without it, a ServiceAccount per namespace.
             prefix = None
-            if cluster.driver.name == SELECTEL_MKS:
+            if cluster.driver.name == SELECTEL_MKS or cluster.driver.self_managed:
                 given = config.ci_deploy.username_prefix
                 prefix = f"{config.ci_deploy.gitlab_url}#" if given is None else given
             with source.origin("ci_deploy"):
