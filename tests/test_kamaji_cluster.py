@@ -357,3 +357,29 @@ def test_mirror_lists_what_the_kamaji_driver_turns_on() -> None:
     assert charts["kubelet-csr-approver"] == "1.2.14" and charts["tigera-operator"] == "v3.32.1"
     images = {i.reference: i.path for i in artifacts.images}
     assert images["ghcr.io/postfinance/kubelet-csr-approver:v1.2.14"] == "postfinance/kubelet-csr-approver:v1.2.14"
+
+
+def test_the_shipped_cni_allocates_from_the_tenant_pod_range_and_everything_waits_for_it(shipped_stacks) -> None:
+    infra, platform = shipped_stacks["kamaji-infra"], shipped_stacks["kamaji-platform"]
+    (tcp,) = [
+        m["manifest"]
+        for m in resources(infra, "kubernetes_manifest").values()
+        if m["manifest"]["kind"] == "TenantControlPlane"
+    ]
+    releases = resources(platform, "helm_release")
+    ((cni_id, cni),) = [(k, r) for k, r in releases.items() if r["name"] == "calico"]
+    values = yaml.safe_load(cni["values"][0])
+    (pool,) = values["installation"]["calicoNetwork"]["ipPools"]
+    assert pool["cidr"] == tcp["spec"]["networkProfile"]["podCidr"]
+    # Beside the kube-proxy Kamaji deploys.
+    assert (
+        "kubeProxy" in tcp["spec"]["addons"] and values["installation"]["calicoNetwork"]["linuxDataplane"] == "Iptables"
+    )
+    # Images through the environment's registry (the Installation's registry ends with "/").
+    assert values["installation"]["registry"] == "harbor.cloud.example.internal/platform/"
+    for key, release in releases.items():
+        if key != cni_id:
+            assert f"helm_release.{cni_id}" in release["depends_on"] or any(
+                f"helm_release.{cni_id}" in releases[d.removeprefix("helm_release.")].get("depends_on", [])
+                for d in release["depends_on"]
+            ), release["name"]
