@@ -87,3 +87,26 @@ platform {
 # The CNI is the catalog's calico addon, which the kamaji driver turns on: its IP pool is the
 # TenantControlPlane's pod range (10.244.0.0/16), VXLAN beside Kamaji's kube-proxy, and every
 # other addon waits for it.
+
+# CI deploys with werf using the job's GitLab ID token, people sign in through Dex (GitLab
+# upstream): the tenant's API server trusts both issuers through a structured
+# AuthenticationConfiguration (only jobs of protected refs; see README, "CI deploy access").
+ci_deploy {
+  gitlab_url = "https://gitlab.cloud.example.internal"
+  audience   = "kubernetes-kamaji"
+  target "billing" {
+    namespace = "billing"
+    projects  = ["shop/billing"]
+    branches  = ["main"]
+  }
+}
+
+people {
+  issuer_url = "https://dex.cloud.example.internal" # Dex, published over https; the API server fetches its keys
+  client_id  = "kubectl"
+  groups = {
+    "platform-admins" = "cluster-admin"
+    "developers"      = "view"
+  }
+  dex = { gitlab_url = "https://gitlab.cloud.example.internal", gitlab_groups = ["platform-admins", "developers"] }
+}

@@ -6,7 +6,6 @@ the tenant's API server (a ConfigMap and a flag on the TenantControlPlane)."""
 from __future__ import annotations
 
 import json
-import re
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -240,43 +239,22 @@ def test_without_issuers_the_api_server_gets_no_file() -> None:
 
 # --- the environment -----------------------------------------------------------------------------
 
-_DELIVERY = """
-ci_deploy {
-  gitlab_url = "https://gitlab.example.com"
-  audience   = "kubernetes-kamaji"
-  target "billing" {
-    namespace = "billing"
-    projects  = ["shop/billing"]
-  }
-}
-
-people {
-  issuer_url = "https://dex.example.com"
-  client_id  = "kubectl"
-  groups     = { "platform-admins" = "cluster-admin" }
-  dex        = { gitlab_url = "https://gitlab.example.com" }
-}
-"""
+SHIPPED_GITLAB = "https://gitlab.cloud.example.internal"
+SHIPPED_DEX = "https://dex.cloud.example.internal"
 
 
-def test_a_kamaji_environment_trusts_gitlab_for_ci_and_dex_for_people(env_dir, tmp_path: Path) -> None:
-    from stacks.app import synth
-
-    directory = env_dir("kamaji", append=_DELIVERY)
-    synth(directory, tmp_path / "out", ["kamaji"])
-    out = tmp_path / "out" / "stacks"
-    infra = json.loads((out / "kamaji-infra" / "cdk.tf.json").read_text())
-    platform = json.loads((out / "kamaji-platform" / "cdk.tf.json").read_text())
+def test_the_shipped_kamaji_environment_trusts_gitlab_for_ci_and_dex_for_people(shipped_stacks) -> None:
+    infra, platform = shipped_stacks["kamaji-infra"], shipped_stacks["kamaji-platform"]
     _, _, config_map = _tcp_and_config_map(infra)
     config = yaml.safe_load(config_map["data"]["config.yaml"])
-    assert [a["issuer"]["url"] for a in config["jwt"]] == [GITLAB, DEX]
+    assert [a["issuer"]["url"] for a in config["jwt"]] == [SHIPPED_GITLAB, SHIPPED_DEX]
     assert field_errors(config, FIELDS["root"]) == [] and rule_errors(config) == []
     # CI binds the exact job user names, not a ServiceAccount (the OIDC path replaces it).
     (binding,) = resources(platform, "kubernetes_role_binding_v1").values()
     assert binding["subject"] == [
         {
             "kind": "User",
-            "name": f"{GITLAB}#project_path:shop/billing:ref_type:branch:ref:main",
+            "name": f"{SHIPPED_GITLAB}#project_path:shop/billing:ref_type:branch:ref:main",
             "api_group": "rbac.authorization.k8s.io",
         }
     ]
@@ -285,9 +263,13 @@ def test_a_kamaji_environment_trusts_gitlab_for_ci_and_dex_for_people(env_dir, t
 
 @pytest.mark.upstream_rule("kube.authn-config.unique-issuer")
 def test_people_and_ci_through_one_gitlab_issuer_are_refused_at_the_people_line(env_dir) -> None:
-    text = _DELIVERY.replace('issuer_url = "https://dex.example.com"', 'issuer_url = "https://gitlab.example.com"')
-    text = re.sub(r"\n  dex .*\n", "\n", text)
-    directory = env_dir("kamaji", append=text)
+    directory = env_dir(
+        "kamaji",
+        replace=(
+            (f'issuer_url = "{SHIPPED_DEX}"', f'issuer_url = "{SHIPPED_GITLAB}"'),
+            ("  dex = {", "  # dex = {"),
+        ),
+    )
     with pytest.raises(EnvironmentConfigError) as err:
         load_environment(directory / "kamaji.hcl")
     message = str(err.value)

@@ -84,7 +84,14 @@ def test_every_recorded_image_of_every_catalog_chart_moves_to_the_registry(addon
             s,
             "addons",
             # Node names the library gives (a serving-certificate approver needs them).
-            cluster=dataclasses.replace(CLUSTER, node_name_regex="^env-[0-9]+$", node_cidrs=("10.0.0.0/24",)),
+            # and a pod range and kube-proxy it chose (the CNI needs them).
+            cluster=dataclasses.replace(
+                CLUSTER,
+                node_name_regex="^env-[0-9]+$",
+                node_cidrs=("10.0.0.0/24",),
+                pod_cidr="10.244.0.0/16",
+                kube_proxy=True,
+            ),
             addons={name: __import__("constructs_lib").AddonSettings(enabled=name == addon) for name in CATALOG},
             registry=REGISTRY,
             cloud=CLOUD,

@@ -296,7 +296,7 @@ def test_kamaji_hcl_has_a_control_plane_workers_a_token_and_the_addons(shipped_s
     )
     releases = {r["name"] for r in resources(platform, "helm_release").values()}
     assert DRIVERS[KAMAJI].turns_on <= releases
-    (token,) = resources(platform, "kubernetes_secret_v1").values()
+    (token,) = [s for s in resources(platform, "kubernetes_secret_v1").values() if s["metadata"]["name"] != "dex-gitlab"]
     assert token["metadata"]["namespace"] == "kube-system"
     assert token["metadata"]["name"].startswith("bootstrap-token-${")
 
