@@ -289,6 +289,8 @@ def test_the_cni_pool_is_the_cluster_pod_range_and_it_tolerates_every_taint() ->
     assert calico["installation"]["calicoNetwork"]["linuxDataplane"] == "Iptables"
     assert calico["tolerations"] == [{"operator": "Exists"}]
     assert calico["installation"]["controlPlaneTolerations"] == [{"operator": "Exists"}]
+    node_spec = calico["installation"]["calicoNodeDaemonSet"]["spec"]["template"]["spec"]
+    assert node_spec["tolerations"] == [{"operator": "Exists"}]
     # Closed contour: the operator and the images it deploys come from the registry.
     assert calico["installation"]["registry"] == "harbor.internal/p/"
     assert calico["tigeraOperator"]["registry"] == "harbor.internal/p"

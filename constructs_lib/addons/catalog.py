@@ -62,6 +62,8 @@ CALICO = AddonSpec(
             "kubeletVolumePluginPath": "None",
             # Typha, kube-controllers and the API server run on any node, dedicated ones included.
             "controlPlaneTolerations": list(_TOLERATE_ALL),
+            # calico-node on every node, whatever its taints (said here rather than left to the operator).
+            "calicoNodeDaemonSet": {"spec": {"template": {"spec": {"tolerations": list(_TOLERATE_ALL)}}}},
         },
         # The operator itself (the chart tolerates NoSchedule and NoExecute taints; PreferNoSchedule too).
         "tolerations": list(_TOLERATE_ALL),
