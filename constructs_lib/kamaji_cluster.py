@@ -45,6 +45,7 @@ from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
 from .network import Network
 from .node_groups import NodeGroup, node_counts
 from .node_roles import check_role
+from .security_group import Port, SecurityGroup
 
 #: Keys of the ``management`` argument.
 MANAGEMENT_KEYS = ("kubeconfig_path", "context", "namespace")
@@ -237,6 +238,17 @@ class KamajiCluster(ManagedCluster):
         super().__init__(scope, id, driver=DRIVERS[KAMAJI], name=name, version=version.lstrip("v"))
         self.network = network
         self.keypair = keypair
+        # One group for every node of the cluster: pod traffic (the CNI's VXLAN, Services)
+        # crosses node groups, so a group per node group would cut the cluster apart.
+        self.node_security_group = SecurityGroup(
+            self,
+            "node-security-group",
+            name=f"{name}-nodes",
+            description="nodes of the cluster",
+            egress_cidrs=network.egress_cidrs,
+            provider=provider,
+        )
+        self.node_security_group.connections.allow_internally(Port.all_traffic(), "between nodes of the cluster")
         self.sysext = the_sysext
         self.mirrors = the_mirrors
         self.image = image
@@ -405,6 +417,7 @@ class KamajiNodeGroup(NodeGroup):
                 cluster_dns=[plane.dns_service_ip],
                 labels=labels,
                 mirrors=cluster.mirrors,
+                security_group=cluster.node_security_group,
                 provider=cluster.openstack_provider,
             )
         except ConstructArgumentError as err:

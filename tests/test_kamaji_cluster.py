@@ -296,7 +296,9 @@ def test_kamaji_hcl_has_a_control_plane_workers_a_token_and_the_addons(shipped_s
     )
     releases = {r["name"] for r in resources(platform, "helm_release").values()}
     assert DRIVERS[KAMAJI].turns_on <= releases
-    (token,) = [s for s in resources(platform, "kubernetes_secret_v1").values() if s["metadata"]["name"] != "dex-gitlab"]
+    (token,) = [
+        s for s in resources(platform, "kubernetes_secret_v1").values() if s["metadata"]["name"] != "dex-gitlab"
+    ]
     assert token["metadata"]["namespace"] == "kube-system"
     assert token["metadata"]["name"].startswith("bootstrap-token-${")
 
@@ -383,3 +385,20 @@ def test_the_shipped_cni_allocates_from_the_tenant_pod_range_and_everything_wait
                 f"helm_release.{cni_id}" in releases[d.removeprefix("helm_release.")].get("depends_on", [])
                 for d in release["depends_on"]
             ), release["name"]
+
+
+def test_every_node_of_the_cluster_is_in_one_security_group_open_between_them(shipped_stacks) -> None:
+    # Pod traffic (the CNI's VXLAN, Services, DNS) crosses node groups: one group per node
+    # group would drop it between them.
+    infra = shipped_stacks["kamaji-infra"]
+    vm_ports = {vm["network"][0]["port"] for vm in resources(infra, "openstack_compute_instance_v2").values()}
+    ports = {
+        f"${{openstack_networking_port_v2.{k}.id}}": p
+        for k, p in resources(infra, "openstack_networking_port_v2").items()
+    }
+    groups = {tuple(ports[ref]["security_group_ids"]) for ref in vm_ports}
+    assert len(groups) == 1, groups
+    ((group_ref,),) = groups
+    rules = resources(infra, "openstack_networking_secgroup_rule_v2").values()
+    internal = [r for r in rules if r["security_group_id"] == group_ref and r.get("remote_group_id") == group_ref]
+    assert internal and all("protocol" not in r for r in internal)
