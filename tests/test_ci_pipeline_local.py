@@ -610,7 +610,7 @@ def test_merge_request_pipeline_under_gitlab_ci_local(tmp_path: Path, api: FakeA
     bodies = {note["body"].splitlines()[0]: note["body"] for note in api.notes.values()}
     preview = bodies["<!-- platformctl:preview -->"]
     assert f"Commit [`{head.stdout.strip()[:12]}`]" in preview and "[job](" in preview
-    assert "❌ **1 of 8 plans failed** (`ha-platform`)" in preview
+    assert f"❌ **1 of {2 * len(ENVIRONMENTS)} plans failed** (`ha-platform`)" in preview
     assert "⏭️ `simple-platform` **was not planned**" in preview
     assert "⚠️ **Plan: 2 to add, 1 to change, 2 to destroy**" in preview
     assert "<!-- platformctl:diff -->" in bodies
