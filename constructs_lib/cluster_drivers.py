@@ -19,12 +19,16 @@ those sources. This module is plain data: it imports neither cdktf nor the bindi
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .node_roles import ROLE_LABEL_PREFIX
+
+if TYPE_CHECKING:
+    from .cluster import ManagedCluster
 
 SELECTEL_MKS = "selectel-mks"
 MAGNUM_CAPI_HELM = "magnum-capi-helm"
@@ -94,6 +98,27 @@ class ClusterDriver:
         where the library knows it (checked when the environment is loaded).
     :param turns_on: catalog addons the driver needs and turns on (a bare cluster has no
         CNI, no cloud controller, no CSI driver and no serving-certificate approver).
+    :param construct: the construct that builds the cluster, ``<module>.<Class>`` in
+        ``constructs_lib`` (:meth:`construct_class` imports it).
+    :param oidc: how the API server trusts an OIDC issuer the environment configures:
+        ``"one-issuer"`` (a cluster argument naming a single issuer, usernames
+        ``<issuer>#<sub>``), ``"structured"`` (an AuthenticationConfiguration the library
+        writes, the same usernames by default) or None (no OIDC: CI uses ServiceAccounts).
+    :param version_label: the Magnum label that carries the Kubernetes version (``v`` + the
+        version), or None when the driver takes it from elsewhere.
+    :param version_from_image: the Kubernetes version is a property of the image (the
+        library looks the image up at plan time so a wrong image fails early).
+    :param api_always_behind_lb: the API sits behind a load balancer whatever
+        ``master_lb_enabled`` says.
+    :param api_floating_ip_label_without_lb: the driver reads ``master_lb_floating_ip_enabled``
+        for the API's floating IP with or without a load balancer.
+    :param addon_labels: labels that turn on the cloud's own copies of addons.
+    :param default_group_bounds: autoscaling bounds of the built-in worker group are set by
+        the ``min_node_count``/``max_node_count`` labels.
+    :param registry_prefix_slash: ``container_infra_prefix`` is put in front of image names
+        as is (so it ends with ``/``); otherwise the driver joins it with ``/`` itself.
+    :param needs_dns_server: the driver hands the template's ``dns_nameserver`` to its nodes
+        and fails to build the cluster without one.
     :param source: where these facts were read.
     """
 
@@ -111,10 +136,28 @@ class ClusterDriver:
     self_managed: bool = False
     max_kubernetes: tuple[int, int] | None = None
     turns_on: frozenset[str] = frozenset()
+    construct: str = "magnum.MagnumCluster"
+    oidc: Literal["one-issuer", "structured"] | None = None
+    version_label: str | None = None
+    version_from_image: bool = False
+    api_always_behind_lb: bool = False
+    api_floating_ip_label_without_lb: bool = False
+    addon_labels: Mapping[str, str] = field(default_factory=dict)
+    default_group_bounds: bool = False
+    registry_prefix_slash: bool = False
+    needs_dns_server: bool = False
     source: str = ""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "in_place", MappingProxyType(dict(self.in_place)))
+        object.__setattr__(self, "addon_labels", MappingProxyType(dict(self.addon_labels)))
+
+    def construct_class(self) -> type[ManagedCluster]:
+        """The construct class that builds this driver's clusters (imported on demand: this
+        module stays free of cdktf)."""
+        module, _, name = self.construct.rpartition(".")
+        found: type[ManagedCluster] = getattr(importlib.import_module(f"{__package__}.{module}"), name)
+        return found
 
 
 #: terraform-provider-openstack 3.0.0: a Magnum cluster updates only its node count and its
@@ -401,6 +444,8 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             api_cidrs_label=None,
             in_place=_SELECTEL_IN_PLACE,
             upgrades_in_place=True,
+            construct="selectel_mks.SelectelMksCluster",
+            oidc="one-issuer",
             source="selectel/terraform-provider-selectel v8.3.1",
         ),
         MAGNUM_CAPI_HELM: ClusterDriver(
@@ -416,6 +461,10 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             # The version is the image's property; the cluster keeps its copies of the labels.
             upgrade_applies=frozenset({"image"}),
             labels_read=_CAPI_HELM_LABELS,
+            version_from_image=True,
+            # Its chart values turn the API load balancer on whatever the cluster says.
+            api_always_behind_lb=True,
+            default_group_bounds=True,
             source="stackhpc/magnum-capi-helm 1.4.0",
         ),
         MAGNUM_CLUSTER_API: ClusterDriver(
@@ -431,6 +480,10 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             # Its upgrade copies the image and kube_tag, and no other label, to the cluster.
             upgrade_applies=frozenset({"image", "labels.kube_tag"}),
             labels_read=_CLUSTER_API_LABELS,
+            version_label="kube_tag",
+            api_floating_ip_label_without_lb=True,
+            addon_labels={"cinder_csi_enabled": "true"},
+            needs_dns_server=True,
             source="vexxhost/magnum-cluster-api v0.38.1",
         ),
         MAGNUM_HEAT: ClusterDriver(
@@ -444,6 +497,14 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             in_place=_HEAT_IN_PLACE,
             upgrades_in_place=False,
             labels_read=_HEAT_LABELS,
+            version_label="kube_tag",
+            addon_labels={
+                "cloud_provider_enabled": "true",
+                "cinder_csi_enabled": "true",
+                "metrics_server_enabled": "true",
+            },
+            default_group_bounds=True,
+            registry_prefix_slash=True,
             source="openstack/magnum 22.0.0",
         ),
         KAMAJI: ClusterDriver(
@@ -462,12 +523,18 @@ DRIVERS: Mapping[str, ClusterDriver] = MappingProxyType(
             in_place=_KAMAJI_IN_PLACE,
             upgrades_in_place=True,
             self_managed=True,
+            construct="kamaji_cluster.KamajiCluster",
+            oidc="structured",
             max_kubernetes=KAMAJI_MAX_KUBERNETES,
             turns_on=frozenset({CNI, CLOUD_CONTROLLER, CINDER_CSI, METRICS_SERVER, KUBELET_CSR_APPROVER}),
             source=f"clastix/kamaji {KAMAJI_TAG}",
         ),
     }
 )
+
+
+#: Every driver name, in the table's order (the environment file's choices).
+DRIVER_NAMES: tuple[str, ...] = tuple(DRIVERS)
 
 
 def driver(name: str) -> ClusterDriver:

@@ -37,7 +37,7 @@ from constructs_lib.access import CiDeployTarget, GitOpsApplication, GroupRoleBi
 from constructs_lib.addons.settings import AddonSettings, ExtraChart
 from constructs_lib.authentication import JwtIssuer, authentication_configuration, gitlab_ci_issuer, people_issuer
 from constructs_lib.backend import StateBackend
-from constructs_lib.cluster_drivers import DRIVERS, ClusterDriver
+from constructs_lib.cluster_drivers import DRIVER_NAMES, DRIVERS, ClusterDriver
 from constructs_lib.errors import ConstructArgumentError, PlatformError
 
 Str = Annotated[str, Strict()]
@@ -190,7 +190,8 @@ class ClusterConfig(ConstructBlock):
     that construct, checked there: its signature and its checks are this block's schema, so no
     default or rule is written twice."""
 
-    driver: Literal["selectel-mks", "magnum-capi-helm", "magnum-cluster-api", "magnum-heat", "kamaji"]
+    # The names come from the driver table (an unknown one is refused with the list).
+    driver: Literal[DRIVER_NAMES]  # type: ignore[valid-type]
 
     @property
     def driver_facts(self) -> ClusterDriver:
@@ -994,7 +995,7 @@ def _check_delivery(config: EnvironmentConfig, source: SourceMap) -> None:
                 )
     if config.cluster.driver_facts.self_managed:
         _check_structured_authentication(config, source)
-    if config.cluster.driver != "selectel-mks" or (config.ci_deploy is None and config.people is None):
+    if config.cluster.driver_facts.oidc != "one-issuer" or (config.ci_deploy is None and config.people is None):
         return
     oidc = config.cluster.arguments.get("oidc")
     want: dict[str, str] = {}

@@ -53,14 +53,15 @@ from constructs import Construct
 from . import _validate as check
 from .cluster import KubernetesAccess, ManagedCluster
 from .cluster import kubernetes_version as check_version
-from .cluster_drivers import DRIVERS, MAGNUM_CAPI_HELM, MAGNUM_CLUSTER_API, MAGNUM_HEAT, ClusterDriver
+from .cluster_drivers import DRIVERS, MAGNUM_CAPI_HELM, ClusterDriver
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
 from .node_groups import NodeGroup, node_counts
 from .node_roles import WORKER, check_role
 
-MAGNUM_DRIVERS = (MAGNUM_CAPI_HELM, MAGNUM_CLUSTER_API, MAGNUM_HEAT)
+#: The drivers whose clusters this module builds (from the driver table).
+MAGNUM_DRIVERS = tuple(name for name, d in DRIVERS.items() if d.construct == "magnum.MagnumCluster")
 MASTER_COUNTS = (1, 3, 5)
 NETWORK_DRIVERS = ("calico", "flannel", "cilium")
 #: Magnum's built-in worker group.
@@ -94,9 +95,9 @@ def _driver_labels(
 ) -> dict[str, str]:
     """The labels the library sets for ``driver`` (only labels that driver reads)."""
     labels: dict[str, str] = {}
-    if driver.name in (MAGNUM_HEAT, MAGNUM_CLUSTER_API):
-        labels["kube_tag"] = f"v{version}"
-    if _api_behind_lb(driver, api_lb) or driver.name == MAGNUM_CLUSTER_API:
+    if driver.version_label is not None:
+        labels[driver.version_label] = f"v{version}"
+    if _api_behind_lb(driver, api_lb) or driver.api_floating_ip_label_without_lb:
         # The API gets no floating IP unless the operator asks for one. capi-helm always
         # puts the API behind a load balancer; magnum-cluster-api reads the label for the
         # API's floating IP with or without one; both default it to true.
@@ -104,16 +105,13 @@ def _driver_labels(
     if _api_behind_lb(driver, api_lb) and driver.api_cidrs_label:
         labels[driver.api_cidrs_label] = ",".join(api_allowed_cidrs)
     # The cloud's own copies, which the platform layer then does not install again.
-    if driver.name == MAGNUM_HEAT:
-        labels.update(cloud_provider_enabled="true", cinder_csi_enabled="true", metrics_server_enabled="true")
-    elif driver.name == MAGNUM_CLUSTER_API:
-        labels["cinder_csi_enabled"] = "true"
+    labels.update(driver.addon_labels)
     # The dashboard is a cluster-admin web UI nobody asked for: off unless the labels say so.
     if "kube_dashboard_enabled" in driver.labels_read:
         labels["kube_dashboard_enabled"] = "false"
     if autoscaling:
         labels["auto_scaling_enabled"] = "true"
-        if driver.name in (MAGNUM_HEAT, MAGNUM_CAPI_HELM):
+        if driver.default_group_bounds:
             # Bounds of the default worker group: fixed at its size.
             labels.update(min_node_count=str(max(node_count, 1)), max_node_count=str(max(node_count, 1)))
     return {key: value for key, value in labels.items() if key in driver.labels_read}
@@ -123,7 +121,7 @@ def _api_behind_lb(driver: ClusterDriver, api_lb: bool) -> bool:
     """Whether the API is behind an Octavia load balancer: ``master_lb_enabled``, but always
     on magnum-capi-helm (its chart values turn the API load balancer on whatever the cluster
     says)."""
-    return api_lb or driver.name == MAGNUM_CAPI_HELM
+    return api_lb or driver.api_always_behind_lb
 
 
 class MagnumCluster(ManagedCluster):
@@ -278,7 +276,7 @@ class MagnumCluster(ManagedCluster):
         if system_image_registry is not None:
             host = system_image_registry.rstrip("/")
             # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
-            template_labels["container_infra_prefix"] = f"{host}/" if driver == MAGNUM_HEAT else host
+            template_labels["container_infra_prefix"] = f"{host}/" if the_driver.registry_prefix_slash else host
         template_labels.update(extra_labels)
         public_api = _public_api(path, the_driver, network, template_labels, master_lb_enabled, floating_ip_enabled)
         super().__init__(scope, id, driver=the_driver, name=name, version=version)
@@ -293,7 +291,7 @@ class MagnumCluster(ManagedCluster):
             Annotations.of(self).add_warning(_who_reaches(public_api, the_driver, behind_lb, allowed))
 
         image_ref = image
-        if driver == MAGNUM_CAPI_HELM:
+        if the_driver.version_from_image:
             # The driver takes the version from the image, not from a label: say so at plan
             # time rather than building a cluster of another version.
             found = DataOpenstackImagesImageV2(self, "image", name=image, most_recent=True)
@@ -530,7 +528,7 @@ def _public_api(
     """How the API gets a public address (a floating IP on its load balancer, on
     magnum-cluster-api's control plane, or on the masters), or None when it has none."""
     label = _true(labels.get("master_lb_floating_ip_enabled", "false"))
-    if _api_behind_lb(driver, api_lb) or driver.name == MAGNUM_CLUSTER_API:
+    if _api_behind_lb(driver, api_lb) or driver.api_floating_ip_label_without_lb:
         if not label:
             return None
         if network.is_closed:
@@ -593,12 +591,12 @@ def _dns_nameserver(path: str, driver: ClusterDriver, network: Network) -> str |
     (Magnum takes IPv4 addresses there; the primary subnet is IPv4)."""
     servers = network.primary_dns_servers
     if not servers:
-        if driver.name == MAGNUM_CLUSTER_API:
+        if driver.needs_dns_server:
             raise ConstructArgumentError(
                 path,
                 f"network.subnets[{network.primary_subnet_name!r}].dns_servers",
                 [],
-                "at least one DNS server: magnum-cluster-api hands the template's dns_nameserver (the primary "
+                f"at least one DNS server: {driver.name} hands the template's dns_nameserver (the primary "
                 "subnet's DNS servers) to its nodes and fails to build the cluster without one",
             )
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -12,8 +13,6 @@ from constructs import Construct
 
 from constructs_lib import (
     Bastion,
-    KamajiCluster,
-    MagnumCluster,
     ManagedCluster,
     Network,
     NodeGroup,
@@ -24,7 +23,6 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
-from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.environment import EnvironmentConfig, SourceMap, oidc_issuers
 from constructs_lib.errors import ConstructArgumentError
 from constructs_lib.gitlab import GitlabProvider
@@ -107,7 +105,7 @@ class InfraStack(TerraformStack):
                     availability_zone=config.openstack.availability_zone,
                 )
 
-        if config.cluster.driver == SELECTEL_MKS:
+        if issubclass(config.cluster.driver_facts.construct_class(), SelectelMksCluster):
             _check_mks_environment(self, config, source)
         with source.origin("cluster"), _network_arguments(source):
             self.cluster = _cluster(self, config, source, keypair, self.network)
@@ -116,7 +114,8 @@ class InfraStack(TerraformStack):
         for name, group in config.node_group.items():
             with source.origin("node_group", name):
                 props = group.arguments
-                if self.cluster.driver.name == SELECTEL_MKS:
+                if "taint" in inspect.signature(self.cluster.node_group_type).parameters:
+                    # Node groups that can taint their nodes at join follow the platform's setting.
                     props.setdefault("taint", config.platform.taint_dedicated_roles)
                 self.node_groups.append(
                     _build(
@@ -161,7 +160,8 @@ def _cluster(
     arguments and what the stack supplies (name, network, key pair, region)."""
     props: dict[str, Any] = config.cluster.arguments
     supplied: dict[str, Any]
-    if config.cluster.driver == SELECTEL_MKS:
+    cluster_type = config.cluster.driver_facts.construct_class()
+    if issubclass(cluster_type, SelectelMksCluster):
         supplied = {
             "name": config.name,
             "region": config.openstack.region,
@@ -173,7 +173,7 @@ def _cluster(
         # (where the VMs go).
         if "availability_zone" not in props:
             supplied.update(_given(availability_zone=config.openstack.availability_zone))
-        return _build(SelectelMksCluster, stack, "cluster", props, **supplied)
+        return _build(cluster_type, stack, "cluster", props, **supplied)
     if config.cluster.driver_facts.self_managed:
         if not config.node_group:
             raise source.error(
@@ -190,7 +190,7 @@ def _cluster(
             # Nodes pull what no chart value redirects (Kamaji's kube-proxy, CoreDNS and
             # konnectivity agent) through the platform's registry too.
             supplied["mirrors"] = registry_mirrors(registry)
-        return _build(KamajiCluster, stack, "cluster", props, **supplied)
+        return _build(cluster_type, stack, "cluster", props, **supplied)
     supplied = {
         "name": config.name,
         "driver": config.cluster.driver,
@@ -199,7 +199,7 @@ def _cluster(
         # The autoscaler runs when some node group has room to grow or shrink.
         "autoscaling": any(group.autoscaled for group in config.node_group.values()),
     }
-    return _build(MagnumCluster, stack, "cluster", props, **supplied)
+    return _build(cluster_type, stack, "cluster", props, **supplied)
 
 
 @contextmanager

@@ -29,7 +29,6 @@ from constructs_lib import (
 from constructs_lib.addons.catalog import ARGO_CD, CATALOG, DEX, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from constructs_lib.addons.registry import CHARTS_PATH
 from constructs_lib.addons.values import deep_merge
-from constructs_lib.cluster_drivers import SELECTEL_MKS
 from constructs_lib.delivery import (
     ARGOCD_APPS_REPOSITORY,
     CiDeployAccess,
@@ -185,7 +184,7 @@ class PlatformStack(TerraformStack):
             # AuthenticationConfiguration's prefix, the same by default) the API server names a
             # job <issuer>#<sub>; without it, a ServiceAccount per namespace.
             prefix = None
-            if cluster.driver.name == SELECTEL_MKS or cluster.driver.self_managed:
+            if cluster.driver.oidc is not None:
                 given = config.ci_deploy.username_prefix
                 prefix = f"{config.ci_deploy.gitlab_url}#" if given is None else given
             with source.origin("ci_deploy"):
