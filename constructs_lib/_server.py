@@ -146,7 +146,7 @@ def private_server(
         name=name,
         network_id=network.network_id,
         fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id)],
-        security_group_ids=[security_group.id],
+        security_group_ids=[security_group.security_group_id],
         admin_state_up=True,
         provider=provider,
     )

@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_openstack.compute_keypair_v2 import ComputeKeypairV2
 from constructs import Construct
 
@@ -26,10 +27,14 @@ class SshKeyPair(LibraryConstruct):
     :param name: key pair name in Nova.
     :param public_key: one OpenSSH public key line (``ssh-ed25519 AAAA... comment``): a known
         key type, the key in base64 (of that type), an optional one-line comment.
+    :param provider: the OpenStack provider to use. Default: the stack's.
     """
 
-    def __init__(self, scope: Construct, id: str, *, name: str, public_key: str) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, name: str, public_key: str, provider: TerraformProvider | None = None
+    ) -> None:
         path = check.child_path(scope, id)
+        check.provider(path, "provider", provider)
         check.text(path, "name", name)
         if not _is_public_key(public_key):
             raise ConstructArgumentError(
@@ -39,7 +44,7 @@ class SshKeyPair(LibraryConstruct):
                 "one OpenSSH public key line starting with one of " + ", ".join(_KEY_TYPES),
             )
         super().__init__(scope, id)
-        self.resource = ComputeKeypairV2(self, "keypair", name=name, public_key=public_key.strip())
+        self.resource = ComputeKeypairV2(self, "keypair", name=name, public_key=public_key.strip(), provider=provider)
         self.name: str = self.resource.name
 
 

@@ -152,7 +152,9 @@ class SecurityGroup(LibraryConstruct):
         self.resource = NetworkingSecgroupV2(
             self, "group", name=name, description=description, delete_default_rules=True, provider=provider
         )
-        self.id: str = self.resource.id
+        self.security_group_id: str = self.resource.id
+        #: The former name of ``security_group_id``, kept for existing stacks.
+        self.id: str = self.security_group_id
         self.connections = Connections(self)
         for cidr in egress_cidrs:
             self._rule(
@@ -186,7 +188,7 @@ class SecurityGroup(LibraryConstruct):
             rule_id,
             direction=direction,
             ethertype=ethertype,
-            security_group_id=self.id,
+            security_group_id=self.security_group_id,
             protocol=port.protocol,
             port_range_min=port.from_port,
             port_range_max=port.to_port,
@@ -216,7 +218,7 @@ class Connections:
             "ingress",
             port,
             description or f"{port.label} from {peer_group.name}",
-            remote_group_id=peer_group.id,
+            remote_group_id=peer_group.security_group_id,
             peer_label=f"from-{peer_group.name}",
         )
 
