@@ -11,7 +11,6 @@ where each role's nodes are.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -22,6 +21,7 @@ from constructs import Construct
 
 from . import _validate as check
 from ._construct import LibraryConstruct
+from ._versions import kubernetes_release_or_minor
 from .cluster_drivers import ClusterDriver
 from .errors import ConstructArgumentError
 from .node_roles import DEDICATED_ROLES, NodePlacement
@@ -31,30 +31,6 @@ if TYPE_CHECKING:
     from .magnum import MagnumCluster, MagnumNodeGroup
     from .node_groups import NodeGroup
     from .selectel_mks import SelectelMksCluster, SelectelMksNodeGroup
-
-# ASCII digits without leading zeros: "１.３６.１" and "01.36.1" are no releases.
-_NUMBER = r"(0|[1-9][0-9]{0,2})"
-_VERSION = re.compile(rf"v?{_NUMBER}\.{_NUMBER}\.{_NUMBER}", re.ASCII)
-_MINOR = re.compile(rf"v?{_NUMBER}\.{_NUMBER}", re.ASCII)
-
-
-def kubernetes_version(path: str, value: Any) -> str:
-    """``1.34.2`` or ``v1.34.2`` -> ``1.34.2``; anything else is an error."""
-    match = _VERSION.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise ConstructArgumentError(path, "kubernetes_version", value, "a release such as 1.34.2 (major.minor.patch)")
-    return ".".join(match.groups())
-
-
-def kubernetes_release_or_minor(path: str, value: Any) -> str:
-    """``1.34.2`` (an exact release) or ``1.34`` (a minor whose patch the cloud picks), with an
-    optional ``v``; returned without it."""
-    match = (_VERSION.fullmatch(value) or _MINOR.fullmatch(value)) if isinstance(value, str) else None
-    if match is None:
-        raise ConstructArgumentError(
-            path, "kubernetes_version", value, "a release such as 1.34.2, or a minor such as 1.34 (ASCII digits)"
-        )
-    return ".".join(match.groups())
 
 
 @dataclass(frozen=True)
