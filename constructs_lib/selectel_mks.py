@@ -15,9 +15,7 @@ and key pair replace the group; counts, autoscaling bounds, labels and taints up
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from cdktf import Annotations, Fn, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_openstack.data_openstack_compute_flavor_v2 import DataOpenstackComputeFlavorV2
@@ -25,83 +23,29 @@ from cdktf_cdktf_provider_openstack.data_openstack_identity_auth_scope_v3 import
 from constructs import Construct
 
 from . import _validate as check
-from .cluster import KubernetesAccess, ManagedCluster, kubernetes_release_or_minor
+from .cluster import KubernetesAccess, ManagedCluster
 from .cluster_drivers import DRIVERS, SELECTEL_MKS
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
 from .node_groups import NodeGroup, node_counts
 from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_node_label_key, check_role, role_taint
+from .selectel_mks_arguments import (  # noqa: F401  (re-exported: the Selectel rules are part of this module's API)
+    _VOLUME_TYPE,
+    CONTROL_PLANES,
+    MAX_NODES_PER_GROUP,
+    NETWORK_PLUGINS,
+    RESERVED_CIDRS,
+    TAINT_EFFECTS,
+    VOLUME_GB,
+    MksOidc,
+    check_cluster_arguments,
+    check_pool,
+    check_project_id,
+    check_subnets,
+    check_zone,
+)
 from .selectel_provider import SelectelDataSource, SelectelProvider, SelectelResource
-
-#: ``control_plane`` -> the provider's ``cluster_type``.
-CONTROL_PLANES = {
-    "basic": "BASIC",
-    "high-availability": "HIGH_AVAILABILITY",
-    "high-availability-multi-az": "HIGH_AVAILABILITY_MULTI_AZ",
-}
-#: ``network_plugin`` -> the provider's ``cni_type``.
-NETWORK_PLUGINS = {"calico": "CALICO", "cilium": "CILIUM"}
-TAINT_EFFECTS = ("NoSchedule", "NoExecute", "PreferNoSchedule")
-_WINDOW = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]", re.ASCII)
-#: A Selectel pool (the provider's ``region``): ``ru-7``, ``gis-1``.
-_POOL = re.compile(r"[a-z]{2,3}-[0-9]{1,2}", re.ASCII)
-#: A pool segment (availability zone): the pool's name and a letter, ``ru-7a``.
-_ZONE = re.compile(r"([a-z]{2,3}-[0-9]{1,2})[a-z]", re.ASCII)
-#: A Selectel (Keystone) project id: 32 lowercase hexadecimal characters.
-_PROJECT_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
-#: A network volume type: ``<kind>.<zone>``, ``fast.ru-7a``.
-_VOLUME_TYPE = re.compile(r"([a-z][a-z0-9]{0,30})\.([a-z]{2,3}-[0-9]{1,2}[a-z])", re.ASCII)
-#: Node volume size bounds in GB (Selectel's network volumes).
-VOLUME_GB = (16, 16384)
-#: Nodes per MKS node group (Selectel's limit).
-MAX_NODES_PER_GROUP = 15
-#: Ranges MKS uses inside every cluster (pods, services, its own); a subnet of the
-#: cluster's network must not overlap them.
-RESERVED_CIDRS = ("10.10.0.0/16", "10.96.0.0/12", "10.250.0.0/16", "10.251.0.0/24")
-
-
-def check_pool(path: str, argument: str, value: object) -> str:
-    """A Selectel pool such as ``ru-7``."""
-    if not isinstance(value, str) or not _POOL.fullmatch(value):
-        raise ConstructArgumentError(path, argument, value, "a Selectel pool such as ru-7 (letters, '-', digits)")
-    return value
-
-
-def check_zone(path: str, argument: str, value: object, pool: str | None = None) -> str:
-    """A pool segment of ``pool``: the pool's name and one letter, such as ``ru-7a``."""
-    match = _ZONE.fullmatch(value) if isinstance(value, str) else None
-    if not isinstance(value, str) or match is None or (pool is not None and match.group(1) != pool):
-        example = f"{pool}a" if pool is not None and _POOL.fullmatch(pool) else "ru-7a"
-        where = f" of the pool {pool}" if pool is not None else ""
-        raise ConstructArgumentError(
-            path, argument, value, f"a pool segment{where}: the pool's name and one letter, such as {example}"
-        )
-    return value
-
-
-def check_project_id(path: str, argument: str, value: object) -> str:
-    """A Selectel project id: 32 lowercase hexadecimal characters."""
-    if not isinstance(value, str) or not _PROJECT_ID.fullmatch(value):
-        raise ConstructArgumentError(
-            path, argument, value, "a project id: 32 lowercase hexadecimal characters, as the control panel shows it"
-        )
-    return value
-
-
-def check_subnets(path: str, argument: str, subnet_cidrs: Mapping[str, str]) -> None:
-    """No subnet (name -> CIDR) overlaps a range MKS uses inside the cluster; ``argument`` is
-    the prefix of the reported argument (``subnets['nodes'].cidr``)."""
-    for subnet, cidr in subnet_cidrs.items():
-        where = f"{argument}[{subnet!r}].cidr"
-        for reserved in RESERVED_CIDRS:
-            if check.network(path, where, cidr).overlaps(check.network(path, where, reserved)):
-                raise ConstructArgumentError(
-                    path,
-                    where,
-                    cidr,
-                    f"a range outside {', '.join(RESERVED_CIDRS)} (MKS uses them inside the cluster)",
-                )
 
 
 def _minor_patches(versions: str, minor: str) -> str:
@@ -109,24 +53,6 @@ def _minor_patches(versions: str, minor: str) -> str:
     to a list such as ``["1.36.3", "1.35.9"]``; the list is in no particular order)."""
     pattern = "^" + minor.replace(".", "[.]") + "[.][0-9]+$"
     return f'[for v in {versions} : tonumber(split(".", v)[2]) if can(regex("{pattern}", v))]'
-
-
-@dataclass(frozen=True)
-class MksOidc:
-    """OpenID Connect for the cluster's API server.
-
-    :param issuer_url: the provider's issuer URL (``https://``).
-    :param client_id: the client id tokens are issued for.
-    :param provider_name: a name for the provider. Default: none.
-    :param username_claim: token claim used as the user name. Default: the API server's.
-    :param groups_claim: token claim holding the groups. Default: none.
-    """
-
-    issuer_url: str
-    client_id: str
-    provider_name: str | None = None
-    username_claim: str | None = None
-    groups_claim: str | None = None
 
 
 class SelectelMksCluster(ManagedCluster):
@@ -193,60 +119,30 @@ class SelectelMksCluster(ManagedCluster):
         provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        check.dns_label(path, "name", name)
-        version = kubernetes_release_or_minor(path, kubernetes_version)
-        if network is not None and not isinstance(network, Network):
-            raise ConstructArgumentError(path, "network", network, "a Network construct")
-        if project_id is not None:
-            check_project_id(path, "project_id", project_id)
-        check.choice(path, "control_plane", control_plane, CONTROL_PLANES)
-        check.choice(path, "network_plugin", network_plugin, NETWORK_PLUGINS)
-        if patch_auto_upgrade is None:
-            patch_auto_upgrade = control_plane != "basic"
-        for argument, flag in (
-            ("private_api", private_api),
-            ("auto_repair", auto_repair),
-            ("patch_auto_upgrade", patch_auto_upgrade),
-            ("audit_logs", audit_logs),
-        ):
-            check.boolean(path, argument, flag)
-        if patch_auto_upgrade and control_plane == "basic":
-            raise ConstructArgumentError(
-                path, "patch_auto_upgrade", True, "false with control_plane = 'basic' (MKS refuses it)"
-            )
-        if network is not None:
-            check_subnets(path, "network.subnets", network.subnet_cidrs)
-        if maintenance_window_start is not None and not (
-            isinstance(maintenance_window_start, str) and _WINDOW.fullmatch(maintenance_window_start)
-        ):
-            raise ConstructArgumentError(
-                path, "maintenance_window_start", maintenance_window_start, "a UTC time HH:MM:SS such as 01:00:00"
-            )
-        gates = check.words(path, "feature_gates", feature_gates)
-        admission = check.words(path, "admission_controllers", admission_controllers)
-        if isinstance(oidc, Mapping):
-            for key in oidc:
-                if key not in MksOidc.__dataclass_fields__:
-                    raise ConstructArgumentError(
-                        path, f"oidc.{key}", oidc[key], "one of " + ", ".join(MksOidc.__dataclass_fields__)
-                    )
-            for key in ("issuer_url", "client_id"):
-                if key not in oidc:
-                    raise ConstructArgumentError(path, f"oidc.{key}", None, "a value (OIDC needs it)")
-            oidc = MksOidc(**oidc)
-        if oidc is not None:
-            if not isinstance(oidc, MksOidc):
-                raise ConstructArgumentError(path, "oidc", oidc, "an MksOidc")
-            for key in ("provider_name", "username_claim", "groups_claim"):
-                if getattr(oidc, key) is not None:
-                    check.text(path, f"oidc.{key}", getattr(oidc, key))
-            check.url(path, "oidc.issuer_url", oidc.issuer_url, schemes=("https",))
-            check.non_empty(path, "oidc.client_id", oidc.client_id)
-        if keypair is not None and not isinstance(keypair, SshKeyPair):
-            raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair construct")
-        check_pool(path, "region", region)
-        if availability_zone is not None:
-            check_zone(path, "availability_zone", availability_zone, region)
+        given = check_cluster_arguments(
+            path,
+            network_type=Network,
+            keypair_type=SshKeyPair,
+            name=name,
+            region=region,
+            kubernetes_version=kubernetes_version,
+            network=network,
+            project_id=project_id,
+            control_plane=control_plane,
+            private_api=private_api,
+            network_plugin=network_plugin,
+            maintenance_window_start=maintenance_window_start,
+            auto_repair=auto_repair,
+            patch_auto_upgrade=patch_auto_upgrade,
+            feature_gates=feature_gates,
+            admission_controllers=admission_controllers,
+            oidc=oidc,
+            audit_logs=audit_logs,
+            keypair=keypair,
+            availability_zone=availability_zone,
+        )
+        version, oidc, patch_auto_upgrade = given.version, given.oidc, given.patch_auto_upgrade
+        gates, admission = given.feature_gates, given.admission_controllers
         if provider is not None and not isinstance(provider, TerraformProvider):
             raise ConstructArgumentError(path, "provider", provider, "a TerraformProvider for selectel/selectel")
         super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=version)
