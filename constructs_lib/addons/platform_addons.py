@@ -13,6 +13,7 @@ from .. import _validate as check
 from .._construct import LibraryConstruct
 from ..cluster import ClusterProfile
 from ..errors import ConstructArgumentError
+from .arguments import check_arguments, check_chart_role
 from .catalog import (
     CALICO,
     CATALOG,
@@ -77,104 +78,19 @@ class PlatformAddons(LibraryConstruct):
         cloud: OpenStackCloud | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        if not isinstance(cluster, ClusterProfile):
-            raise ConstructArgumentError(path, "cluster", cluster, "a ClusterProfile (ManagedCluster.profile)")
-        for argument, value in (("registry", registry), ("image_registry", image_registry)):
-            if value is not None:
-                check.registry_reference(path, argument, value)
-        if registry is not None and image_registry is not None:
-            raise ConstructArgumentError(
-                path, "image_registry", image_registry, "left out with registry (which covers images too)"
-            )
-        mirror = registry or image_registry
-        if addons is not None and not isinstance(addons, Mapping):
-            raise ConstructArgumentError(path, "addons", addons, "a map of catalog names to AddonSettings")
-        addons = dict(addons or {})
-        if not isinstance(extra_charts, (list, tuple)) or not all(isinstance(e, ExtraChart) for e in extra_charts):
-            raise ConstructArgumentError(path, "extra_charts", extra_charts, "a list of ExtraChart")
-        check.boolean(path, "ha", ha)
-        if cloud is not None and not isinstance(cloud, OpenStackCloud):
-            raise ConstructArgumentError(path, "cloud", cloud, "an OpenStackCloud")
-        for name, settings in addons.items():
-            if not isinstance(settings, AddonSettings):
-                raise ConstructArgumentError(path, f"addons[{name!r}]", settings, "an AddonSettings")
-            if name not in CATALOG:
-                raise ConstructArgumentError(
-                    path,
-                    f"addons[{name!r}]",
-                    name,
-                    f"a catalog addon ({', '.join(CATALOG)}); add other charts as extra charts"
-                    + check.did_you_mean(name, CATALOG),
-                )
-            if name in cluster.provided_addons and settings.enabled:
-                raise ConstructArgumentError(
-                    path,
-                    f"addons[{name!r}].enabled",
-                    True,
-                    f"false or unset: the {cluster.driver.name} cluster runs its own {name},"
-                    " and a second copy would conflict with it",
-                )
-        enabled = [
-            spec
-            for spec in CATALOG.values()
-            if spec.name not in cluster.provided_addons
-            and spec.is_enabled(addons.get(spec.name, AddonSettings()).enabled)
-        ]
-        for spec in enabled:
-            if not spec.supports(cluster.kubernetes_minor):
-                raise ConstructArgumentError(
-                    path,
-                    "kubernetes_version",
-                    cluster.kubernetes_version,
-                    f"a Kubernetes release that {spec.name} {spec.version} supports: {spec.kubernetes_support_text()}"
-                    f" (or turn {spec.name} off)",
-                )
-        enabled_names = {spec.name for spec in enabled}
-        extra_names: set[str] = set()
-        for extra in extra_charts:
-            if extra.name in CATALOG or extra.name in extra_names:
-                raise ConstructArgumentError(
-                    path,
-                    f"extra_charts[{extra.name!r}]",
-                    extra.name,
-                    "a name used by no catalog addon and no other extra chart",
-                )
-            extra_names.add(extra.name)
-        for extra in extra_charts:
-            _check_chart_role(path, cluster, extra)
-            for dep in extra.depends_on:
-                if dep not in CATALOG and dep not in extra_names:
-                    raise ConstructArgumentError(
-                        path,
-                        f"extra_charts[{extra.name!r}].depends_on",
-                        dep,
-                        "the name of a catalog addon or another extra chart",
-                    )
-        if KUBELET_CSR_APPROVER.name in enabled_names and cluster.node_name_regex is None:
-            raise ConstructArgumentError(
-                path,
-                f"addons[{KUBELET_CSR_APPROVER.name!r}].enabled",
-                True,
-                f"false or unset: the {cluster.driver.name} cluster's Node names are not the library's to know,"
-                " and the approver must match them exactly (it exits without a providerRegex)",
-            )
-        if CALICO.name in enabled_names:
-            _check_cni(path, cluster)
-        if OPENSTACK_CLOUD_CONTROLLER_MANAGER.name in enabled_names and cloud is None:
-            raise ConstructArgumentError(
-                path, "cloud", None, "OpenStack credentials while openstack-cloud-controller-manager is enabled"
-            )
+        given = check_arguments(
+            path,
+            cluster_type=ClusterProfile,
+            cluster=cluster,
+            registry=registry,
+            image_registry=image_registry,
+            addons=addons,
+            extra_charts=extra_charts,
+            ha=ha,
+            cloud=cloud,
+        )
+        mirror, addons, plans = given.mirror, given.addons, given.plans
         super().__init__(scope, id)
-
-        # name -> (dependencies, build function); built in dependency order.
-        plans: dict[str, tuple[tuple[str, ...], Any]] = {}
-        for spec in enabled:
-            settings = addons.get(spec.name, AddonSettings())
-            deps = tuple(d for d in spec.depends_on if d in enabled_names)
-            plans[spec.name] = (deps, (spec, settings))
-        for extra in extra_charts:
-            deps = tuple(d for d in extra.depends_on if d in enabled_names or d in extra_names)
-            plans[extra.name] = (deps, extra)
 
         self.cluster = cluster
         self.registry = registry
@@ -248,7 +164,7 @@ class PlatformAddons(LibraryConstruct):
             raise ConstructArgumentError(
                 path, f"extra_charts[{chart.name!r}]", chart.name, "a name used by no catalog addon and no other chart"
             )
-        _check_chart_role(path, self.cluster, chart)
+        check_chart_role(path, self.cluster, chart)
         depends_on = []
         for dep in chart.depends_on:
             if dep in self.releases:
@@ -281,28 +197,6 @@ class PlatformAddons(LibraryConstruct):
             )
 
 
-def _check_cni(path: str, cluster: ClusterProfile) -> None:
-    """The library's CNI goes only into a cluster whose pod range and kube-proxy it chose
-    (a cloud that builds the cluster runs its own CNI)."""
-    argument = f"addons[{CALICO.name!r}].enabled"
-    if cluster.pod_cidr is None or cluster.kube_proxy is None:
-        raise ConstructArgumentError(
-            path,
-            argument,
-            True,
-            f"false or unset: the {cluster.driver.name} cluster runs its own CNI"
-            " (its pod range is not the library's to know), and a second one would break pod networking",
-        )
-    if not cluster.kube_proxy:
-        raise ConstructArgumentError(
-            path,
-            argument,
-            True,
-            f"false, or kube-proxy on in the cluster {cluster.name}: {CALICO.name} runs its iptables data plane"
-            " beside kube-proxy (replacing it needs the API endpoint in the CNI, which the library does not set)",
-        )
-
-
 def cni_values(cluster: ClusterProfile) -> dict[str, Any]:
     """The CNI's values that follow the cluster: one VXLAN pool on its pod range."""
     assert cluster.pod_cidr is not None
@@ -313,19 +207,6 @@ def cni_values(cluster: ClusterProfile) -> dict[str, Any]:
         "nodeSelector": "all()",
     }
     return {"installation": {"calicoNetwork": {"ipPools": [pool]}}}
-
-
-def _check_chart_role(path: str, cluster: ClusterProfile, chart: ExtraChart) -> None:
-    """An extra chart's ``role`` names nodes the cluster has: one it has none of would leave
-    the chart unplaced without a word (a selector for it would keep the pods pending)."""
-    if chart.role is not None and cluster.placement(chart.role) is None:
-        roles = ", ".join(sorted(cluster.placements)) or "none"
-        raise ConstructArgumentError(
-            path,
-            f"extra_charts[{chart.name!r}].role",
-            chart.role,
-            f"a role the cluster {cluster.name} has nodes of (it has: {roles}), or no role to run on any node",
-        )
 
 
 @contextmanager
