@@ -30,6 +30,7 @@ import unicodedata
 import urllib.parse
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConstructArgumentError
@@ -452,6 +453,40 @@ REGISTRY_RULE = (
 )
 
 
+@dataclass(frozen=True)
+class Registry:
+    """A container registry reference, parsed once: ``host[:port][/path]``, normalised (no
+    trailing ``/``). :meth:`parse` is the one registry rule.
+
+    :param host: the registry's DNS name (lowercase).
+    :param port: its port, or None.
+    :param path: the repository path under the host (``platform/cache``), or ``""``.
+    """
+
+    host: str
+    port: str | None
+    path: str
+
+    @classmethod
+    def parse(cls, path: str, argument: str, value: Any, *, trailing_slash: bool = True) -> Registry:
+        """``value`` as a registry, or one :class:`ConstructArgumentError` naming ``path``
+        and ``argument`` (the user's key) and what is allowed."""
+        return _parse_registry(path, argument, value, trailing_slash=trailing_slash)
+
+    @property
+    def address(self) -> str:
+        """``host[:port]``: where the registry answers."""
+        return self.host if self.port is None else f"{self.host}:{self.port}"
+
+    @property
+    def reference(self) -> str:
+        """``host[:port][/path]``, as environment files write it (without a trailing ``/``)."""
+        return f"{self.address}/{self.path}" if self.path else self.address
+
+    def __str__(self) -> str:
+        return self.reference
+
+
 def registry_reference(path: str, argument: str, value: Any, *, trailing_slash: bool = True) -> str:
     """A container registry and optional path, no scheme: ``harbor.internal``,
     ``harbor.internal:5000/proxy``. The host is lowercase RFC 1123 labels, the port 1-65535, each
@@ -459,8 +494,12 @@ def registry_reference(path: str, argument: str, value: Any, *, trailing_slash: 
     ``_``, ``__`` or ``-``); at most 255 characters. One trailing ``/`` is accepted when
     ``trailing_slash`` and dropped: the value returned has none. Every place that takes a
     registry (``platform.registry``, ``platform.image_registry``, ``system_image_registry``,
-    ``oci://`` repositories, ``platformctl mirror --registry``) checks it here."""
+    ``oci://`` repositories, ``platformctl mirror --registry``) checks it here
+    (:meth:`Registry.parse`, whose normalised reference this is)."""
+    return Registry.parse(path, argument, value, trailing_slash=trailing_slash).reference
 
+
+def _parse_registry(path: str, argument: str, value: Any, *, trailing_slash: bool) -> Registry:
     def refuse(problem: str) -> ConstructArgumentError:
         return ConstructArgumentError(path, argument, value, f"{problem}: {REGISTRY_RULE}")
 
@@ -485,7 +524,7 @@ def registry_reference(path: str, argument: str, value: Any, *, trailing_slash: 
         for component in repository_path.split("/"):
             if not _PATH_COMPONENT.fullmatch(component):
                 raise refuse(f"the path component {hcl_value(component)} is not allowed")
-    return reference
+    return Registry(host=host, port=port, path=repository_path if "/" in reference else "")
 
 
 def image_registry(path: str, argument: str, value: Any) -> str:

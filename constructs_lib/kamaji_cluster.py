@@ -123,7 +123,8 @@ def registry_mirrors(registry: str) -> tuple[flatcar.RegistryMirror, ...]:
     registries the control plane's images come from (Kamaji's kube-proxy, CoreDNS and
     konnectivity agent, the CNI) are pulled as ``<registry>/<repository path>``, the same
     layout ``platformctl mirror`` copies images to."""
-    host, _, prefix = registry.partition("/")
+    parsed = check.Registry.parse("", "registry", registry)
+    host, prefix = parsed.address, parsed.path
     endpoint = f"https://{host}/v2/{prefix}" if prefix else f"https://{host}"
     return tuple(
         flatcar.RegistryMirror(upstream, [endpoint], override_path=bool(prefix))

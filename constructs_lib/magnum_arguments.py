@@ -340,7 +340,7 @@ def check_arguments(
                 system_image_registry,
                 f"left out: {driver} has no per-cluster registry (it pulls from what the cloud configured)",
             )
-        check.image_registry(path, "system_image_registry", system_image_registry)
+        system_image_registry = check.Registry.parse(path, "system_image_registry", system_image_registry).reference
     template_labels = _driver_labels(
         the_driver,
         version=version,
@@ -350,7 +350,7 @@ def check_arguments(
         node_count=worker_count,
     )
     if system_image_registry is not None:
-        host = system_image_registry.rstrip("/")
+        host = system_image_registry
         # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
         template_labels["container_infra_prefix"] = f"{host}/" if the_driver.registry_prefix_slash else host
     template_labels.update(extra_labels)
