@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 from cdktf import TerraformProvider
@@ -18,20 +17,13 @@ from .errors import ConstructArgumentError
 from .gitlab import UserRunner
 from .keypair import SshKeyPair
 from .network import Network
-from .security_group import Connections, HasConnections, Port, SecurityGroup
-
-EXECUTORS = ("docker", "shell")
-# A Docker image reference, [registry[:port]/]path[:tag][@sha256:digest], as the distribution
-# spec writes it: no credentials (user:password@host), nothing that would break out of the
-# quoted TOML string it is written into.
-_DOCKER_IMAGE = re.compile(
-    r"(?:[A-Za-z0-9.-]+(?::[0-9]{1,5})?/)?"
-    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+from .runner_arguments import (  # noqa: F401  (re-exported: part of this module's API)
+    AFFINITY_POLICIES,
+    EXECUTORS,
+    MAX_TAGS,
+    check_settings,
 )
-#: Most tags one runner may carry.
-MAX_TAGS = 50
-AFFINITY_POLICIES = ("anti-affinity", "soft-anti-affinity")
+from .security_group import Connections, HasConnections, Port, SecurityGroup
 
 
 def runner_config_toml(*, name: str, url: str, token: str, executor: str, concurrency: int, docker_image: str) -> str:
@@ -142,49 +134,21 @@ class RunnerFleet(LibraryConstruct):
             raise ConstructArgumentError(
                 path, "ssh_from", ssh_from, "None, a SecurityGroup or a construct with .connections"
             )
-        check.count(path, "count", count, check.RUNNER_COUNT)
-        check.text(path, "flavor", flavor)
-        check.text(path, "image", image)
-        check.url(path, "gitlab_url", gitlab_url)
-        if name is not None:
-            check.name(path, "name", name)
-        for argument, value in (("group_id", group_id), ("project_id", project_id)):
-            if value is not None:
-                check.count(path, argument, value, check.GITLAB_ID)
-        if (group_id is None) == (project_id is None):
-            raise ConstructArgumentError(
-                path,
-                "group_id/project_id",
-                (group_id, project_id),
-                "exactly one of them (runners are group or project scoped)",
-            )
-        if not isinstance(tags, (list, tuple)) or not tags or len(tags) > MAX_TAGS:
-            raise ConstructArgumentError(
-                path, "tags", tags, f"a list of 1 to {MAX_TAGS} tags (untagged jobs are turned off)"
-            )
-        for tag in tags:
-            check.text(path, "tags", tag)
-            if "," in tag:
-                raise ConstructArgumentError(path, "tags", tag, "a tag without commas (GitLab splits tags at commas)")
-        check.count(path, "concurrency", concurrency, check.RUNNER_CONCURRENCY)
-        check.choice(path, "executor", executor, EXECUTORS)
-        if not isinstance(docker_image, str) or len(docker_image) > 255 or not _DOCKER_IMAGE.fullmatch(docker_image):
-            raise ConstructArgumentError(
-                path,
-                "docker_image",
-                docker_image,
-                "an image reference such as alpine:3 or registry.example.com/group/image:tag",
-            )
-        registry, slash, _ = docker_image.partition("/")
-        if slash and ("." in registry or ":" in registry or registry == "localhost"):
-            # The first component names a registry (as Docker reads it): the one registry rule.
-            try:
-                check.registry_reference(path, "docker_image", registry, trailing_slash=False)
-            except ConstructArgumentError as err:
-                raise ConstructArgumentError(
-                    path, "docker_image", docker_image, f"an image reference whose registry is {err.allowed}"
-                ) from None
-        check.choice(path, "affinity", affinity, AFFINITY_POLICIES)
+        check_settings(
+            path,
+            count=count,
+            flavor=flavor,
+            image=image,
+            gitlab_url=gitlab_url,
+            name=name,
+            group_id=group_id,
+            project_id=project_id,
+            tags=tags,
+            concurrency=concurrency,
+            executor=executor,
+            docker_image=docker_image,
+            affinity=affinity,
+        )
         boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
         extras = check_extras(path, security_group, extra_files, extra_commands, provider)
         super().__init__(scope, id)
