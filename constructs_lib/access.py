@@ -88,7 +88,7 @@ def bundle_reference(where: str, argument: str, value: object) -> BundleReferenc
     if not parent:
         raise ConstructArgumentError(where, argument, value, allowed + "; the registry host and chart are both needed")
     try:
-        registry = check.registry_reference(where, argument, parent, trailing_slash=False)
+        registry = check.Registry.parse(where, argument, parent, trailing_slash=False).reference
         check.chart_name(where, argument, chart)
     except ConstructArgumentError:
         raise ConstructArgumentError(where, argument, value, allowed) from None

@@ -108,7 +108,7 @@ class GitOpsDelivery(LibraryConstruct):
         for name in names:
             if names.count(name) > 1:
                 raise ConstructArgumentError(path, "applications", name, "application names used once each")
-        registry = check.registry_reference(path, "registry", registry)
+        registry = check.Registry.parse(path, "registry", registry).reference
         _reference(path, "username", username)
         _reference(path, "password", password)
         check.dns_label(path, "namespace", namespace)

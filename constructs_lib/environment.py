@@ -72,13 +72,13 @@ Text = Annotated[Str, _rule(check.text)]
 def _registry(value: Any) -> Any:
     """The one registry rule; the value kept is the normalized one (no trailing '/')."""
     try:
-        return check.registry_reference("", "", value)
+        return check.Registry.parse("", "", value).reference
     except ConstructArgumentError as err:
         raise PydanticCustomError("value", "{allowed}", {"allowed": err.allowed}) from None
 
 
 #: A registry reference (``platform.registry``, ``platform.image_registry``): see
-#: :func:`constructs_lib._validate.registry_reference`.
+#: :meth:`constructs_lib._validate.Registry.parse`.
 Registry = Annotated[Str, AfterValidator(_registry)]
 
 

@@ -77,7 +77,7 @@ def check_settings(
     if slash and ("." in registry or ":" in registry or registry == "localhost"):
         # The first component names a registry (as Docker reads it): the one registry rule.
         try:
-            check.registry_reference(path, "docker_image", registry, trailing_slash=False)
+            check.Registry.parse(path, "docker_image", registry, trailing_slash=False)
         except ConstructArgumentError as err:
             raise ConstructArgumentError(
                 path, "docker_image", docker_image, f"an image reference whose registry is {err.allowed}"

@@ -54,7 +54,7 @@ def check_arguments(
         raise ConstructArgumentError(path, "cluster", cluster, "a ClusterProfile (ManagedCluster.profile)")
     for argument, value in (("registry", registry), ("image_registry", image_registry)):
         if value is not None:
-            check.registry_reference(path, argument, value)
+            check.Registry.parse(path, argument, value)
     if registry is not None and image_registry is not None:
         raise ConstructArgumentError(
             path, "image_registry", image_registry, "left out with registry (which covers images too)"

@@ -59,9 +59,9 @@ class ChartImage:
 
 def check_registry(registry: str, *, what: str = "image_registry") -> str:
     """``registry`` without a trailing slash, or :class:`RegistryError` saying what is allowed
-    (the one registry rule, :func:`constructs_lib._validate.registry_reference`)."""
+    (the one registry rule, :meth:`constructs_lib._validate.Registry.parse`)."""
     try:
-        return check.registry_reference("", what, registry)
+        return check.Registry.parse("", what, registry).reference
     except ConstructArgumentError as err:
         raise RegistryError(f"{what} = {check.hcl_value(registry)} is not allowed: {err.allowed}") from None
 
