@@ -144,13 +144,14 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
 def _add_gitops(applications: list[Any], charts: list[Chart], images: dict[str, Image], notes: list[str]) -> None:
     """argo-helm's argocd-apps chart (it renders the Applications), and each application's
     bundle: an OCI artifact copied as an image is, under its own path and tag."""
+    from constructs_lib._validate import Registry
     from constructs_lib.delivery import ARGOCD_APPS_CHART, ARGOCD_APPS_REPOSITORY, ARGOCD_APPS_VERSION
 
     charts.append(Chart(repository=ARGOCD_APPS_REPOSITORY, name=ARGOCD_APPS_CHART, version=ARGOCD_APPS_VERSION))
     for app in applications:
         ref = app.reference
         tag = ref.tag or app.version
-        path = ref.registry.partition("/")[2]
+        path = Registry.parse("", "gitops.registry", ref.registry).path
         mirror_path = f"{path}/{ref.chart}" if path else ref.chart
         if tag is None:
             notes.append(

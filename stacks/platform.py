@@ -26,6 +26,7 @@ from constructs_lib import (
     PlatformAddons,
     VolumeStorageClasses,
 )
+from constructs_lib._validate import Registry
 from constructs_lib.addons.catalog import ARGO_CD, CATALOG, DEX, OPENSTACK_CLOUD_CONTROLLER_MANAGER
 from constructs_lib.addons.registry import CHARTS_PATH
 from constructs_lib.addons.values import deep_merge
@@ -71,7 +72,7 @@ class PlatformStack(TerraformStack):
             # helm logs in to the internal registry to pull charts; the login is never a literal.
             registries = [
                 {
-                    "url": f"oci://{config.platform.registry.split('/')[0]}",
+                    "url": f"oci://{Registry.parse('', 'platform.registry', config.platform.registry).address}",
                     "username": self._secret("registry_username", "user name for the internal registry"),
                     "password": self._secret("registry_password", "password for the internal registry"),
                 }

@@ -52,3 +52,22 @@ def test_node_mirrors_use_the_parsed_address_and_path() -> None:
 
     mirrors = registry_mirrors("harbor.internal:5000/platform/")
     assert {tuple(m.endpoints) for m in mirrors} == {("https://harbor.internal:5000/v2/platform",)}
+
+
+def test_every_registry_is_parsed_by_registry_parse() -> None:
+    """Outside the value type's module, no code checks or splits a registry its own way: the
+    helper that returns only the string, and ``<registry>.partition('/')``, are not used."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    own_way = re.compile(r"\b(registry_reference|check\.image_registry)\(|\bregistry\w*\.(r?partition|split)\(")
+    found = [
+        f"{source.relative_to(root)}:{number}: {line.strip()}"
+        for package in ("constructs_lib", "stacks", "platformctl")
+        for source in sorted((root / package).rglob("*.py"))
+        if source.name != "_validate.py"
+        for number, line in enumerate(source.read_text().splitlines(), 1)
+        if own_way.search(line)
+    ]
+    assert found == []
