@@ -47,7 +47,9 @@ MAX_SAFE_INTEGER = 2**53 - 1
 RUNNER_COUNT = (0, 50)
 #: Jobs one runner VM runs at once.
 RUNNER_CONCURRENCY = (1, 100)
-#: Nodes of one node group (count, min_count, max_count) and of Magnum's default worker group.
+#: Nodes of one node group (count, min_count, max_count) and of Magnum's default worker group:
+#: the one general range (a driver with a lower per-group quota, such as Selectel MKS's 15,
+#: keeps that cap as its own fact next to its other rules).
 NODE_COUNT = (0, 100)
 #: Size of a Cinder volume (boot volume, docker volume, node volume) in GB; Cinder's own
 #: per-volume maximum is 16 TiB on the clouds this library targets.

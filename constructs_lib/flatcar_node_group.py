@@ -29,8 +29,9 @@ from .security_group import Port, SecurityGroup
 
 #: Nova server group policies a node group may use.
 SERVER_GROUP_POLICIES = ("anti-affinity", "soft-anti-affinity")
-#: The most nodes of one group (a server group with ``anti-affinity`` needs as many hosts).
-MAX_NODES = 100
+#: The most nodes of one group, :data:`constructs_lib._validate.NODE_COUNT` (a server group with
+#: ``anti-affinity`` needs as many hosts).
+MAX_NODES = check.NODE_COUNT[1]
 
 
 def _base64(content: str) -> str:
@@ -120,7 +121,7 @@ class FlatcarNodeGroup(LibraryConstruct):
         path = check.child_path(scope, id)
         check.name(path, "name", name)
         check_role(path, role)
-        check.int_range(path, "count", count, 0, MAX_NODES)
+        check.count(path, "count", count, check.NODE_COUNT)
         check_parts(path, network, keypair)
         check.text(path, "flavor", flavor)
         check.text(path, "image", image)

@@ -31,9 +31,9 @@ from .node_roles import (  # noqa: F401  (re-exported: the role names are part o
 if TYPE_CHECKING:
     from .cluster import ManagedCluster
 
-#: Nodes per group: the bound of the clouds' own per-group quotas (Selectel MKS and Magnum
-#: both stop far below it), and small enough to stay exact through jsii.
-MAX_NODES_PER_GROUP = 100
+#: Nodes per group: the top of :data:`constructs_lib._validate.NODE_COUNT` (a driver with a
+#: lower quota passes its own ``limit``).
+MAX_NODES_PER_GROUP = check.NODE_COUNT[1]
 
 
 def node_counts(
