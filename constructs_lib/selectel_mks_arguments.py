@@ -32,8 +32,10 @@ _ZONE = re.compile(r"([a-z]{2,3}-[0-9]{1,2})[a-z]", re.ASCII)
 _PROJECT_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
 #: A network volume type: ``<kind>.<zone>``, ``fast.ru-7a``.
 _VOLUME_TYPE = re.compile(r"([a-z][a-z0-9]{0,30})\.([a-z]{2,3}-[0-9]{1,2}[a-z])", re.ASCII)
-#: Node volume size bounds in GB (Selectel's network volumes).
-VOLUME_GB = (16, 16384)
+#: An MKS node's boot volume in GB: at least 16 (Selectel's node volume floor, not recorded in
+#: the provider schema, which leaves ``volume_gb`` unbounded), at most any Cinder volume's
+#: maximum, :data:`constructs_lib._validate.VOLUME_SIZE_GB`.
+VOLUME_GB = (16, check.VOLUME_SIZE_GB[1])
 #: Nodes per MKS node group (Selectel's limit).
 MAX_NODES_PER_GROUP = 15
 #: Ranges MKS uses inside every cluster (pods, services, its own); a subnet of the
