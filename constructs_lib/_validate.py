@@ -56,6 +56,10 @@ NODE_COUNT = (0, 100)
 VOLUME_SIZE_GB = (1, 16384)
 #: Days the state bucket keeps a replaced state version: a week to undo a bad apply, ten years at most.
 NONCURRENT_VERSION_DAYS = (7, 3650)
+#: Where members of a network's security groups may connect to unless told otherwise (the
+#: default of ``Network`` and ``SecurityGroup``): anywhere over IPv4, since nodes and VMs must
+#: reach package mirrors, registries and the OpenStack APIs, and egress opens nothing inwards.
+DEFAULT_EGRESS_CIDRS: tuple[str, ...] = ("0.0.0.0/0",)
 #: GitLab group and project ids.
 GITLAB_ID = (1, MAX_SAFE_INTEGER)
 

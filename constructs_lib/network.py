@@ -65,7 +65,7 @@ class Network(LibraryConstruct):
         name: str,
         subnets: Sequence[SubnetSpec],
         external_network: str | None = None,
-        egress_cidrs: Sequence[str] = ("0.0.0.0/0",),
+        egress_cidrs: Sequence[str] = check.DEFAULT_EGRESS_CIDRS,
     ) -> None:
         path = check.child_path(scope, id)
         check.name(path, "name", name)

@@ -138,7 +138,7 @@ class SecurityGroup(LibraryConstruct):
         *,
         name: str,
         description: str = "",
-        egress_cidrs: tuple[str, ...] = ("0.0.0.0/0",),
+        egress_cidrs: tuple[str, ...] = check.DEFAULT_EGRESS_CIDRS,
         provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
