@@ -70,7 +70,16 @@ URL_MAX_LENGTH = 2048
 
 # Every pattern here is ASCII ([0-9] and re.ASCII, never a bare \\d): in Python's default (Unicode)
 # mode \\d also matches fullwidth and other scripts' digits, which int() then reads as numbers.
-_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
+#: A lowercase RFC 1123 label (resource names, hostnames, chart names, namespaces): letters,
+#: digits and '-', 1-63 characters, alphanumeric at both ends. Compile with re.ASCII.
+NAME_PATTERN = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+#: A tag as the OCI distribution spec writes it (image tags, chart versions kept as tags).
+OCI_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
+#: A SHA-256 content digest as the OCI distribution spec writes it.
+SHA256_DIGEST_PATTERN = r"sha256:[0-9a-f]{64}"
+#: One path component of a repository name (OCI distribution spec, "name" grammar).
+PATH_COMPONENT_PATTERN = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+_NAME = re.compile(NAME_PATTERN, re.ASCII)
 # useradd's default NAME_REGEX, without the trailing '$' of machine accounts; 32 characters.
 _POSIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}", re.ASCII)
 _REGION = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]{0,62}[A-Za-z0-9])?", re.ASCII)
@@ -102,8 +111,7 @@ _REGISTRY_HOST = re.compile(
 )
 #: A port: 1-65535 written without leading zeros (the range is checked apart).
 _PORT = re.compile(r"[1-9][0-9]{0,4}", re.ASCII)
-#: One path component of a repository name (OCI distribution spec, "name" grammar).
-_PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*", re.ASCII)
+_PATH_COMPONENT = re.compile(PATH_COMPONENT_PATTERN, re.ASCII)
 #: Longest registry reference (host, port and path).
 REGISTRY_MAX_LENGTH = 255
 #: Longest host name (RFC 1123).

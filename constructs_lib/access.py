@@ -23,9 +23,9 @@ from .errors import ConstructArgumentError
 #: plane's own, ``default`` (where anything lands by mistake) and the delivery machinery's.
 RESERVED_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease", "default", "argocd", "dex"})
 
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", re.ASCII)
-_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", re.ASCII)
-_DIGEST = re.compile(r"sha256:[a-f0-9]{64}", re.ASCII)
+_DNS_LABEL = re.compile(check.NAME_PATTERN, re.ASCII)
+_TAG = re.compile(check.OCI_TAG_PATTERN, re.ASCII)
+_DIGEST = re.compile(check.SHA256_DIGEST_PATTERN, re.ASCII)
 #: A GitLab project path: ``group/project`` or ``group/subgroup/project``; each part GitLab's
 #: path characters, never a wildcard.
 _PROJECT_PART = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}", re.ASCII)

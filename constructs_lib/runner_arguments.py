@@ -16,7 +16,7 @@ EXECUTORS = ("docker", "shell")
 _DOCKER_IMAGE = re.compile(
     r"(?:[A-Za-z0-9.-]+(?::[0-9]{1,5})?/)?"
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
-    r"(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?"
+    rf"(?::{check.OCI_TAG_PATTERN})?(?:@{check.SHA256_DIGEST_PATTERN})?"
 )
 #: Most tags one runner may carry.
 MAX_TAGS = 50

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constructs_lib._validate import NAME_PATTERN, OCI_TAG_PATTERN
+
 from .errors import CommandError
 from .mirror_copy import (
     COPY_TIMEOUT,
@@ -47,8 +49,8 @@ from .mirror_copy import (
 from .redact import redact_value, scrub, without_userinfo
 
 #: A chart name as Helm allows it, and a chart version that is also a registry tag (ASCII).
-_CHART_NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?", re.ASCII)
-_CHART_VERSION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}", re.ASCII)
+_CHART_NAME = re.compile(NAME_PATTERN, re.ASCII)
+_CHART_VERSION = re.compile(OCI_TAG_PATTERN, re.ASCII)
 #: The largest list file read.
 _MAX_LIST_BYTES = 64 * 1024 * 1024
 

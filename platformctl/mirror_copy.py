@@ -31,6 +31,8 @@ from typing import IO, Any
 
 import yaml
 
+from constructs_lib._validate import OCI_TAG_PATTERN, PATH_COMPONENT_PATTERN, SHA256_DIGEST_PATTERN
+
 from .errors import CommandError
 from .redact import redact_value, scrub, without_userinfo
 
@@ -54,11 +56,11 @@ TIMEOUT_VARIABLE = "PLATFORMCTL_MIRROR_TIMEOUT"
 COPY_TIMEOUT_VARIABLE = "PLATFORMCTL_MIRROR_COPY_TIMEOUT"
 
 #: A blob's digest as the layout names it: SHA-256 only, 64 lowercase hex digits (ASCII).
-DIGEST = re.compile(r"sha256:[0-9a-f]{64}", re.ASCII)
+DIGEST = re.compile(SHA256_DIGEST_PATTERN, re.ASCII)
 #: A registry path with its tag (``prometheus/prometheus:v3.0.0``, ``charts/traefik:41.3.0``):
 #: the distribution spec's repository name and tag grammar, ASCII only.
 REF_NAME_FORM = re.compile(
-    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9._-]{0,127}",
+    rf"{PATH_COMPONENT_PATTERN}(?:/{PATH_COMPONENT_PATTERN})*:{OCI_TAG_PATTERN}",
     re.ASCII,
 )
 #: The largest manifest, index or chart config read (the distribution spec lets registries
