@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from constructs_lib._validate import NAME_PATTERN, OCI_TAG_PATTERN
+from constructs_lib._validate import NAME_PATTERN, OCI_TAG_PATTERN, chart_version
+from constructs_lib.errors import ConstructArgumentError
 
 from .errors import CommandError
 from .mirror_copy import (
@@ -48,7 +49,8 @@ from .mirror_copy import (
 )
 from .redact import redact_value, scrub, without_userinfo
 
-#: A chart name as Helm allows it, and a chart version that is also a registry tag (ASCII).
+#: A chart name as Helm allows it, and a chart version (the library's rule,
+#: :func:`constructs_lib._validate.chart_version`) that is also a registry tag (ASCII).
 _CHART_NAME = re.compile(NAME_PATTERN, re.ASCII)
 _CHART_VERSION = re.compile(OCI_TAG_PATTERN, re.ASCII)
 #: The largest list file read.
@@ -214,10 +216,10 @@ def list_artifacts(path: Path) -> Artifacts:
                 f"{path}: charts[{i}].name = {_shown(item['name'])} is not allowed: a chart name "
                 "(lowercase letters, digits and '-')"
             )
-        if not _CHART_VERSION.fullmatch(item["version"]):
+        if not _is_chart_version(item["version"]):
             raise CommandError(
                 f"{path}: charts[{i}].version = {_shown(item['version'])} is not allowed: a chart version that is "
-                "also a registry tag (letters, digits, '.', '_', '-'; up to 128)"
+                "also a registry tag (Semantic Versioning such as 1.2.3 or v1.2.3-rc.1, no '+'; up to 128)"
             )
         charts.append(Chart(item["repository"], item["name"], item["version"]))
     images: dict[str, Image] = {}
@@ -250,6 +252,15 @@ def _shown(value: object) -> str:
 
 
 _CHART_KEYS = ("repository", "name", "version")
+
+
+def _is_chart_version(value: str) -> bool:
+    """An exact chart version, as the library accepts one, that a registry can also use as a tag."""
+    try:
+        chart_version("", "version", value)
+    except ConstructArgumentError:
+        return False
+    return _CHART_VERSION.fullmatch(value) is not None
 
 
 def _parse_reference(reference: str) -> str | None:

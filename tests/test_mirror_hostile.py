@@ -496,6 +496,14 @@ def test_an_index_that_is_fine_and_a_layer_inside_the_layout_pass_the_checks(tmp
             '{"charts": [{"repository": "https://c.example/", "name": "x", "version": "\\uff11.0.0"}]}',
             'charts[0].version = "\\uff11.0.0" is not allowed',
         ),
+        (
+            '{"charts": [{"repository": "https://c.example/", "name": "x", "version": "latest"}]}',
+            'charts[0].version = "latest" is not allowed: a chart version',
+        ),
+        (
+            '{"charts": [{"repository": "https://c.example/", "name": "x", "version": "1.2.3+build"}]}',
+            'charts[0].version = "1.2.3+build" is not allowed: a chart version',
+        ),
         ('{"images": [{"reference": "quay.io/team/app:\\uff11.0"}]}', "images[0].reference ="),
     ],
 )
