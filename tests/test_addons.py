@@ -424,6 +424,11 @@ def test_value_types_check_themselves(make, argument) -> None:
     ("kwargs", "argument"),
     [
         ({"version": "1.2.3\n"}, "version"),
+        # The one chart version rule (as for catalog and extra charts): no leading zeros, no
+        # empty pre-release identifiers, one build part.
+        ({"version": "01.2.3"}, "version"),
+        ({"version": "1.2.3-rc..1"}, "version"),
+        ({"version": "1.2.3+a+b"}, "version"),
         ({"repository": "charts.example"}, "repository"),
         ({"atomic": "yes"}, "atomic"),
         ({"values": {"a": "${var.x}"}}, "values['a']"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -14,8 +13,6 @@ from .. import _validate as check
 from .._construct import LibraryConstruct
 from ..errors import ConstructArgumentError
 from .values import to_yaml
-
-_PINNED = re.compile(r"v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.+-]+)?", re.ASCII)
 
 
 class HelmAddon(LibraryConstruct):
@@ -71,8 +68,7 @@ class HelmAddon(LibraryConstruct):
         check.dns_label(path, "name", id)
         check.non_empty(path, "repository", repository)
         check.non_empty(path, "chart", chart)
-        if not isinstance(version, str) or not _PINNED.fullmatch(version):
-            raise ConstructArgumentError(path, "version", version, "an exact chart version such as 1.2.3 (no ranges)")
+        check.chart_version(path, "version", version)
         check.dns_label(path, "namespace", namespace)
         check.int_range(path, "timeout", timeout, 30, 7200)
         check.int_range(path, "max_history", max_history, 1, 100)
