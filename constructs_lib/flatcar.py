@@ -93,7 +93,6 @@ _FILE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
 _HOSTNAME = re.compile(check.NAME_PATTERN, re.ASCII)
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T|%)?")
 _DURATION = re.compile(r"([0-9]+(h|m|s))+")
-_REGISTRY_HOST = re.compile(r"_default|[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?(:[0-9]{1,5})?")
 _BOOTSTRAP_TOKEN = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
 _ARCHES = ("x86-64", "arm64")
 
@@ -173,10 +172,14 @@ class RegistryMirror:
 
     def __post_init__(self) -> None:
         where = f"RegistryMirror({self.registry!r})"
-        if not isinstance(self.registry, str) or not _REGISTRY_HOST.fullmatch(self.registry):
-            raise ConstructArgumentError(
-                where, "registry", self.registry, "a registry host[:port] such as docker.io, or _default"
-            )
+        if self.registry != "_default":
+            allowed = "a registry host[:port] such as docker.io, or _default"
+            try:
+                parsed = check.Registry.parse(where, "registry", self.registry, trailing_slash=False)
+            except ConstructArgumentError as err:
+                raise ConstructArgumentError(where, "registry", self.registry, f"{allowed} ({err.allowed})") from None
+            if parsed.path:
+                raise ConstructArgumentError(where, "registry", self.registry, f"{allowed} (no path)")
         if isinstance(self.endpoints, str) or not isinstance(self.endpoints, (list, tuple)) or not self.endpoints:
             raise ConstructArgumentError(where, "endpoints", self.endpoints, "a non-empty list of https:// URLs")
         for endpoint in self.endpoints:

@@ -217,6 +217,18 @@ def test_registry_mirrors_are_https_hosts_toml_under_config_path() -> None:
             flatcar.RegistryMirror("docker.io", [bad])
 
 
+@pytest.mark.parametrize("bad", ["docker..io", "Docker.io", "docker.io:0", "docker.io:99999", "docker.io/library", ""])
+def test_a_mirrored_registry_is_a_host_by_the_one_registry_rule(bad: str) -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        flatcar.RegistryMirror(bad, ["https://harbor.internal"])
+    assert err.value.argument == "registry"
+
+
+def test_a_mirrored_registry_may_carry_a_port_or_be_the_default() -> None:
+    for registry in ("registry.k8s.io", "harbor.internal:5000", "_default"):
+        assert flatcar.RegistryMirror(registry, ["https://harbor.internal"]).registry == registry
+
+
 # --- Kubelet ----------------------------------------------------------------------------------
 
 
