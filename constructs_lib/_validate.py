@@ -60,6 +60,12 @@ NONCURRENT_VERSION_DAYS = (7, 3650)
 #: default of ``Network`` and ``SecurityGroup``): anywhere over IPv4, since nodes and VMs must
 #: reach package mirrors, registries and the OpenStack APIs, and egress opens nothing inwards.
 DEFAULT_EGRESS_CIDRS: tuple[str, ...] = ("0.0.0.0/0",)
+#: A TCP or UDP port number.
+PORT_NUMBER = (1, 65535)
+#: Seconds Helm waits for one release (install or upgrade).
+HELM_TIMEOUT_SECONDS = (30, 7200)
+#: Revisions Helm keeps of one release.
+HELM_MAX_HISTORY = (1, 100)
 #: GitLab group and project ids.
 GITLAB_ID = (1, MAX_SAFE_INTEGER)
 
@@ -388,7 +394,7 @@ def _split_port(netloc: str) -> tuple[str, str | None]:
 
 def _valid_port(port: str) -> bool:
     """A port written as a whole number from 1 to 65535 (ASCII digits, no leading zero)."""
-    return bool(_PORT.fullmatch(port)) and int(port) <= 65535
+    return bool(_PORT.fullmatch(port)) and PORT_NUMBER[0] <= int(port) <= PORT_NUMBER[1]
 
 
 def repository(path: str, argument: str, value: Any) -> str:

@@ -443,7 +443,7 @@ def worker_ignition(
     if not isinstance(hostname, str) or not _HOSTNAME.fullmatch(hostname):
         raise ConstructArgumentError(path, "hostname", hostname, "a DNS label: lowercase letters, digits and '-'")
     address = value("api_server", api_server, "address", lambda v: check.address(path, "api_server", v))
-    check.int_range(path, "api_server_port", api_server_port, 1, 65535)
+    check.count(path, "api_server_port", api_server_port, check.PORT_NUMBER)
     token = value("bootstrap_token", bootstrap_token, "bootstrap_token", lambda v: _check_token(path, v))
     ca = value("ca_certificate", ca_certificate, "ca_certificate", lambda v: _check_ca(path, v))
     if not isinstance(sysext, KubernetesSysext):

@@ -287,7 +287,7 @@ def tenant_control_plane_manifest(
             list(api_allowed_cidrs),
             f"1 to {MAX_SOURCE_RANGES} CIDRs (the API is never open to everyone by default)",
         )
-    check.int_range(path, "port", port, 1, 65535)
+    check.count(path, "port", port, check.PORT_NUMBER)
     check.int_range(path, "replicas", replicas, 1, 9)
     service = check.network(path, "service_cidr", service_cidr)
     pods = check.network(path, "pod_cidr", pod_cidr)

@@ -92,7 +92,8 @@ def _check_port(path: str, port: Any) -> None:
         raise ConstructArgumentError(path, "port", port, allowed)
     if port.protocol in ("tcp", "udp"):
         ports = (port.from_port, port.to_port)
-        if not all(isinstance(p, int) and not isinstance(p, bool) and 1 <= p <= 65535 for p in ports):
+        low, high = check.PORT_NUMBER
+        if not all(isinstance(p, int) and not isinstance(p, bool) and low <= p <= high for p in ports):
             raise ConstructArgumentError(path, "port", port, allowed)
         if cast(int, port.from_port) > cast(int, port.to_port):
             raise ConstructArgumentError(path, "port", port, allowed)

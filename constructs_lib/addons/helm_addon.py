@@ -70,8 +70,8 @@ class HelmAddon(LibraryConstruct):
         check.non_empty(path, "chart", chart)
         check.chart_version(path, "version", version)
         check.dns_label(path, "namespace", namespace)
-        check.int_range(path, "timeout", timeout, 30, 7200)
-        check.int_range(path, "max_history", max_history, 1, 100)
+        check.count(path, "timeout", timeout, check.HELM_TIMEOUT_SECONDS)
+        check.count(path, "max_history", max_history, check.HELM_MAX_HISTORY)
         check.repository(path, "repository", repository)
         check.text(path, "chart", chart)
         for argument, flag in (
