@@ -85,6 +85,11 @@ OCI_TAG_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 SHA256_DIGEST_PATTERN = r"sha256:[0-9a-f]{64}"
 #: One path component of a repository name (OCI distribution spec, "name" grammar).
 PATH_COMPONENT_PATTERN = r"[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*"
+#: A Selectel pool (region), ``ru-7``; its zones add a letter, ``ru-7a``.
+POOL_PATTERN = r"[a-z]{2,3}-[0-9]{1,2}"
+#: A network volume type, ``<kind>.<zone>`` (``fast.ru-7a``): group 1 the kind, group 2 the zone.
+#: The kind is bounded so that ``<kind>-<zone>`` stays a Kubernetes object name.
+VOLUME_TYPE_PATTERN = rf"([a-z][a-z0-9]{{0,30}})\.({POOL_PATTERN}[a-z])"
 _NAME = re.compile(NAME_PATTERN, re.ASCII)
 # useradd's default NAME_REGEX, without the trailing '$' of machine accounts; 32 characters.
 _POSIX_USER = re.compile(r"[a-z_][a-z0-9_-]{0,31}", re.ASCII)

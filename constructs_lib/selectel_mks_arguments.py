@@ -25,13 +25,13 @@ NETWORK_PLUGINS = {"calico": "CALICO", "cilium": "CILIUM"}
 TAINT_EFFECTS = ("NoSchedule", "NoExecute", "PreferNoSchedule")
 _WINDOW = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]", re.ASCII)
 #: A Selectel pool (the provider's ``region``): ``ru-7``, ``gis-1``.
-_POOL = re.compile(r"[a-z]{2,3}-[0-9]{1,2}", re.ASCII)
+_POOL = re.compile(check.POOL_PATTERN, re.ASCII)
 #: A pool segment (availability zone): the pool's name and a letter, ``ru-7a``.
-_ZONE = re.compile(r"([a-z]{2,3}-[0-9]{1,2})[a-z]", re.ASCII)
+_ZONE = re.compile(rf"({check.POOL_PATTERN})[a-z]", re.ASCII)
 #: A Selectel (Keystone) project id: 32 lowercase hexadecimal characters.
 _PROJECT_ID = re.compile(r"[0-9a-f]{32}", re.ASCII)
 #: A network volume type: ``<kind>.<zone>``, ``fast.ru-7a``.
-_VOLUME_TYPE = re.compile(r"([a-z][a-z0-9]{0,30})\.([a-z]{2,3}-[0-9]{1,2}[a-z])", re.ASCII)
+_VOLUME_TYPE = re.compile(check.VOLUME_TYPE_PATTERN, re.ASCII)
 #: An MKS node's boot volume in GB: at least 16 (Selectel's node volume floor, not recorded in
 #: the provider schema, which leaves ``volume_gb`` unbounded), at most any Cinder volume's
 #: maximum, :data:`constructs_lib._validate.VOLUME_SIZE_GB`.

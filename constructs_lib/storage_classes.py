@@ -30,7 +30,7 @@ CINDER_CSI_PROVISIONER = "cinder.csi.openstack.org"
 #: The StorageClass parameter the CSI external-provisioner reads the file system from.
 FSTYPE_PARAMETER = "csi.storage.k8s.io/fstype"
 FSTYPE = "ext4"
-_VOLUME_TYPE = re.compile(r"([a-z0-9]+)\.([a-z]{2,3}-[0-9]+[a-z])", re.ASCII)
+_VOLUME_TYPE = re.compile(check.VOLUME_TYPE_PATTERN, re.ASCII)
 
 
 class VolumeStorageClasses(LibraryConstruct):

@@ -501,6 +501,22 @@ def test_storage_classes_refuse_a_volume_type_of_no_zone(volume_type: str) -> No
     assert err.argument == "volume_types"
 
 
+@pytest.mark.upstream_rule("mks.volume-type.form", "mks.storageclass.parameters")
+@pytest.mark.parametrize("volume_type", ["fast.ru-7a", "universal2.ru-3b", "x" * 31 + ".ru-7a"])
+def test_storage_classes_and_node_groups_take_the_same_volume_types(volume_type: str) -> None:
+    from constructs_lib.selectel_mks_arguments import _VOLUME_TYPE
+    from constructs_lib.storage_classes import _VOLUME_TYPE as storage_class_form
+
+    assert _VOLUME_TYPE.fullmatch(volume_type) and storage_class_form.fullmatch(volume_type)
+
+
+@pytest.mark.upstream_rule("mks.storageclass.parameters")
+@pytest.mark.parametrize("volume_type", ["7fast.ru-7a", "x" * 32 + ".ru-7a", "fast.ru-123a"])
+def test_storage_classes_refuse_a_volume_type_node_groups_refuse(volume_type: str) -> None:
+    err = _refused(lambda s: VolumeStorageClasses(s, "classes", volume_types=[volume_type]))
+    assert err.argument == "volume_types"
+
+
 # --- VMs beside the cluster (bastion, runners) ---------------------------------------------------
 
 
