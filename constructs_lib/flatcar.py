@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _validate as check
+from ._versions import kubernetes_version
 from .errors import ConstructArgumentError
 from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_role, role_taint
 
@@ -87,7 +88,6 @@ TOKEN_MAX_LENGTH = {"address": 45, "bootstrap_token": 23, "ca_certificate": 8192
 
 _TOKEN = re.compile(r"\$\{TfToken\[[A-Za-z0-9_.-]+\]\}")
 _PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----")
-_VERSION = re.compile(r"v?(1\.[0-9]{1,3}\.[0-9]{1,3})", re.ASCII)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _FILE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
 _HOSTNAME = re.compile(check.NAME_PATTERN, re.ASCII)
@@ -97,6 +97,15 @@ _BOOTSTRAP_TOKEN = re.compile(r"[a-z0-9]{6}\.[a-z0-9]{16}")
 _ARCHES = ("x86-64", "arm64")
 
 TokenEncoder = Callable[[str], str]
+
+
+def _release(value: Any) -> str | None:
+    """A Kubernetes release as the constructs accept one (:mod:`constructs_lib._versions`),
+    without its ``v``; None if ``value`` is not one."""
+    try:
+        return kubernetes_version("", value)
+    except ConstructArgumentError:
+        return None
 
 
 def is_token(value: Any) -> bool:
@@ -129,10 +138,10 @@ class KubernetesSysext:
 
     def __post_init__(self) -> None:
         where = "KubernetesSysext"
-        match = _VERSION.fullmatch(self.version) if isinstance(self.version, str) else None
-        if match is None:
+        release = _release(self.version)
+        if release is None or not release.startswith("1."):
             raise ConstructArgumentError(where, "version", self.version, "a Kubernetes release such as 1.36.2")
-        object.__setattr__(self, "version", match.group(1))
+        object.__setattr__(self, "version", release)
         if not isinstance(self.sha256, str) or not _SHA256.fullmatch(self.sha256):
             raise ConstructArgumentError(where, "sha256", self.sha256, "64 lowercase hexadecimal digits")
         check.url(where, "base_url", self.base_url, schemes=("https",))

@@ -68,6 +68,7 @@ from constructs import Construct
 from . import _validate as check
 from ._construct import ConstructContract, LibraryConstruct
 from ._generic import GenericProvider, GenericResource, present
+from ._versions import kubernetes_version
 from .cluster_drivers import KAMAJI_MAX_KUBERNETES, KAMAJI_TAG
 from .errors import ConstructArgumentError
 from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
@@ -120,17 +121,13 @@ BOOTSTRAP_GROUP = "system:bootstrappers:kubeadm:default-node-token"
 TOKEN_TTL_RANGE = (datetime.timedelta(hours=1), datetime.timedelta(days=7))
 DATASTORE_DRIVERS = ("PostgreSQL", "etcd")
 
-_VERSION = re.compile(r"v?([0-9]{1,2})\.([0-9]{1,3})\.([0-9]{1,3})", re.ASCII)
 _ENDPOINT = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}")
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
 
 
 def check_tenant_version(path: str, value: Any) -> str:
     """A tenant Kubernetes version (``1.36.2`` or ``v1.36.2``) the pinned Kamaji accepts; as ``v1.36.2``."""
-    match = _VERSION.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise ConstructArgumentError(path, "kubernetes_version", value, "a release such as 1.36.2 (major.minor.patch)")
-    major, minor, patch = (int(part) for part in match.groups())
+    major, minor, patch = (int(part) for part in kubernetes_version(path, value).split("."))
     if (major, minor) > KAMAJI_MAX_KUBERNETES:
         top = ".".join(map(str, KAMAJI_MAX_KUBERNETES))
         raise ConstructArgumentError(

@@ -163,6 +163,19 @@ def test_kubelet_sysext_is_pinned_by_hash_from_the_given_server() -> None:
         flatcar.KubernetesSysext("1.36.2", "0" * 63)
 
 
+@pytest.mark.parametrize("version", ["01.36.2", "1.036.2", "2.0.1", "1.36"])
+def test_kubernetes_releases_follow_the_one_release_rule(version: str) -> None:
+    from constructs_lib.kamaji import check_tenant_version
+
+    with pytest.raises(ConstructArgumentError) as err:
+        flatcar.KubernetesSysext(version, "0" * 64)
+    assert err.value.argument == "version"
+    if version != "2.0.1":  # a Kamaji tenant may not be Kubernetes 1.x one day; the form is the same
+        with pytest.raises(ConstructArgumentError) as err:
+            check_tenant_version("p", version)
+        assert err.value.argument == "kubernetes_version"
+
+
 @pytest.mark.upstream_rule("flatcar.userdata.no-private-key")
 def test_user_data_holds_the_ca_and_a_token_and_no_key() -> None:
     document = json.loads(ignition().json)
