@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,8 +27,6 @@ from .security_group import SecurityGroup
 
 #: Construct id of the image look-up shared by every boot volume of one construct.
 _IMAGE_ID = "boot-image"
-_FILE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
-_PERMISSIONS = re.compile(r"0?[0-7]{3}")
 
 
 @dataclass(frozen=True)
@@ -75,19 +71,10 @@ def check_extras(path: str, security_group: Any, extra_files: Any, extra_command
     if security_group is not None and not isinstance(security_group, SecurityGroup):
         raise ConstructArgumentError(path, "security_group", security_group, "a SecurityGroup construct")
     check.provider(path, "provider", provider)
-    if isinstance(extra_files, (str, Mapping)) or not isinstance(extra_files, (list, tuple)):
-        raise ConstructArgumentError(path, "extra_files", extra_files, "a list of {path, content, permissions} maps")
-    files = []
-    for item in extra_files:
-        if not isinstance(item, Mapping) or not {"path", "content"} <= set(item) <= {"path", "content", "permissions"}:
-            raise ConstructArgumentError(path, "extra_files", item, "a map with path, content and optional permissions")
-        if not isinstance(item["path"], str) or not _FILE_PATH.fullmatch(item["path"]):
-            raise ConstructArgumentError(path, "extra_files.path", item["path"], "an absolute path such as /etc/x.conf")
-        check.literal(path, "extra_files.content", item["content"])
-        permissions = item.get("permissions", "0644")
-        if not isinstance(permissions, str) or not _PERMISSIONS.fullmatch(permissions):
-            raise ConstructArgumentError(path, "extra_files.permissions", permissions, "an octal mode such as 0644")
-        files.append({"path": item["path"], "permissions": permissions, "content": item["content"]})
+    files = [
+        {"path": file.path, "permissions": file.permissions, "content": file.content}
+        for file in check.extra_files(path, extra_files)
+    ]
     if isinstance(extra_commands, str) or not isinstance(extra_commands, (list, tuple)):
         raise ConstructArgumentError(path, "extra_commands", extra_commands, "a list of shell commands")
     commands = [check.text(path, "extra_commands", command, max_length=4096) for command in extra_commands]

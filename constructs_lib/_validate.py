@@ -247,6 +247,42 @@ def literal(path: str, argument: str, value: Any) -> str:
     return value
 
 
+#: An absolute file path of a VM's user data (cloud-init or Ignition).
+_FILE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+", re.ASCII)
+#: A file mode in octal, as user data writes it.
+_FILE_MODE = re.compile(r"0?[0-7]{3}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class ExtraFile:
+    """A file a caller adds to a VM's user data: literal text at an absolute path."""
+
+    path: str
+    content: str
+    permissions: str
+
+
+def extra_files(path: str, value: Any) -> list[ExtraFile]:
+    """The ``extra_files`` argument of a VM construct: a list of ``{path, content[, permissions]}``
+    maps, each path absolute, each content :func:`literal`, permissions an octal mode (0644 by
+    default)."""
+    if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
+        raise ConstructArgumentError(path, "extra_files", value, "a list of {path, content, permissions} maps")
+    files = []
+    for item in value:
+        if not isinstance(item, Mapping) or not {"path", "content"} <= set(item) <= {"path", "content", "permissions"}:
+            raise ConstructArgumentError(path, "extra_files", item, "a map with path, content and optional permissions")
+        file_path = item["path"]
+        if not isinstance(file_path, str) or not _FILE_PATH.fullmatch(file_path):
+            raise ConstructArgumentError(path, "extra_files.path", file_path, "an absolute path such as /etc/x.conf")
+        content = literal(path, "extra_files.content", item["content"])
+        permissions = item.get("permissions", "0644")
+        if not isinstance(permissions, str) or not _FILE_MODE.fullmatch(permissions):
+            raise ConstructArgumentError(path, "extra_files.permissions", permissions, "an octal mode such as 0644")
+        files.append(ExtraFile(file_path, content, permissions))
+    return files
+
+
 def literal_tree(path: str, argument: str, value: Any, depth: int = 0) -> Any:
     """Nested maps and lists (Helm values, labels) as Terraform must receive them: every key a
     one-line :func:`literal` string, every string value :func:`literal` (newlines and tabs

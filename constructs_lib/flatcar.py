@@ -89,7 +89,6 @@ TOKEN_MAX_LENGTH = {"address": 45, "bootstrap_token": 23, "ca_certificate": 8192
 _TOKEN = re.compile(r"\$\{TfToken\[[A-Za-z0-9_.-]+\]\}")
 _PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z0-9]+ )*PRIVATE KEY-----")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_FILE_PATH = re.compile(r"(/[A-Za-z0-9._@+-]+)+")
 _HOSTNAME = re.compile(check.NAME_PATTERN, re.ASCII)
 _QUANTITY = re.compile(r"[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T|%)?")
 _DURATION = re.compile(r"([0-9]+(h|m|s))+")
@@ -608,28 +607,17 @@ def _check_ca(path: str, value: Any) -> None:
 
 
 def _extra_files(path: str, extra_files: Any, taken: set[str]) -> list[_File]:
-    if isinstance(extra_files, (str, Mapping)) or not isinstance(extra_files, (list, tuple)):
-        raise ConstructArgumentError(path, "extra_files", extra_files, "a list of {path, content, permissions} maps")
     files = []
-    for item in extra_files:
-        if not isinstance(item, Mapping) or not {"path", "content"} <= set(item) <= {"path", "content", "permissions"}:
-            raise ConstructArgumentError(path, "extra_files", item, "a map with path, content and optional permissions")
-        file_path = item["path"]
-        if not isinstance(file_path, str) or not _FILE_PATH.fullmatch(file_path):
-            raise ConstructArgumentError(path, "extra_files.path", file_path, "an absolute path such as /etc/x.conf")
-        if file_path in taken:
-            raise ConstructArgumentError(path, "extra_files.path", file_path, "a path the library does not write")
-        taken.add(file_path)
-        content = check.literal(path, "extra_files.content", item["content"])
-        if has_private_key(content):
+    for item in check.extra_files(path, extra_files):
+        if item.path in taken:
+            raise ConstructArgumentError(path, "extra_files.path", item.path, "a path the library does not write")
+        taken.add(item.path)
+        if has_private_key(item.content):
             raise ConstructArgumentError(
                 path,
                 "extra_files",
-                file_path,
+                item.path,
                 "no PEM private key in user data (anyone who can read the server reads it)",
             )
-        permissions = item.get("permissions", "0644")
-        if not isinstance(permissions, str) or not re.fullmatch(r"0?[0-7]{3}", permissions):
-            raise ConstructArgumentError(path, "extra_files.permissions", permissions, "an octal mode such as 0644")
-        files.append(_File(file_path, content, int(permissions, 8)))
+        files.append(_File(item.path, item.content, int(item.permissions, 8)))
     return files
