@@ -8,10 +8,17 @@ which cdktf records in the stack's metadata), so the JSON is the same byte for b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from cdktf import TerraformDataSource, TerraformProvider, TerraformResource
+from cdktf import (
+    ITerraformDependable,
+    TerraformDataSource,
+    TerraformProvider,
+    TerraformResource,
+    TerraformResourceLifecycle,
+)
+from constructs import Construct
 
 
 def present(attributes: Mapping[str, Any]) -> dict[str, Any]:
@@ -31,6 +38,33 @@ class GenericResource(TerraformResource):
 
     def _synthesize_attributes(self) -> Mapping[str, Any]:
         return self._attributes
+
+
+class AttributeResource(GenericResource):
+    """One resource of any type, written with the attributes given (those that are None left out)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        resource_type: str,
+        attributes: Mapping[str, Any],
+        *,
+        provider: TerraformProvider | None = None,
+        lifecycle: TerraformResourceLifecycle | None = None,
+        depends_on: Sequence[ITerraformDependable] = (),
+        metadata: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            scope,
+            id,
+            terraform_resource_type=resource_type,
+            terraform_generator_metadata=dict(metadata) if metadata else None,
+            provider=provider,
+            lifecycle=lifecycle,
+            depends_on=list(depends_on) or None,
+        )
+        self._attributes = present(attributes)
 
 
 class GenericDataSource(TerraformDataSource):

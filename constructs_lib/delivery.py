@@ -25,7 +25,7 @@ from constructs import Construct
 
 from . import _validate as check
 from ._construct import LibraryConstruct
-from ._generic import GenericResource, present
+from ._generic import AttributeResource
 from .access import CiDeployTarget, GitOpsApplication, GroupRoleBinding
 from .addons.helm_addon import HelmAddon
 from .errors import ConstructArgumentError
@@ -47,20 +47,13 @@ WERF_ROLE_RULES: tuple[Mapping[str, Any], ...] = tuple(
 )
 
 
-class _Object(GenericResource):
+class _Object(AttributeResource):
     """One ``kubernetes_*`` resource of provider 2.37 written with its attributes as given."""
 
     def __init__(
         self, scope: Construct, id: str, *, kind: str, attributes: Mapping[str, Any], depends_on: Sequence[Any] = ()
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type=kind,
-            terraform_generator_metadata=GENERATOR_METADATA,
-            depends_on=list(depends_on) or None,
-        )
-        self._attributes = present(dict(attributes))
+        super().__init__(scope, id, kind, dict(attributes), depends_on=depends_on, metadata=GENERATOR_METADATA)
 
 
 def _reference(where: str, argument: str, value: Any) -> str:

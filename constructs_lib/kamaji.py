@@ -67,7 +67,7 @@ from constructs import Construct
 
 from . import _validate as check
 from ._construct import ConstructContract, LibraryConstruct
-from ._generic import GenericProvider, GenericResource, present
+from ._generic import AttributeResource, GenericProvider, GenericResource, present
 from ._versions import kubernetes_version
 from .cluster_drivers import KAMAJI_MAX_KUBERNETES, KAMAJI_TAG
 from .errors import ConstructArgumentError
@@ -538,7 +538,7 @@ def _utility_provider(scope: Construct, resource_type: str) -> None:
         _UtilityProvider(stack, f"hashicorp-{name}", name=name)
 
 
-class _Resource(GenericResource):
+class _Resource(AttributeResource):
     """A resource of a HashiCorp utility provider (``random``, ``time``, ``tls``; the stack then
     pins that provider) or ``kubernetes_secret_v1``."""
 
@@ -555,14 +555,8 @@ class _Resource(GenericResource):
     ) -> None:
         _utility_provider(scope, resource_type)
         super().__init__(
-            scope,
-            id,
-            terraform_resource_type=resource_type,
-            terraform_generator_metadata=dict(metadata) if metadata else None,
-            provider=provider,
-            lifecycle=lifecycle,
+            scope, id, resource_type, attributes, provider=provider, lifecycle=lifecycle, metadata=metadata
         )
-        self._attributes = present(attributes)
 
 
 class KamajiDataStore(LibraryConstruct):

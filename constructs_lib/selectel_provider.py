@@ -18,7 +18,7 @@ from cdktf import ITerraformDependable, TerraformProvider, TerraformResourceLife
 from constructs import Construct
 
 from ._construct import ConstructContract
-from ._generic import GenericDataSource, GenericProvider, GenericResource, present
+from ._generic import AttributeResource, GenericDataSource, GenericProvider, present
 
 SOURCE = "selectel/selectel"
 #: The release whose schema the fixture records; 8.3.1 is the first 8.x release that no longer
@@ -61,7 +61,7 @@ class SelectelProvider(ConstructContract, GenericProvider):
         return SelectelProvider(stack, "selectel")
 
 
-class SelectelResource(GenericResource):
+class SelectelResource(AttributeResource):
     """One ``selectel_*`` resource with its attributes (``None`` values are left out)."""
 
     def __init__(
@@ -76,14 +76,8 @@ class SelectelResource(GenericResource):
         depends_on: list[ITerraformDependable] | None = None,
     ) -> None:
         super().__init__(
-            scope,
-            id,
-            terraform_resource_type=resource_type,
-            provider=provider,
-            lifecycle=lifecycle,
-            depends_on=depends_on,
+            scope, id, resource_type, attributes, provider=provider, lifecycle=lifecycle, depends_on=depends_on or ()
         )
-        self._attributes = present(attributes)
 
 
 class SelectelDataSource(GenericDataSource):
