@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Mapping, Sequence
 
 from cdktf import Annotations, TerraformProvider, Token
@@ -17,8 +16,8 @@ from constructs import Construct
 from . import _validate as check
 from . import cloud_init
 from ._construct import LibraryConstruct
-from ._server import check_extras, check_parts, check_placement, private_server
-from .errors import ConstructArgumentError
+from ._server import PART_TYPES, private_server
+from .bastion_arguments import BastionArguments, check_arguments
 from .keypair import SshKeyPair
 from .network import Network
 from .security_group import Port, SecurityGroup
@@ -74,78 +73,77 @@ class Bastion(LibraryConstruct):
         extra_commands: Sequence[str] = (),
         provider: TerraformProvider | None = None,
     ) -> None:
-        path = check.child_path(scope, id)
-        check_parts(path, network, keypair)
-        check.text(path, "flavor", flavor)
-        check.text(path, "image", image)
-        check.posix_user(path, "ssh_user", ssh_user)
-        if name is not None:
-            check.text(path, "name", name)
-        boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
-        extras = check_extras(path, security_group, extra_files, extra_commands, provider)
-        allowed = check.cidrs(path, "ssh_allowed_cidrs", ssh_allowed_cidrs)
-        if floating_ip is not None and not isinstance(floating_ip, bool):
-            raise ConstructArgumentError(path, "floating_ip", floating_ip, "True, False or None")
-        if floating_ip is None:
-            floating_ip = not network.is_closed
-        if floating_ip and network.is_closed:
-            raise ConstructArgumentError(
-                path, "floating_ip", True, "False on a closed network (no external_network, so no floating IPs)"
-            )
-        super().__init__(scope, id)
-        name = name or f"{network.name}-bastion"
-
-        self.security_group = extras.security_group or SecurityGroup(
-            self,
-            "security-group",
+        given = check_arguments(
+            check.child_path(scope, id),
+            types=PART_TYPES,
+            network=network,
+            keypair=keypair,
+            flavor=flavor,
+            image=image,
+            ssh_allowed_cidrs=ssh_allowed_cidrs,
+            ssh_user=ssh_user,
+            floating_ip=floating_ip,
             name=name,
-            description="bastion host",
-            egress_cidrs=network.egress_cidrs,
+            boot_volume_size=boot_volume_size,
+            boot_volume_type=boot_volume_type,
+            availability_zone=availability_zone,
+            security_group=security_group,
+            extra_files=extra_files,
+            extra_commands=extra_commands,
             provider=provider,
         )
-        self.connections = self.security_group.connections
-        if allowed:
-            self.connections.allow_from_cidrs(allowed, Port.tcp(22), "SSH from operator networks")
-        else:
-            Annotations.of(self).add_warning("ssh_allowed_cidrs is empty, so no SSH rule was written: unreachable")
-
+        super().__init__(scope, id)
+        self.ssh_user = ssh_user
+        self._private_host_patterns = list(given.private_host_patterns)
+        self._security_group(network, given)
         self.port, self.instance = private_server(
             self,
             port_id="port",
             instance_id="instance",
-            name=name,
+            name=given.name,
             network=network,
             security_group=self.security_group,
             flavor=flavor,
             image=image,
             keypair=keypair,
-            user_data=cloud_init.render(cloud_init.hardened_base(extras.files, extras.commands)),
+            user_data=cloud_init.render(cloud_init.hardened_base(given.extras.files, given.extras.commands)),
             role="bastion",
-            boot_volume=boot_volume,
+            boot_volume=given.boot_volume,
             availability_zone=availability_zone,
             provider=provider,
         )
         self.resource = self.instance
-        # IPv4 only: the primary subnet, where VMs are, is IPv4, and an IPv6 pattern such as
-        # '*:*' would send every IPv6 host through the bastion.
-        self._private_host_patterns = [
-            pattern
-            for cidr in network.subnet_cidrs.values()
-            if ipaddress.ip_network(cidr).version == 4
-            for pattern in _host_patterns(cidr)
-        ]
         self.private_address: str = self.instance.access_ip_v4
-        self.ssh_user = ssh_user
         self.public_address: str | None = None
-        if floating_ip:
-            assert network.external_network_name is not None
-            fip = NetworkingFloatingipV2(
-                self, "floating-ip", pool=network.external_network_name, description=name, provider=provider
-            )
-            NetworkingFloatingipAssociateV2(
-                self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id, provider=provider
-            )
-            self.public_address = fip.address
+        if given.floating_ip:
+            self.public_address = self._floating_ip(network, given.name, provider)
+
+    def _security_group(self, network: Network, given: BastionArguments) -> None:
+        """The bastion's security group (its own unless one was given) and its SSH rule."""
+        self.security_group = given.extras.security_group or SecurityGroup(
+            self,
+            "security-group",
+            name=given.name,
+            description="bastion host",
+            egress_cidrs=network.egress_cidrs,
+            provider=given.extras.provider,
+        )
+        self.connections = self.security_group.connections
+        if given.ssh_allowed_cidrs:
+            self.connections.allow_from_cidrs(given.ssh_allowed_cidrs, Port.tcp(22), "SSH from operator networks")
+        else:
+            Annotations.of(self).add_warning("ssh_allowed_cidrs is empty, so no SSH rule was written: unreachable")
+
+    def _floating_ip(self, network: Network, name: str, provider: TerraformProvider | None) -> str:
+        """A floating IP from the network's external network, on the bastion's port; its address."""
+        assert network.external_network_name is not None
+        fip = NetworkingFloatingipV2(
+            self, "floating-ip", pool=network.external_network_name, description=name, provider=provider
+        )
+        NetworkingFloatingipAssociateV2(
+            self, "floating-ip-association", floating_ip=fip.address, port_id=self.port.id, provider=provider
+        )
+        return fip.address
 
     @property
     def address(self) -> str:
@@ -159,53 +157,3 @@ class Bastion(LibraryConstruct):
             f"Host bastion\n  HostName {self.address}\n  User {self.ssh_user}\n\n"
             f"Host {' '.join(self._private_host_patterns)}\n  User {self.ssh_user}\n  ProxyJump bastion\n"
         )
-
-
-def _host_patterns(cidr: str) -> list[str]:
-    """ssh_config ``Host`` patterns matching exactly the addresses of an IPv4 subnet.
-
-    ssh patterns know only ``*`` and ``?``, not CIDRs: whole octets become ``*``
-    (``10.20.0.0/16`` -> ``10.20.*``), and the octet a prefix splits becomes the decimal
-    patterns of its range (``10.20.0.0/22`` -> ``10.20.0.*`` to ``10.20.3.*``;
-    ``10.0.0.64/26`` -> ``10.0.0.64`` ... ``10.0.0.69``, ``10.0.0.7?`` ... ``10.0.0.127``), so no
-    pattern matches an address outside the subnet and every address inside is matched.
-    Subnets are at least /8 (the network checks it), so a pattern always keeps an octet.
-    """
-    net = ipaddress.ip_network(cidr)
-    octets = str(net.network_address).split(".")
-    whole, rest = divmod(net.prefixlen, 8)
-    fixed = octets[:whole]
-    if rest == 0:
-        return [".".join([*fixed, "*"])]
-    low = int(octets[whole])
-    high = low + (1 << (8 - rest)) - 1
-    tail = ["*"] if whole < 3 else []
-    return [".".join([*fixed, part, *tail]) for part in _decimal_patterns(low, high)]
-
-
-def _decimal_patterns(low: int, high: int) -> list[str]:
-    """Patterns (digits and ``?``) matching exactly the decimal numbers ``low`` to ``high``,
-    written without leading zeros."""
-    patterns: list[str] = []
-    for digits in range(len(str(low)), len(str(high)) + 1):
-        first = max(low, 10 ** (digits - 1) if digits > 1 else 0)
-        last = min(high, 10**digits - 1)
-        if first <= last:
-            patterns += _same_length(str(first), str(last))
-    return patterns
-
-
-def _same_length(low: str, high: str) -> list[str]:
-    if low == high:
-        return [low]
-    if set(low) == {"0"} and set(high) == {"9"}:
-        return ["?" * len(low)]
-    if len(low) == 1:
-        return [str(d) for d in range(int(low), int(high) + 1)]
-    head_low, head_high, width = low[0], high[0], len(low) - 1
-    if head_low == head_high:
-        return [head_low + p for p in _same_length(low[1:], high[1:])]
-    patterns = [head_low + p for p in _same_length(low[1:], "9" * width)]
-    patterns += [f"{d}{'?' * width}" for d in range(int(head_low) + 1, int(head_high))]
-    patterns += [head_high + p for p in _same_length("0" * width, high[1:])]
-    return patterns

@@ -1,13 +1,20 @@
-"""The checks of :class:`~constructs_lib.runners.RunnerFleet`'s settings (everything but the
-constructs it is given), apart from the build: plain Python (no cdktf, no jsii)."""
+"""The checks of :class:`~constructs_lib.runners.RunnerFleet`'s arguments, apart from the
+build: plain Python (no cdktf, no jsii).
+
+:func:`check_settings` checks its settings (everything but the constructs it is given);
+:func:`check_arguments` checks them all and returns what the build needs
+(:class:`RunnerArguments`).
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from . import _validate as check
 from .errors import ConstructArgumentError
+from .server_arguments import BootVolume, PartTypes, VmExtras, check_extras, check_parts, check_placement
 
 EXECUTORS = ("docker", "shell")
 # A Docker image reference, [registry[:port]/]path[:tag][@sha256:digest], as the distribution
@@ -83,3 +90,65 @@ def check_settings(
                 path, "docker_image", docker_image, f"an image reference whose registry is {err.allowed}"
             ) from None
     check.choice(path, "affinity", affinity, AFFINITY_POLICIES)
+
+
+@dataclass(frozen=True)
+class RunnerArguments:
+    """A runner fleet's arguments, checked, with what follows from them (the settings as
+    :class:`~constructs_lib.runners.RunnerFleet` documents them).
+
+    :param name: the OpenStack name prefix (defaulted from the network's name).
+    :param boot_volume: the boot volume of each VM, or None for the flavor's local disk.
+    :param extras: the security group, extra files and commands, provider.
+    """
+
+    name: str
+    count: int
+    flavor: str
+    image: str
+    gitlab_url: str
+    group_id: int | None
+    project_id: int | None
+    tags: tuple[str, ...]
+    concurrency: int
+    executor: str
+    docker_image: str
+    affinity: str
+    boot_volume: BootVolume | None
+    availability_zone: str | None
+    extras: VmExtras
+
+
+def check_arguments(
+    path: str,
+    *,
+    types: PartTypes,
+    network: Any,
+    keypair: Any,
+    ssh_from: Any,
+    boot_volume_size: Any,
+    boot_volume_type: Any,
+    availability_zone: Any,
+    security_group: Any,
+    extra_files: Any,
+    extra_commands: Any,
+    provider: Any,
+    **settings: Any,
+) -> RunnerArguments:
+    """Check a runner fleet's arguments (``path`` names the construct in errors): the
+    constructs it is given against ``types``, then its ``settings`` (:func:`check_settings`),
+    placement and extras."""
+    check_parts(path, network, keypair, types)
+    if ssh_from is not None and not isinstance(ssh_from, types.peer):
+        raise ConstructArgumentError(
+            path, "ssh_from", ssh_from, "None, a SecurityGroup or a construct with .connections"
+        )
+    check_settings(path, **settings)
+    boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
+    extras = check_extras(path, security_group, extra_files, extra_commands, provider, types)
+    return RunnerArguments(
+        **{**settings, "name": settings["name"] or f"{network.name}-runner", "tags": tuple(settings["tags"])},
+        boot_volume=boot_volume,
+        availability_zone=availability_zone,
+        extras=extras,
+    )

@@ -12,8 +12,7 @@ from constructs import Construct
 from . import _validate as check
 from . import cloud_init
 from ._construct import LibraryConstruct
-from ._server import check_extras, check_parts, check_placement, private_server
-from .errors import ConstructArgumentError
+from ._server import PART_TYPES, private_server
 from .gitlab import UserRunner
 from .keypair import SshKeyPair
 from .network import Network
@@ -21,9 +20,12 @@ from .runner_arguments import (  # noqa: F401  (re-exported: part of this module
     AFFINITY_POLICIES,
     EXECUTORS,
     MAX_TAGS,
+    RunnerArguments,
+    check_arguments,
     check_settings,
 )
 from .security_group import Connections, HasConnections, Port, SecurityGroup
+from .server_arguments import VmExtras
 
 
 def runner_config_toml(*, name: str, url: str, token: str, executor: str, concurrency: int, docker_image: str) -> str:
@@ -128,14 +130,19 @@ class RunnerFleet(LibraryConstruct):
         extra_commands: Sequence[str] = (),
         provider: TerraformProvider | None = None,
     ) -> None:
-        path = check.child_path(scope, id)
-        check_parts(path, network, keypair)
-        if ssh_from is not None and not isinstance(ssh_from, (HasConnections, SecurityGroup)):
-            raise ConstructArgumentError(
-                path, "ssh_from", ssh_from, "None, a SecurityGroup or a construct with .connections"
-            )
-        check_settings(
-            path,
+        given = check_arguments(
+            check.child_path(scope, id),
+            types=PART_TYPES,
+            network=network,
+            keypair=keypair,
+            ssh_from=ssh_from,
+            boot_volume_size=boot_volume_size,
+            boot_volume_type=boot_volume_type,
+            availability_zone=availability_zone,
+            security_group=security_group,
+            extra_files=extra_files,
+            extra_commands=extra_commands,
+            provider=provider,
             count=count,
             flavor=flavor,
             image=image,
@@ -149,89 +156,108 @@ class RunnerFleet(LibraryConstruct):
             docker_image=docker_image,
             affinity=affinity,
         )
-        boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
-        extras = check_extras(path, security_group, extra_files, extra_commands, provider)
         super().__init__(scope, id)
-        name = name or f"{network.name}-runner"
         self.count = count
         self.instances: list[ComputeInstanceV2] = []
         self.registrations: list[UserRunner] = []
-
         self.resource: ComputeServergroupV2 | None = None
         # No runners, nothing at all: no group of its own and no rule in a given one.
-        self.security_group: SecurityGroup | None = extras.security_group
-        self.connections: Connections | None = extras.security_group.connections if extras.security_group else None
+        self.security_group: SecurityGroup | None = given.extras.security_group
+        self.connections: Connections | None = self.security_group.connections if self.security_group else None
         if count == 0:
             return
+        self.security_group = self._security_group(network, given, ssh_from)
+        self.resource = ComputeServergroupV2(
+            self, "server-group", name=given.name, policies=[affinity], provider=provider
+        )
+        for index in range(1, count + 1):
+            self._add_runner(index, network, keypair, self.security_group, self.resource, given)
 
-        self.security_group = extras.security_group or SecurityGroup(
+    def _security_group(
+        self, network: Network, given: RunnerArguments, ssh_from: HasConnections | None
+    ) -> SecurityGroup:
+        """The runners' security group (their own unless one was given), with SSH from ``ssh_from``."""
+        group = given.extras.security_group or SecurityGroup(
             self,
             "security-group",
-            name=name,
+            name=given.name,
             description="GitLab runners",
             egress_cidrs=network.egress_cidrs,
-            provider=provider,
+            provider=given.extras.provider,
         )
-        self.connections = self.security_group.connections
+        self.connections = group.connections
         if ssh_from is not None:
             self.connections.allow_from(ssh_from, Port.tcp(22), "SSH from the bastion")
-        group = ComputeServergroupV2(self, "server-group", name=name, policies=[affinity], provider=provider)
-        self.resource = group
-        for index in range(1, count + 1):
-            vm_name = f"{name}-{index}"
-            registration = UserRunner(
-                self,
-                f"registration-{index}",
-                runner_type="group_type" if group_id is not None else "project_type",
-                group_id=group_id,
-                project_id=project_id,
-                description=vm_name,
-                tag_list=list(tags),
-                untagged=False,
-                locked=True,
-                access_level="not_protected",
-            )
-            config = runner_config_toml(
-                name=vm_name,
-                url=gitlab_url,
-                token=registration.token,
-                executor=executor,
-                concurrency=concurrency,
-                docker_image=docker_image,
-            )
-            user_data = cloud_init.render(
-                cloud_init.hardened_base(
-                    extra_files=[
-                        {"path": "/etc/gitlab-runner/config.toml", "permissions": "0600", "content": config},
-                        *extras.files,
-                    ],
-                    runcmd=[
-                        "systemctl enable --now gitlab-runner",
-                        "systemctl restart gitlab-runner",
-                        *extras.commands,
-                    ],
-                )
-            )
-            _, instance = private_server(
-                self,
-                port_id=f"port-{index}",
-                instance_id=f"instance-{index}",
-                name=vm_name,
-                network=network,
-                security_group=self.security_group,
-                flavor=flavor,
-                image=image,
-                keypair=keypair,
-                user_data=user_data,
-                role="gitlab-runner",
-                server_group_id=group.id,
-                boot_volume=boot_volume,
-                availability_zone=availability_zone,
-                provider=provider,
-            )
-            self.registrations.append(registration)
-            self.instances.append(instance)
+        return group
+
+    def _add_runner(
+        self,
+        index: int,
+        network: Network,
+        keypair: SshKeyPair,
+        security_group: SecurityGroup,
+        server_group: ComputeServergroupV2,
+        given: RunnerArguments,
+    ) -> None:
+        """Runner ``index``: its GitLab registration, and its VM with the runner's config."""
+        vm_name = f"{given.name}-{index}"
+        registration = UserRunner(
+            self,
+            f"registration-{index}",
+            runner_type="group_type" if given.group_id is not None else "project_type",
+            group_id=given.group_id,
+            project_id=given.project_id,
+            description=vm_name,
+            tag_list=list(given.tags),
+            untagged=False,
+            locked=True,
+            access_level="not_protected",
+        )
+        config = runner_config_toml(
+            name=vm_name,
+            url=given.gitlab_url,
+            token=registration.token,
+            executor=given.executor,
+            concurrency=given.concurrency,
+            docker_image=given.docker_image,
+        )
+        _, instance = private_server(
+            self,
+            port_id=f"port-{index}",
+            instance_id=f"instance-{index}",
+            name=vm_name,
+            network=network,
+            security_group=security_group,
+            flavor=given.flavor,
+            image=given.image,
+            keypair=keypair,
+            user_data=_user_data(config, given.extras),
+            role="gitlab-runner",
+            server_group_id=server_group.id,
+            boot_volume=given.boot_volume,
+            availability_zone=given.availability_zone,
+            provider=given.extras.provider,
+        )
+        self.registrations.append(registration)
+        self.instances.append(instance)
 
     @property
     def private_addresses(self) -> list[str]:
         return [i.access_ip_v4 for i in self.instances]
+
+
+def _user_data(config: str, extras: VmExtras) -> str:
+    """A runner VM's cloud-init: its ``config.toml``, the given files, gitlab-runner started."""
+    return cloud_init.render(
+        cloud_init.hardened_base(
+            extra_files=[
+                {"path": "/etc/gitlab-runner/config.toml", "permissions": "0600", "content": config},
+                *extras.files,
+            ],
+            runcmd=[
+                "systemctl enable --now gitlab-runner",
+                "systemctl restart gitlab-runner",
+                *extras.commands,
+            ],
+        )
+    )
