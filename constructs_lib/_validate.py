@@ -105,12 +105,14 @@ _NUMBER = r"(?:0|[1-9][0-9]{0,8})"
 #: Semantic Versioning 2.0.0: pre-release identifiers (numeric ones without leading zeros)
 #: and build metadata, with an optional leading 'v' as many charts write their versions.
 _PRERELEASE_ID = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
-_CHART_VERSION = re.compile(
+#: An exact chart version (see :func:`chart_version`); the policy pack's check of
+#: ``helm_release.version`` reads this same pattern.
+CHART_VERSION_PATTERN = (
     rf"v?{_NUMBER}\.{_NUMBER}\.{_NUMBER}"
     rf"(?:-{_PRERELEASE_ID}(?:\.{_PRERELEASE_ID})*)?"
-    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?",
-    re.ASCII,
+    r"(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
 )
+_CHART_VERSION = re.compile(CHART_VERSION_PATTERN, re.ASCII)
 _CHART_VERSION_MAX_LENGTH = 128
 _VARIABLE = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
 #: One DNS label (RFC 1123): letters, digits and '-', 1-63 characters, alphanumeric at both ends.
@@ -215,6 +217,12 @@ def child_path(scope: Construct, id_: str) -> str:
         with contextlib.suppress(TypeError):
             _SCOPE_PATHS[scope] = parent
     return f"{parent}/{id_}" if parent else id_
+
+
+def is_reference(value: Any) -> bool:
+    """Whether ``value`` is a cdktf reference (a token string), not literal text: a value from
+    another resource or stack, known only when Terraform plans."""
+    return isinstance(value, str) and _CDKTF_TOKEN in value
 
 
 def template_start(value: str) -> int | None:
@@ -728,7 +736,8 @@ def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied
     as it is: the construct's signature is the block's schema."""
     import inspect
 
-    parameters = inspect.signature(target.__init__).parameters
+    # A class takes its arguments in __init__; a function (a value type's flat form) in itself.
+    parameters = inspect.signature(target.__init__ if isinstance(target, type) else target).parameters
     fixed = {"self", "scope", "id", *supplied}
     # Keyword-only for constructs; a dataclass value type takes its fields by keyword too.
     keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
