@@ -55,10 +55,7 @@ against Kamaji's CRD schemas and Kubernetes' own.
 from __future__ import annotations
 
 import datetime
-import ipaddress
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -68,9 +65,26 @@ from constructs import Construct
 from . import _validate as check
 from ._construct import ConstructContract, LibraryConstruct
 from ._generic import AttributeResource, GenericProvider, GenericResource, present
-from ._versions import kubernetes_version
-from .cluster_drivers import KAMAJI_MAX_KUBERNETES, KAMAJI_TAG
+from .cluster_drivers import KAMAJI_MAX_KUBERNETES, KAMAJI_TAG  # noqa: F401  (re-exported)
 from .errors import ConstructArgumentError
+from .kamaji_arguments import (  # noqa: F401  (re-exported: part of this module's API)
+    DATASTORE_DRIVERS,
+    HARDENING_ADMISSION_CONTROLLERS,
+    KAMAJI_DEFAULT_ADMISSION_CONTROLLERS,
+    MAX_SIGNING_DURATION_HOURS,
+    MAX_SOURCE_RANGES,
+    TOKEN_TTL_RANGE,
+    ControlPlaneArguments,
+    KamajiTypes,
+    SecretKeyRef,
+    TenantSettings,
+    check_control_plane,
+    check_data_store,
+    check_tenant_settings,
+    check_tenant_upgrade,
+    check_tenant_version,
+    check_token_ttl,
+)
 from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
 from .kubernetes import SOURCE as KUBERNETES_SOURCE
 from .network import Network
@@ -79,30 +93,6 @@ from .network import Network
 # tests/fixtures/upstream/kamaji_crd_schemas.json) and KAMAJI_MAX_KUBERNETES (the newest tenant
 # minor its webhook accepts: its kubeadm is v1.36.0 at that tag) are kept with the driver's facts.
 API_VERSION = "kamaji.clastix.io/v1alpha1"
-#: Kamaji's default admission plugins (the CRD default), which lack NodeRestriction and PodSecurity.
-KAMAJI_DEFAULT_ADMISSION_CONTROLLERS = (
-    "CertificateApproval",
-    "CertificateSigning",
-    "CertificateSubjectRestriction",
-    "DefaultIngressClass",
-    "DefaultStorageClass",
-    "DefaultTolerationSeconds",
-    "LimitRanger",
-    "MutatingAdmissionWebhook",
-    "NamespaceLifecycle",
-    "PersistentVolumeClaimResize",
-    "Priority",
-    "ResourceQuota",
-    "RuntimeClass",
-    "ServiceAccount",
-    "StorageObjectInUseProtection",
-    "TaintNodesByCondition",
-    "ValidatingAdmissionWebhook",
-)
-#: Added to Kamaji's list: kubelets may only touch their own Node and pods; Pod Security Standards.
-HARDENING_ADMISSION_CONTROLLERS = ("NodeRestriction", "PodSecurity")
-#: Longest lifetime of a kubelet certificate the tenant's controller manager signs (30 days).
-MAX_SIGNING_DURATION_HOURS = 720
 #: Where Kamaji mounts the tenant CA in the API server pod (kubeadm's certificates directory).
 TENANT_CA_FILE = "/etc/kubernetes/pki/ca.crt"
 #: Where the API server finds its AuthenticationConfiguration (a ConfigMap of the management
@@ -113,66 +103,8 @@ AUTHENTICATION_FILE = "config.yaml"
 AUTHENTICATION_VOLUME = "authentication-config"
 #: The OpenStack cloud controller's annotation: use this existing port as the load balancer's VIP.
 PORT_ID_ANNOTATION = "loadbalancer.openstack.org/port-id"
-#: The most source ranges the CRD accepts in ``networkProfile.loadBalancerSourceRanges``.
-MAX_SOURCE_RANGES = 16
 #: The group kubeadm (and so Kamaji) binds to node bootstrap and client-certificate approval.
 BOOTSTRAP_GROUP = "system:bootstrappers:kubeadm:default-node-token"
-#: Shortest and longest bootstrap-token lifetime: slow VMs must still join; a leaked token must die.
-TOKEN_TTL_RANGE = (datetime.timedelta(hours=1), datetime.timedelta(days=7))
-DATASTORE_DRIVERS = ("PostgreSQL", "etcd")
-
-_ENDPOINT = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?:[0-9]{1,5}|\[[0-9A-Fa-f:.]+\]:[0-9]{1,5}")
-_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]{1,253}")
-
-
-def check_tenant_version(path: str, value: Any) -> str:
-    """A tenant Kubernetes version (``1.36.2`` or ``v1.36.2``) the pinned Kamaji accepts; as ``v1.36.2``."""
-    major, minor, patch = (int(part) for part in kubernetes_version(path, value).split("."))
-    if (major, minor) > KAMAJI_MAX_KUBERNETES:
-        top = ".".join(map(str, KAMAJI_MAX_KUBERNETES))
-        raise ConstructArgumentError(
-            path, "kubernetes_version", value, f"at most {top}.x: Kamaji {KAMAJI_TAG} refuses a newer minor"
-        )
-    return f"v{major}.{minor}.{patch}"
-
-
-def check_tenant_upgrade(path: str, old: str, new: str) -> str:
-    """A version change Kamaji's webhook accepts: no downgrade (patches aside), no skipped minor."""
-    before = check_tenant_version(path, old)
-    after = check_tenant_version(path, new)
-    old_minor = tuple(int(p) for p in before[1:].split(".")[:2])
-    new_minor = tuple(int(p) for p in after[1:].split(".")[:2])
-    if new_minor < old_minor:
-        raise ConstructArgumentError(path, "kubernetes_version", new, f"{before} or newer: Kamaji refuses downgrades")
-    if new_minor[0] == old_minor[0] and new_minor[1] - old_minor[1] > 1:
-        raise ConstructArgumentError(
-            path, "kubernetes_version", new, f"at most one minor above {before}: Kamaji refuses skipped minors"
-        )
-    return after
-
-
-@dataclass(frozen=True)
-class SecretKeyRef:
-    """A key of a Secret in the management cluster (how Kamaji reads credentials).
-
-    :param name: the Secret's name.
-    :param namespace: its namespace.
-    :param key: the key inside it.
-    """
-
-    name: str
-    namespace: str
-    key: str
-
-    def __post_init__(self) -> None:
-        where = "SecretKeyRef"
-        check.name(where, "name", self.name)
-        check.name(where, "namespace", self.namespace)
-        if not isinstance(self.key, str) or not _SECRET_KEY.fullmatch(self.key):
-            raise ConstructArgumentError(where, "key", self.key, "a Secret key: letters, digits, '-', '_' and '.'")
-
-    def content_ref(self) -> dict[str, Any]:
-        return {"secretReference": {"name": self.name, "namespace": self.namespace, "keyPath": self.key}}
 
 
 def data_store_manifest(
@@ -191,16 +123,7 @@ def data_store_manifest(
     """A ``DataStore`` manifest. PostgreSQL needs ``username`` and ``password``; etcd needs the
     CA certificate and key and a client certificate and key (Kamaji's CEL rules). Every
     credential is a :class:`SecretKeyRef`: nothing secret is written inline."""
-    check.name(path, "name", name)
-    check.choice(path, "driver", driver, DATASTORE_DRIVERS)
-    if isinstance(endpoints, str) or not isinstance(endpoints, (list, tuple)) or not endpoints:
-        raise ConstructArgumentError(path, "endpoints", endpoints, "a non-empty list of host:port")
-    for endpoint in endpoints:
-        if not isinstance(endpoint, str) or not _ENDPOINT.fullmatch(endpoint):
-            raise ConstructArgumentError(
-                path, "endpoints", endpoint, "host:port without a scheme, such as pg.internal:5432"
-            )
-    refs = {
+    credentials = {
         "username": username,
         "password": password,
         "ca_certificate": ca_certificate,
@@ -208,43 +131,32 @@ def data_store_manifest(
         "client_certificate": client_certificate,
         "client_private_key": client_private_key,
     }
-    for argument, ref in refs.items():
-        if ref is not None and not isinstance(ref, SecretKeyRef):
-            raise ConstructArgumentError(path, argument, ref, "a SecretKeyRef (credentials are never inline)")
+    check_data_store(path, name=name, driver=driver, endpoints=endpoints, credentials=credentials)
     spec: dict[str, Any] = {"driver": driver, "endpoints": list(endpoints)}
-    if driver == "PostgreSQL":
-        for argument in ("username", "password"):
-            if refs[argument] is None:
-                raise ConstructArgumentError(path, argument, None, "a SecretKeyRef: PostgreSQL needs a login")
-        assert username is not None and password is not None
+    if username is not None and password is not None:
         spec["basicAuth"] = {"username": username.content_ref(), "password": password.content_ref()}
-        if client_certificate or client_private_key or ca_private_key:
-            raise ConstructArgumentError(
-                path, "client_certificate", client_certificate, "None for PostgreSQL (it logs in with basic auth)"
-            )
-    else:
-        for argument in ("ca_certificate", "ca_private_key", "client_certificate", "client_private_key"):
-            if refs[argument] is None:
-                raise ConstructArgumentError(
-                    path,
-                    argument,
-                    None,
-                    "a SecretKeyRef: Kamaji requires the CA key pair and a client certificate for etcd",
-                )
-        if username or password:
-            raise ConstructArgumentError(path, "username", username, "None for etcd (it authenticates by certificate)")
     if ca_certificate is not None:
-        authority: dict[str, Any] = {"certificate": ca_certificate.content_ref()}
-        if ca_private_key is not None:
-            authority["privateKey"] = ca_private_key.content_ref()
-        tls: dict[str, Any] = {"certificateAuthority": authority}
-        if client_certificate is not None and client_private_key is not None:
-            tls["clientCertificate"] = {
-                "certificate": client_certificate.content_ref(),
-                "privateKey": client_private_key.content_ref(),
-            }
-        spec["tlsConfig"] = tls
+        spec["tlsConfig"] = _data_store_tls(ca_certificate, ca_private_key, client_certificate, client_private_key)
     return {"apiVersion": API_VERSION, "kind": "DataStore", "metadata": {"name": name}, "spec": spec}
+
+
+def _data_store_tls(
+    ca_certificate: SecretKeyRef,
+    ca_private_key: SecretKeyRef | None,
+    client_certificate: SecretKeyRef | None,
+    client_private_key: SecretKeyRef | None,
+) -> dict[str, Any]:
+    """A DataStore's ``tlsConfig``: the servers' CA (and its key), Kamaji's client certificate."""
+    authority: dict[str, Any] = {"certificate": ca_certificate.content_ref()}
+    if ca_private_key is not None:
+        authority["privateKey"] = ca_private_key.content_ref()
+    tls: dict[str, Any] = {"certificateAuthority": authority}
+    if client_certificate is not None and client_private_key is not None:
+        tls["clientCertificate"] = {
+            "certificate": client_certificate.content_ref(),
+            "privateKey": client_private_key.content_ref(),
+        }
+    return tls
 
 
 def tenant_control_plane_manifest(
@@ -272,106 +184,107 @@ def tenant_control_plane_manifest(
     kubelet certificates signed for at most 30 days and verified by the API server, the API
     load balancer open only to ``api_allowed_cidrs``. ``address`` and ``port_id`` may be
     Terraform references (the port's address and id)."""
-    check.name(path, "name", name)
-    check.name(path, "namespace", namespace)
-    check.name(path, "data_store", data_store)
-    version = check_tenant_version(path, kubernetes_version)
-    cidrs = check.cidrs(path, "api_allowed_cidrs", api_allowed_cidrs)
-    if not cidrs or len(cidrs) > MAX_SOURCE_RANGES:
-        raise ConstructArgumentError(
-            path,
-            "api_allowed_cidrs",
-            list(api_allowed_cidrs),
-            f"1 to {MAX_SOURCE_RANGES} CIDRs (the API is never open to everyone by default)",
-        )
-    check.count(path, "port", port, check.PORT_NUMBER)
-    check.int_range(path, "replicas", replicas, 1, 9)
-    service = check.network(path, "service_cidr", service_cidr)
-    pods = check.network(path, "pod_cidr", pod_cidr)
-    if service.overlaps(pods):  # type: ignore[arg-type]
-        raise ConstructArgumentError(
-            path, "pod_cidr", pod_cidr, f"a range that does not overlap service_cidr {service_cidr}"
-        )
-    dns = check.address(path, "dns_service_ip", dns_service_ip)
-    if dns not in service:
-        raise ConstructArgumentError(
-            path, "dns_service_ip", dns_service_ip, f"an address inside service_cidr {service_cidr}"
-        )
-    if isinstance(cert_sans, str) or not isinstance(cert_sans, (list, tuple)):
-        raise ConstructArgumentError(path, "cert_sans", cert_sans, "a list of DNS names or IP addresses")
-    for san in cert_sans:
-        check.text(path, "cert_sans", san)
-    check.int_range(path, "signing_duration_hours", signing_duration_hours, 1, MAX_SIGNING_DURATION_HOURS)
-    check.boolean(path, "kube_proxy", kube_proxy)
-    extra = check.words(path, "extra_admission_controllers", list(extra_admission_controllers))
-    admission = list(dict.fromkeys([*KAMAJI_DEFAULT_ADMISSION_CONTROLLERS, *HARDENING_ADMISSION_CONTROLLERS, *extra]))
+    settings = check_tenant_settings(
+        path,
+        name=name,
+        namespace=namespace,
+        data_store=data_store,
+        kubernetes_version=kubernetes_version,
+        api_allowed_cidrs=api_allowed_cidrs,
+        port=port,
+        replicas=replicas,
+        service_cidr=service_cidr,
+        pod_cidr=pod_cidr,
+        dns_service_ip=dns_service_ip,
+        cert_sans=cert_sans,
+        signing_duration_hours=signing_duration_hours,
+        kube_proxy=kube_proxy,
+        extra_admission_controllers=extra_admission_controllers,
+        authentication_config_map=authentication_config_map,
+    )
     for value, argument in ((address, "address"), (port_id, "port_id")):
         if not isinstance(value, str) or not value:
             raise ConstructArgumentError(path, argument, value, "a string (a Terraform reference is fine)")
-    deployment: dict[str, Any] = {}
-    api_server_args = [
-        f"--kubelet-certificate-authority={TENANT_CA_FILE}",
-        "--tls-min-version=VersionTLS12",
-        "--profiling=false",
-    ]
-    if authentication_config_map is not None:
-        # Structured authentication (several JWT issuers) from a ConfigMap next to the
-        # TenantControlPlane; the API server refuses --oidc-* flags beside it, and none is set.
-        check.name(path, "authentication_config_map", authentication_config_map)
-        api_server_args.append(f"--authentication-config={AUTHENTICATION_DIR}/{AUTHENTICATION_FILE}")
-        deployment["additionalVolumes"] = [
-            {"name": AUTHENTICATION_VOLUME, "configMap": {"name": authentication_config_map}}
-        ]
-        deployment["additionalVolumeMounts"] = {
-            "apiServer": [{"name": AUTHENTICATION_VOLUME, "mountPath": AUTHENTICATION_DIR, "readOnly": True}]
-        }
-    addons: dict[str, Any] = {
-        "coreDNS": {},
-        "konnectivity": {"server": {"port": 8132}, "agent": {"mode": "DaemonSet"}},
-    }
-    if kube_proxy:
-        addons["kubeProxy"] = {}
+    return tenant_control_plane(settings, address=address, port_id=port_id)
+
+
+def tenant_control_plane(settings: TenantSettings, *, address: str, port_id: str) -> dict[str, Any]:
+    """The ``TenantControlPlane`` manifest of checked ``settings`` (:func:`check_tenant_settings`),
+    its API at ``address`` on the Neutron port ``port_id`` (either may be a Terraform reference)."""
     return {
         "apiVersion": API_VERSION,
         "kind": "TenantControlPlane",
-        "metadata": {"name": name, "namespace": namespace},
+        "metadata": {"name": settings.name, "namespace": settings.namespace},
         "spec": {
-            "dataStore": data_store,
+            "dataStore": settings.data_store,
             "controlPlane": {
-                "deployment": {
-                    "replicas": replicas,
-                    **deployment,
-                    "extraArgs": {
-                        "apiServer": api_server_args,
-                        "controllerManager": [
-                            f"--cluster-signing-duration={signing_duration_hours}h",
-                            "--profiling=false",
-                        ],
-                        "scheduler": ["--profiling=false"],
-                    },
-                },
+                "deployment": _control_plane_deployment(settings),
                 "service": {
                     "serviceType": "LoadBalancer",
                     "additionalMetadata": {"annotations": {PORT_ID_ANNOTATION: port_id}},
                 },
             },
             "kubernetes": {
-                "version": version,
+                "version": settings.version,
                 "kubelet": {"cgroupfs": "systemd", "preferredAddressTypes": ["InternalIP", "Hostname"]},
-                "admissionControllers": admission,
+                "admissionControllers": list(settings.admission),
             },
             "networkProfile": {
                 "address": address,
-                "port": port,
-                "certSANs": list(cert_sans),
-                "serviceCidr": service_cidr,
-                "podCidr": pod_cidr,
-                "dnsServiceIPs": [dns_service_ip],
-                "loadBalancerSourceRanges": list(cidrs),
+                "port": settings.port,
+                "certSANs": list(settings.cert_sans),
+                "serviceCidr": settings.service_cidr,
+                "podCidr": settings.pod_cidr,
+                "dnsServiceIPs": [settings.dns_service_ip],
+                "loadBalancerSourceRanges": list(settings.api_allowed_cidrs),
             },
-            "addons": addons,
+            "addons": _tenant_addons(settings.kube_proxy),
         },
     }
+
+
+def _control_plane_deployment(settings: TenantSettings) -> dict[str, Any]:
+    """The control-plane pods: their count, the hardening flags of each component, and the
+    AuthenticationConfiguration's ConfigMap mounted into the API server when there is one."""
+    api_server_args = [
+        f"--kubelet-certificate-authority={TENANT_CA_FILE}",
+        "--tls-min-version=VersionTLS12",
+        "--profiling=false",
+    ]
+    volumes: dict[str, Any] = {}
+    if settings.authentication_config_map is not None:
+        # Structured authentication (several JWT issuers) from a ConfigMap next to the
+        # TenantControlPlane; the API server refuses --oidc-* flags beside it, and none is set.
+        api_server_args.append(f"--authentication-config={AUTHENTICATION_DIR}/{AUTHENTICATION_FILE}")
+        volumes["additionalVolumes"] = [
+            {"name": AUTHENTICATION_VOLUME, "configMap": {"name": settings.authentication_config_map}}
+        ]
+        volumes["additionalVolumeMounts"] = {
+            "apiServer": [{"name": AUTHENTICATION_VOLUME, "mountPath": AUTHENTICATION_DIR, "readOnly": True}]
+        }
+    return {
+        "replicas": settings.replicas,
+        **volumes,
+        "extraArgs": {
+            "apiServer": api_server_args,
+            "controllerManager": [
+                f"--cluster-signing-duration={settings.signing_duration_hours}h",
+                "--profiling=false",
+            ],
+            "scheduler": ["--profiling=false"],
+        },
+    }
+
+
+def _tenant_addons(kube_proxy: bool) -> dict[str, Any]:
+    """The tenant's addons Kamaji runs: CoreDNS, konnectivity, kube-proxy unless turned off."""
+    addons: dict[str, Any] = {
+        "coreDNS": {},
+        "konnectivity": {"server": {"port": 8132}, "agent": {"mode": "DaemonSet"}},
+    }
+    if kube_proxy:
+        addons["kubeProxy"] = {}
+    return addons
 
 
 def bootstrap_token_secret_manifest(token_id: str, token_secret: str, expiration: str) -> dict[str, Any]:
@@ -746,40 +659,17 @@ class KamajiControlPlane(LibraryConstruct):
         authentication: Mapping[str, Any] | None = None,
         openstack_provider: TerraformProvider | None = None,
     ) -> None:
-        path = check.child_path(scope, id)
-        if authentication is not None and (
-            not isinstance(authentication, Mapping) or authentication.get("kind") != "AuthenticationConfiguration"
-        ):
-            raise ConstructArgumentError(
-                path,
-                "authentication",
-                authentication,
-                "an AuthenticationConfiguration (authentication_configuration())",
-            )
-        if not isinstance(provider, TerraformProvider):
-            raise ConstructArgumentError(path, "provider", provider, "the management cluster's kubernetes provider")
-        check.provider(path, "openstack_provider", openstack_provider)
-        check.boolean(path, "certificate_authority", certificate_authority)
-        store = data_store.name if isinstance(data_store, KamajiDataStore) else data_store
-        if not isinstance(network, Network):
-            raise ConstructArgumentError(path, "network", network, "a Network")
-        if api_address is not None and check.address(path, "api_address", api_address) not in ipaddress.ip_network(
-            network.primary_cidr
-        ):
-            raise ConstructArgumentError(
-                path, "api_address", api_address, f"an address in the primary subnet {network.primary_cidr}"
-            )
-        given = check.cidrs(path, "api_allowed_cidrs", api_allowed_cidrs)
-        allowed = list(dict.fromkeys([network.primary_cidr, *given]))
-        # Check everything (version, CIDRs, hardening bounds) before creating anything.
-        tenant_control_plane_manifest(
+        given = check_control_plane(
+            check.child_path(scope, id),
+            types=KamajiTypes(network=Network, data_store=KamajiDataStore, provider=TerraformProvider),
             name=name,
             namespace=namespace,
-            data_store=store,
+            data_store=data_store,
             kubernetes_version=kubernetes_version,
-            address=api_address or "192.0.2.1",
-            port_id="check",
-            api_allowed_cidrs=allowed,
+            network=network,
+            api_allowed_cidrs=api_allowed_cidrs,
+            provider=provider,
+            api_address=api_address,
             port=port,
             replicas=replicas,
             service_cidr=service_cidr,
@@ -788,76 +678,23 @@ class KamajiControlPlane(LibraryConstruct):
             cert_sans=cert_sans,
             signing_duration_hours=signing_duration_hours,
             kube_proxy=kube_proxy,
-            path=path,
+            certificate_authority=certificate_authority,
+            authentication=authentication,
+            openstack_provider=openstack_provider,
         )
         super().__init__(scope, id)
-        from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
-
+        settings = given.settings
         self.name = name
         self.namespace = namespace
-        self.kubernetes_version = check_tenant_version(path, kubernetes_version)
-        self.port = NetworkingPortV2(
-            self,
-            "api-port",
-            name=f"{name}-api",
-            network_id=network.network_id,
-            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id, ip_address=api_address)],
-            admin_state_up=True,
-            provider=openstack_provider,
-        )
-        self.address: str = api_address or Token.as_string(Fn.element(self.port.all_fixed_ips, 0))
-        self.api_port = port
-        host = f"[{api_address}]" if api_address and ":" in api_address else self.address
-        self.server = f"https://{host}:{port}"
+        self.kubernetes_version = settings.version
+        self._api_port(network, given, openstack_provider)
         self.dns_service_ip = dns_service_ip
         self.pod_cidr = pod_cidr
         self.kube_proxy = kube_proxy
-        self.manifest = tenant_control_plane_manifest(
-            name=name,
-            namespace=namespace,
-            data_store=store,
-            kubernetes_version=kubernetes_version,
-            address=self.address,
-            port_id=self.port.id,
-            api_allowed_cidrs=allowed,
-            port=port,
-            replicas=replicas,
-            service_cidr=service_cidr,
-            pod_cidr=pod_cidr,
-            dns_service_ip=dns_service_ip,
-            cert_sans=cert_sans,
-            signing_duration_hours=signing_duration_hours,
-            kube_proxy=kube_proxy,
-            authentication_config_map=f"{name}-authentication" if authentication is not None else None,
-            path=path,
-        )
+        self.manifest = tenant_control_plane(settings, address=self.address, port_id=self.port.id)
         self.ca_secret_name = f"{name}-ca"
-        before: list[ITerraformDependable] = []
         self.authentication = authentication
-        self.authentication_config_map: GenericResource | None = None
-        if authentication is not None:
-            self.authentication_config_map = _Resource(
-                self,
-                "authentication",
-                "kubernetes_config_map_v1",
-                {
-                    "metadata": {"name": f"{name}-authentication", "namespace": namespace},
-                    "data": {AUTHENTICATION_FILE: yaml.safe_dump(dict(authentication), sort_keys=False)},
-                },
-                provider=provider,
-                metadata=KUBERNETES_GENERATOR_METADATA,
-            )
-            before.append(self.authentication_config_map)
-        if isinstance(data_store, KamajiDataStore):
-            before.append(data_store.resource)
-        self.certificate_authority: TenantCertificateAuthority | None = None
-        self.ca_certificate: str | None = None
-        if certificate_authority:
-            self.certificate_authority = TenantCertificateAuthority(
-                self, "ca", secret_name=self.ca_secret_name, namespace=namespace, provider=provider
-            )
-            self.ca_certificate = self.certificate_authority.certificate_pem
-            before.append(self.certificate_authority.secret)
+        before = self._dependencies(given, data_store, provider)
         self.resource = KubernetesManifest(
             self,
             "tenant-control-plane",
@@ -871,17 +708,59 @@ class KamajiControlPlane(LibraryConstruct):
         )
         self.admin_kubeconfig_secret_name = f"{name}-admin-kubeconfig"
 
+    def _api_port(
+        self, network: Network, given: ControlPlaneArguments, openstack_provider: TerraformProvider | None
+    ) -> None:
+        """The API's Neutron port on the primary subnet, its address and the API's URL."""
+        from cdktf_cdktf_provider_openstack.networking_port_v2 import NetworkingPortV2, NetworkingPortV2FixedIp
 
-def check_token_ttl(path: str, argument: str, value: Any) -> int:
-    """A bootstrap-token lifetime: a :class:`datetime.timedelta` of whole hours within
-    :data:`TOKEN_TTL_RANGE`; the number of hours."""
-    low, high = TOKEN_TTL_RANGE
-    allowed = f"a datetime.timedelta of whole hours from {low} to {high} (slow VMs must still join)"
-    if not isinstance(value, datetime.timedelta) or value < low or value > high:
-        raise ConstructArgumentError(path, argument, value, allowed)
-    if value % datetime.timedelta(hours=1):
-        raise ConstructArgumentError(path, argument, value, allowed)
-    return int(value / datetime.timedelta(hours=1))
+        api_address = given.api_address
+        self.port = NetworkingPortV2(
+            self,
+            "api-port",
+            name=f"{given.settings.name}-api",
+            network_id=network.network_id,
+            fixed_ip=[NetworkingPortV2FixedIp(subnet_id=network.primary_subnet_id, ip_address=api_address)],
+            admin_state_up=True,
+            provider=openstack_provider,
+        )
+        self.address: str = api_address or Token.as_string(Fn.element(self.port.all_fixed_ips, 0))
+        self.api_port = given.settings.port
+        host = f"[{api_address}]" if api_address and ":" in api_address else self.address
+        self.server = f"https://{host}:{self.api_port}"
+
+    def _dependencies(
+        self, given: ControlPlaneArguments, data_store: KamajiDataStore | str, provider: TerraformProvider
+    ) -> list[ITerraformDependable]:
+        """What the TenantControlPlane waits for: the AuthenticationConfiguration's ConfigMap,
+        the DataStore and the tenant CA's Secret (each made here, but the DataStore)."""
+        settings = given.settings
+        before: list[ITerraformDependable] = []
+        self.authentication_config_map: GenericResource | None = None
+        if given.authentication is not None:
+            self.authentication_config_map = _Resource(
+                self,
+                "authentication",
+                "kubernetes_config_map_v1",
+                {
+                    "metadata": {"name": settings.authentication_config_map, "namespace": settings.namespace},
+                    "data": {AUTHENTICATION_FILE: yaml.safe_dump(dict(given.authentication), sort_keys=False)},
+                },
+                provider=provider,
+                metadata=KUBERNETES_GENERATOR_METADATA,
+            )
+            before.append(self.authentication_config_map)
+        if isinstance(data_store, KamajiDataStore):
+            before.append(data_store.resource)
+        self.certificate_authority: TenantCertificateAuthority | None = None
+        self.ca_certificate: str | None = None
+        if given.certificate_authority:
+            self.certificate_authority = TenantCertificateAuthority(
+                self, "ca", secret_name=self.ca_secret_name, namespace=settings.namespace, provider=provider
+            )
+            self.ca_certificate = self.certificate_authority.certificate_pem
+            before.append(self.certificate_authority.secret)
+        return before
 
 
 class BootstrapToken(LibraryConstruct):
