@@ -28,6 +28,7 @@ from ._construct import LibraryConstruct
 from ._generic import AttributeResource
 from .access import CiDeployTarget, GitOpsApplication, GroupRoleBinding
 from .addons.helm_addon import HelmAddon
+from .delivery_arguments import DeliveryArguments, check_arguments, check_reference
 from .errors import ConstructArgumentError
 from .kubernetes import GENERATOR_METADATA
 
@@ -54,13 +55,6 @@ class _Object(AttributeResource):
         self, scope: Construct, id: str, *, kind: str, attributes: Mapping[str, Any], depends_on: Sequence[Any] = ()
     ) -> None:
         super().__init__(scope, id, kind, dict(attributes), depends_on=depends_on, metadata=GENERATOR_METADATA)
-
-
-def _reference(where: str, argument: str, value: Any) -> str:
-    """A Terraform reference to a secret: a cdktf token, never literal text."""
-    if not isinstance(value, str) or not value.startswith("${"):
-        raise ConstructArgumentError(where, argument, "(hidden)", "a Terraform reference to a sensitive variable")
-    return value
 
 
 class GitOpsDelivery(LibraryConstruct):
@@ -94,74 +88,25 @@ class GitOpsDelivery(LibraryConstruct):
         apps_chart_repository: str = ARGOCD_APPS_REPOSITORY,
         closed_registry: str | None = None,
     ) -> None:
-        path = check.child_path(scope, id)
-        if isinstance(applications, (str, bytes)) or not all(isinstance(a, GitOpsApplication) for a in applications):
-            raise ConstructArgumentError(path, "applications", applications, "a list of GitOpsApplication")
-        names = [a.name for a in applications]
-        for name in names:
-            if names.count(name) > 1:
-                raise ConstructArgumentError(path, "applications", name, "application names used once each")
-        registry = check.Registry.parse(path, "registry", registry).reference
-        _reference(path, "username", username)
-        _reference(path, "password", password)
-        check.dns_label(path, "namespace", namespace)
-        check.repository(path, "apps_chart_repository", apps_chart_repository)
-        if argocd is not None and not isinstance(argocd, HelmAddon):
-            raise ConstructArgumentError(path, "argocd", argocd, "the Argo CD HelmAddon")
+        given = check_arguments(
+            check.child_path(scope, id),
+            addon_type=HelmAddon,
+            applications=applications,
+            registry=registry,
+            username=username,
+            password=password,
+            argocd=argocd,
+            namespace=namespace,
+            apps_chart_repository=apps_chart_repository,
+            closed_registry=closed_registry,
+        )
         super().__init__(scope, id)
         self.applications = {a.name: a.manifest(namespace, GITOPS_PROJECT) for a in applications}
-        self.project = _project(namespace, registry, applications)
-        for app in applications:
-            ref = app.reference
-            if not f"{ref.registry}/".startswith(f"{registry}/"):
-                raise ConstructArgumentError(
-                    path, f"applications[{app.name!r}].chart", app.chart, f"a bundle in the registry {registry}"
-                )
-            if closed_registry is not None and not f"{ref.registry}/".startswith(f"{closed_registry}/"):
-                Annotations.of(self).add_warning(
-                    f"application {app.name} comes from {ref.registry}, outside {closed_registry}"
-                )
+        self.project = _project(namespace, given.registry, applications)
+        for warning in given.warnings:
+            Annotations.of(self).add_warning(warning)
         after = [argocd.resource] if argocd is not None else []
-        label = {"argocd.argoproj.io/secret-type": "repository"}
-        self.secrets = [
-            _Object(
-                self,
-                "repository",
-                kind="kubernetes_secret_v1",
-                attributes={
-                    "metadata": {"name": "bundle-registry", "namespace": namespace, "labels": label},
-                    "type": "Opaque",
-                    "data": {
-                        "name": "bundle-registry",
-                        "url": registry,
-                        "type": "helm",
-                        "enableOCI": "true",
-                        "username": username,
-                        "password": password,
-                    },
-                },
-                depends_on=after,
-            )
-        ]
-        if any(a.reference.digest for a in applications):
-            # Digest-pinned bundles are OCI sources (oci:// URLs): credentials by URL prefix.
-            self.secrets.append(
-                _Object(
-                    self,
-                    "repository-oci",
-                    kind="kubernetes_secret_v1",
-                    attributes={
-                        "metadata": {
-                            "name": "bundle-registry-oci",
-                            "namespace": namespace,
-                            "labels": {"argocd.argoproj.io/secret-type": "repo-creds"},
-                        },
-                        "type": "Opaque",
-                        "data": {"url": f"oci://{registry}", "type": "oci", "username": username, "password": password},
-                    },
-                    depends_on=after,
-                )
-            )
+        self.secrets = self._repository_secrets(given, username, password, namespace, after)
         values = {
             "projects": {GITOPS_PROJECT: _argocd_apps_entry(self.project)},
             "applications": {name: _argocd_apps_entry(manifest) for name, manifest in self.applications.items()},
@@ -181,6 +126,56 @@ class GitOpsDelivery(LibraryConstruct):
         self.release.resource.add_override(
             "depends_on", [f"{r.terraform_resource_type}.{r.friendly_unique_id}" for r in self.secrets]
         )
+
+    def _repository_secrets(
+        self, given: DeliveryArguments, username: str, password: str, namespace: str, after: Sequence[Any]
+    ) -> list[_Object]:
+        """Argo CD's credentials for the registry: a Helm repository, and for digest-pinned
+        bundles (``oci://`` sources) credentials by URL prefix."""
+        registry = given.registry
+        secrets = [
+            _Object(
+                self,
+                "repository",
+                kind="kubernetes_secret_v1",
+                attributes={
+                    "metadata": {
+                        "name": "bundle-registry",
+                        "namespace": namespace,
+                        "labels": {"argocd.argoproj.io/secret-type": "repository"},
+                    },
+                    "type": "Opaque",
+                    "data": {
+                        "name": "bundle-registry",
+                        "url": registry,
+                        "type": "helm",
+                        "enableOCI": "true",
+                        "username": username,
+                        "password": password,
+                    },
+                },
+                depends_on=after,
+            )
+        ]
+        if given.oci_sources:
+            secrets.append(
+                _Object(
+                    self,
+                    "repository-oci",
+                    kind="kubernetes_secret_v1",
+                    attributes={
+                        "metadata": {
+                            "name": "bundle-registry-oci",
+                            "namespace": namespace,
+                            "labels": {"argocd.argoproj.io/secret-type": "repo-creds"},
+                        },
+                        "type": "Opaque",
+                        "data": {"url": f"oci://{registry}", "type": "oci", "username": username, "password": password},
+                    },
+                    depends_on=after,
+                )
+            )
+        return secrets
 
 
 class CiDeployAccess(LibraryConstruct):
@@ -350,8 +345,8 @@ class DexGitLabSecret(LibraryConstruct):
         self, scope: Construct, id: str, *, client_id: str, client_secret: str, namespace: str = "dex"
     ) -> None:
         path = check.child_path(scope, id)
-        _reference(path, "client_id", client_id)
-        _reference(path, "client_secret", client_secret)
+        check_reference(path, "client_id", client_id)
+        check_reference(path, "client_secret", client_secret)
         check.dns_label(path, "namespace", namespace)
         super().__init__(scope, id)
         ns = _Object(self, "namespace", kind="kubernetes_namespace_v1", attributes={"metadata": {"name": namespace}})
