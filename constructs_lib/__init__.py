@@ -29,11 +29,14 @@ _lazy_bindings.install()
 # light modules can be imported without loading cdktf and the provider bindings (seconds):
 # the ``platformctl`` commands need that. ``from constructs_lib import Network`` works as usual.
 _EXPORTS = {
-    "AddonSettings": "addons",
-    "ExtraChart": "addons",
+    "ChartReference": "addons",
     "HelmAddon": "addons",
+    "HelmRelease": "addons",
     "OpenStackCloud": "addons",
     "PlatformAddons": "addons",
+    "ReleaseOverrides": "addons",
+    "helm_release": "addons",
+    "plan_releases": "addons",
     "StateBackend": "backend",
     "CiDeployTarget": "access",
     "GitOpsApplication": "access",
@@ -93,7 +96,16 @@ __getattr__ = _lazy_exports(__name__, _EXPORTS)
 
 if TYPE_CHECKING:
     from .access import CiDeployTarget, GitOpsApplication, GroupRoleBinding
-    from .addons import AddonSettings, ExtraChart, HelmAddon, OpenStackCloud, PlatformAddons
+    from .addons import (
+        ChartReference,
+        HelmAddon,
+        HelmRelease,
+        OpenStackCloud,
+        PlatformAddons,
+        ReleaseOverrides,
+        helm_release,
+        plan_releases,
+    )
     from .backend import StateBackend
     from .bastion import Bastion
     from .cluster import ClusterProfile, KubernetesAccess, ManagedCluster
@@ -154,12 +166,12 @@ __all__ = [
     "STANDARD_ROLES",
     "SYSTEM",
     "WORKER",
-    "AddonSettings",
     "Bastion",
+    "ChartReference",
     "Connections",
     "ConstructArgumentError",
-    "ExtraChart",
     "HelmAddon",
+    "HelmRelease",
     "KubernetesAccess",
     "ManagedCluster",
     "Network",
@@ -168,6 +180,9 @@ __all__ = [
     "OpenStackCloud",
     "PlatformAddons",
     "PlatformError",
+    "ReleaseOverrides",
+    "helm_release",
+    "plan_releases",
     "Port",
     "RunnerFleet",
     "SecurityGroup",

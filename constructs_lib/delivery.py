@@ -28,6 +28,7 @@ from ._construct import LibraryConstruct
 from ._generic import AttributeResource
 from .access import CiDeployTarget, GitOpsApplication, GroupRoleBinding
 from .addons.helm_addon import HelmAddon
+from .addons.release import ChartReference, HelmRelease
 from .delivery_arguments import DeliveryArguments, check_arguments, check_reference
 from .errors import ConstructArgumentError
 from .kubernetes import GENERATOR_METADATA
@@ -114,11 +115,12 @@ class GitOpsDelivery(LibraryConstruct):
         self.release = HelmAddon(
             self,
             "argocd-apps",
-            repository=apps_chart_repository,
-            chart=ARGOCD_APPS_CHART,
-            version=ARGOCD_APPS_VERSION,
-            namespace=namespace,
-            values=values,
+            release=HelmRelease(
+                name="argocd-apps",
+                chart=ChartReference(apps_chart_repository, ARGOCD_APPS_CHART, ARGOCD_APPS_VERSION),
+                namespace=namespace,
+                values=values,
+            ),
             depends_on=[argocd] if argocd is not None else [],
         )
         # Applications after their credentials: a first sync without them would fail and back off.

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from constructs_lib._validate import NAME_PATTERN, OCI_TAG_PATTERN, chart_version
+from constructs_lib.addons.release import ChartReference, HelmRelease
 from constructs_lib.errors import ConstructArgumentError
 
 from .errors import CommandError
@@ -31,13 +32,13 @@ from .mirror_copy import (
     COPY_TIMEOUT_VARIABLE,
     REQUEST_TIMEOUT,
     TIMEOUT_VARIABLE,
-    Chart,
     CopyError,
     Image,
     Layout,
     OciRegistry,
     Options,
     Summary,
+    chart_label,
     check_ref_name,
     pull_chart,
     pull_image,
@@ -61,7 +62,7 @@ _MAX_LIST_BYTES = 64 * 1024 * 1024
 class Artifacts:
     """What to mirror: charts, images, and what could not be known."""
 
-    charts: tuple[Chart, ...]
+    charts: tuple[ChartReference, ...]
     images: tuple[Image, ...]
     notes: tuple[str, ...] = ()
 
@@ -82,47 +83,43 @@ class Artifacts:
 
 
 def environment_artifacts(environment: str, environments_dir: Path, *, all_images: bool = False) -> Artifacts:
-    """The charts and images of an environment's enabled catalog addons and extra releases."""
-    from constructs_lib.addons.catalog import ARGO_CD, CATALOG, DEX
-    from constructs_lib.addons.registry import chart_images
+    """The charts and images of the releases the environment's platform installs (the
+    planner's list, :func:`constructs_lib.addons.planner.plan_releases`), the runners' default
+    job image and the gitops applications' chart and bundles."""
+    from constructs_lib.addons.catalog import CATALOG
     from constructs_lib.cluster_drivers import DRIVERS
-    from constructs_lib.environment import load_environments
+    from environment_loader import load_environments
 
     # ENV is a name: the file environments/<ENV>.hcl, never a path elsewhere.
-    [(config, _)] = load_environments(environments_dir, [environment])
-    charts: list[Chart] = []
+    [(config, source)] = load_environments(environments_dir, [environment])
+    charts: list[ChartReference] = []
     images: dict[str, Image] = {}
     notes: list[str] = []
-    provided = DRIVERS[config.cluster.driver].provided_addons
-    # What the driver needs and turns on (a bare cluster: the cloud controller, the approver).
-    turned_on = DRIVERS[config.cluster.driver].turns_on
-    for spec in CATALOG.values():
-        settings = config.addon[spec.name].settings() if spec.name in config.addon else None
-        # GitOps turns Argo CD on (the platform stack refuses it off while applications are listed).
-        wanted = settings.enabled if settings else None
-        if wanted is None and spec.name in turned_on:
-            wanted = True
-        if spec.name == ARGO_CD.name and config.gitops is not None:
-            wanted = True
-        # people.dex turns Dex on the same way.
-        if spec.name == DEX.name and config.people is not None and config.people.dex is not None:
-            wanted = True
-        # What the cloud runs itself is not installed, so not mirrored.
-        if spec.name in provided or not spec.is_enabled(wanted):
+    releases = planned_releases(config, source, DRIVERS[config.cluster.driver])
+    # Listed as always: the catalog's in catalog order, then the helm_release blocks' in file order.
+    order = {name: i for i, name in enumerate([*CATALOG, *config.helm_release])}
+    for release in sorted(releases, key=lambda r: order[r.name]):
+        chart = release.mirror_source
+        charts.append(chart)
+        spec = CATALOG.get(release.name)
+        if release.images is None:
+            if spec is None:
+                notes.append(
+                    f'helm_release "{release.name}": images of {chart.name} {chart.version} are unknown;'
+                    " add them with --list"
+                )
+            else:
+                notes.append(
+                    f"addon {spec.name}: images of version {chart.version} are unknown (recorded: {spec.version})"
+                )
             continue
-        version = (settings.version if settings else None) or spec.version
-        repository = spec.repository
-        if settings and settings.repository and settings.repository.startswith(("http://", "https://")):
-            repository = settings.repository
-        charts.append(Chart(repository=repository, name=spec.chart, version=version))
-        if version != spec.version:
-            notes.append(f"addon {spec.name}: images of version {version} are unknown (recorded: {spec.version})")
-            continue
-        for image in chart_images(spec):
+        for image in release.images:
             if not (image.used_by_default or all_images):
                 continue
             if image.tag is None:
-                notes.append(f"addon {spec.name}: {image.value_path} ({image.registry}/{image.repository}) has no tag")
+                notes.append(
+                    f"addon {release.name}: {image.value_path} ({image.registry}/{image.repository}) has no tag"
+                )
                 continue
             _add_image(images, Image(reference=image.reference, path=f"{image.repository}:{image.tag}"))
     runners = config.runners
@@ -133,25 +130,72 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
         _add_image(
             images, Image(reference=f"docker.io/library/{DEFAULT_JOB_IMAGE}", path=f"library/{DEFAULT_JOB_IMAGE}")
         )
-
-    for name, block in config.helm_release.items():
-        release = block.chart(name)
-        charts.append(Chart(repository=release.repository, name=release.chart, version=release.version))
-        notes.append(
-            f'helm_release "{name}": images of {release.chart} {release.version} are unknown; add them with --list'
-        )
     if config.gitops is not None:
         _add_gitops(config.gitops.applications(), charts, images, notes)
     return Artifacts(tuple(charts), tuple(images.values()), tuple(notes))
 
 
-def _add_gitops(applications: list[Any], charts: list[Chart], images: dict[str, Image], notes: list[str]) -> None:
+def planned_releases(config: Any, source: Any, driver: Any) -> tuple[HelmRelease, ...]:
+    """The releases the platform stack installs for ``config`` (an EnvironmentConfig), from the
+    planner; mistakes are the environment file's errors, as the synth reports them."""
+    from constructs_lib.addons.planner import plan_releases
+    from stacks.platform_arguments import RENAMES, platform_arguments
+
+    arguments = platform_arguments(config, source, driver, _reference, _no_values)
+    with source.origin(renames=RENAMES):
+        return plan_releases(
+            _MirroredCluster(driver, config), **arguments.as_keywords(), path=f"{config.name}-platform/addons"
+        )
+
+
+def _reference(name: str, description: str) -> str:
+    """A sensitive variable, as a name: the mirror copies charts and images, never values."""
+    return f"var.{name}"
+
+
+def _no_values(**_: Any) -> dict[str, Any]:
+    return {}
+
+
+class _MirroredCluster:
+    """The cluster as the mirror sees it before it is built: its driver and Kubernetes version
+    decide which releases it gets, and so every chart and image. Where its nodes are, their
+    names and its pod range change only values, which the mirror does not copy: any role has
+    nodes here, and the rest is what a cluster the library builds has (checked when the stacks
+    are synthesized)."""
+
+    def __init__(self, driver: Any, config: Any) -> None:
+        from constructs_lib._versions import kubernetes_release_or_minor
+
+        self.driver = driver
+        self.name = config.name
+        self.kubernetes_version = kubernetes_release_or_minor(
+            "cluster", "kubernetes_version", config.cluster.arguments.get("kubernetes_version")
+        )
+        major, minor = self.kubernetes_version.split(".")[:2]
+        self.kubernetes_minor = (int(major), int(minor))
+        self.provided_addons = driver.provided_addons
+        self.placements: dict[str, Any] = {}
+        self.node_name_regex = "^$"
+        self.node_cidrs: tuple[str, ...] = ()
+        self.pod_cidr = "10.244.0.0/16"
+        self.kube_proxy = True
+
+    def placement(self, role: str) -> Any:
+        from constructs_lib.node_roles import NodePlacement
+
+        return NodePlacement(role=role, label_key=self.driver.role_label.key_for(role), label_values=(role,))
+
+
+def _add_gitops(
+    applications: list[Any], charts: list[ChartReference], images: dict[str, Image], notes: list[str]
+) -> None:
     """argo-helm's argocd-apps chart (it renders the Applications), and each application's
     bundle: an OCI artifact copied as an image is, under its own path and tag."""
     from constructs_lib._validate import Registry
     from constructs_lib.delivery import ARGOCD_APPS_CHART, ARGOCD_APPS_REPOSITORY, ARGOCD_APPS_VERSION
 
-    charts.append(Chart(repository=ARGOCD_APPS_REPOSITORY, name=ARGOCD_APPS_CHART, version=ARGOCD_APPS_VERSION))
+    charts.append(ChartReference(ARGOCD_APPS_REPOSITORY, ARGOCD_APPS_CHART, ARGOCD_APPS_VERSION))
     for app in applications:
         ref = app.reference
         tag = ref.tag or app.version
@@ -221,7 +265,7 @@ def list_artifacts(path: Path) -> Artifacts:
                 f"{path}: charts[{i}].version = {_shown(item['version'])} is not allowed: a chart version that is "
                 "also a registry tag (Semantic Versioning such as 1.2.3 or v1.2.3-rc.1, no '+'; up to 128)"
             )
-        charts.append(Chart(item["repository"], item["name"], item["version"]))
+        charts.append(ChartReference(item["repository"], item["name"], item["version"]))
     images: dict[str, Image] = {}
     for i, item in enumerate(data.get("images", [])):
         reference = item.get("reference") if isinstance(item, dict) else None
@@ -467,7 +511,7 @@ def run_pull(args: argparse.Namespace) -> int:
     except OSError as err:
         raise CommandError(f"{args.to}: cannot write the layout ({err.strerror})") from None
     layout.check()
-    work = [(str(c), lambda c=c: pull_chart(c, layout, options)) for c in artifacts.charts]
+    work = [(chart_label(c), lambda c=c: pull_chart(c, layout, options)) for c in artifacts.charts]
     work += [(str(i), lambda i=i: pull_image(i, layout, options)) for i in artifacts.images]
     return _report("pull", run_all(work))
 
@@ -494,7 +538,7 @@ def run_sync(args: argparse.Namespace) -> int:
     skopeo_path()
     options = _options(args)
     oci = OciRegistry(registry, options)
-    work = [(str(c), lambda c=c: sync_chart(c, registry, options, oci)) for c in artifacts.charts]
+    work = [(chart_label(c), lambda c=c: sync_chart(c, registry, options, oci)) for c in artifacts.charts]
     work += [(str(i), lambda i=i: sync_image(i, registry, options)) for i in artifacts.images]
     return _report("sync", run_all(work))
 

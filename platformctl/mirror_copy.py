@@ -32,6 +32,8 @@ from typing import IO, Any
 import yaml
 
 from constructs_lib._validate import OCI_TAG_PATTERN, PATH_COMPONENT_PATTERN, SHA256_DIGEST_PATTERN
+from constructs_lib.addons.registry import CHARTS_PATH
+from constructs_lib.addons.release import ChartReference
 
 from .errors import CommandError
 from .redact import redact_value, scrub, without_userinfo
@@ -43,8 +45,6 @@ DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 HELM_CONFIG = "application/vnd.cncf.helm.config.v1+json"
 HELM_CHART = "application/vnd.cncf.helm.chart.content.v1.tar+gzip"
 REF_NAME = "org.opencontainers.image.ref.name"
-#: Repository under the internal registry that holds the charts.
-CHARTS_PATH = "charts"
 
 #: Seconds a registry or chart repository may take to accept a connection, and to send the
 #: next part of an answer, before the artifact counts as failed (``--timeout``).
@@ -77,21 +77,14 @@ class CopyError(Exception):
     """One artifact could not be copied; the message says why (never with credentials)."""
 
 
-@dataclass(frozen=True)
-class Chart:
-    """A chart in an HTTP Helm repository."""
+def chart_ref_name(chart: ChartReference) -> str:
+    """A chart's name in the layout and its path under the internal registry."""
+    return f"{CHARTS_PATH}/{chart.name}:{chart.version}"
 
-    repository: str
-    name: str
-    version: str
 
-    @property
-    def ref_name(self) -> str:
-        """Its name in the layout and its path under the internal registry."""
-        return f"{CHARTS_PATH}/{self.name}:{self.version}"
-
-    def __str__(self) -> str:
-        return f"chart {self.name} {self.version} ({without_userinfo(self.repository)})"
+def chart_label(chart: ChartReference) -> str:
+    """A chart as the progress and error lines name it (without a URL's credentials)."""
+    return f"chart {chart.name} {chart.version} ({without_userinfo(chart.repository)})"
 
 
 @dataclass(frozen=True)
@@ -599,7 +592,7 @@ def _arriving(response: Any) -> Iterator[bytes]:
         yield piece
 
 
-def fetch_chart(chart: Chart, options: Options) -> bytes:
+def fetch_chart(chart: ChartReference, options: Options) -> bytes:
     """The chart archive, checked against the digest its repository's index.yaml gives."""
     shown_repository = without_userinfo(chart.repository)
     if not chart.repository.startswith(("http://", "https://")):
@@ -622,7 +615,7 @@ def fetch_chart(chart: Chart, options: Options) -> bytes:
     return data
 
 
-def _index_entry(index: object, chart: Chart, where: str) -> dict[str, Any]:
+def _index_entry(index: object, chart: ChartReference, where: str) -> dict[str, Any]:
     """The chart's entry in a repository's index.yaml, its shape checked."""
     entries = index.get("entries") if isinstance(index, dict) else None
     if not isinstance(entries, dict):
@@ -641,7 +634,7 @@ def _index_entry(index: object, chart: Chart, where: str) -> dict[str, Any]:
     return entry
 
 
-def chart_metadata(archive: bytes, chart: Chart) -> dict[str, Any]:
+def chart_metadata(archive: bytes, chart: ChartReference) -> dict[str, Any]:
     """Chart.yaml of the archive, which must be the chart and version asked for."""
     try:
         with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
@@ -655,7 +648,7 @@ def chart_metadata(archive: bytes, chart: Chart) -> dict[str, Any]:
     return metadata
 
 
-def store_chart(layout: Layout, chart: Chart, archive: bytes) -> str:
+def store_chart(layout: Layout, chart: ChartReference, archive: bytes) -> str:
     """Write the chart as Helm's OCI artifact; returns its manifest digest."""
     metadata = chart_metadata(archive, chart)
     config = layout.write_blob(json.dumps(metadata, sort_keys=True, default=str).encode())
@@ -671,7 +664,7 @@ def store_chart(layout: Layout, chart: Chart, archive: bytes) -> str:
         },
     }
     descriptor = layout.write_blob(json.dumps(manifest).encode())
-    layout.add(chart.ref_name, {"mediaType": OCI_MANIFEST, **descriptor})
+    layout.add(chart_ref_name(chart), {"mediaType": OCI_MANIFEST, **descriptor})
     return str(descriptor["digest"])
 
 
@@ -793,9 +786,9 @@ def pull_image(image: Image, layout: Layout, options: Options) -> bool:
     return True
 
 
-def pull_chart(chart: Chart, layout: Layout, options: Options) -> bool:
+def pull_chart(chart: ChartReference, layout: Layout, options: Options) -> bool:
     archive = fetch_chart(chart, options)
-    existing = _entry(layout, chart.ref_name)
+    existing = _entry(layout, chart_ref_name(chart))
     if existing is not None and _layer_digest(layout, existing) == _sha256(archive):
         return False
     store_chart(layout, chart, archive)
@@ -922,10 +915,10 @@ def sync_image(image: Image, registry: str, options: Options) -> bool:
     return _copy_image(f"docker://{image.reference}", destination, source, "at the source", registry, options)
 
 
-def sync_chart(chart: Chart, registry: str, options: Options, oci: OciRegistry) -> bool:
+def sync_chart(chart: ChartReference, registry: str, options: Options, oci: OciRegistry) -> bool:
     with _scratch_layout() as layout:
         store_chart(layout, chart, fetch_chart(chart, options))
-        entry = _entry(layout, chart.ref_name)
+        entry = _entry(layout, chart_ref_name(chart))
         assert entry is not None
         return push_entry(layout, entry, registry, options, oci)
 

@@ -17,19 +17,16 @@ from cdktf_cdktf_provider_helm.provider import HelmProvider
 from constructs import Construct
 
 from constructs_lib import (
-    AddonSettings,
     ClusterProfile,
     KubernetesAccess,
     Network,
     NodeRoleTaints,
-    OpenStackCloud,
     PlatformAddons,
     VolumeStorageClasses,
 )
 from constructs_lib._validate import Registry
-from constructs_lib.addons.catalog import ARGO_CD, CATALOG, DEX, OPENSTACK_CLOUD_CONTROLLER_MANAGER
+from constructs_lib.addons.catalog import ARGO_CD, DEX
 from constructs_lib.addons.registry import CHARTS_PATH
-from constructs_lib.addons.values import deep_merge
 from constructs_lib.delivery import (
     ARGOCD_APPS_REPOSITORY,
     CiDeployAccess,
@@ -38,17 +35,18 @@ from constructs_lib.delivery import (
     PeopleAccess,
     dex_values,
 )
-from constructs_lib.environment import EnvironmentConfig, SourceMap
 from constructs_lib.kubernetes import KubernetesProvider
+from environment_loader import EnvironmentConfig, SourceMap
 
-ARGO_CD_SETTINGS = AddonSettings()
+from .platform_arguments import RENAMES, platform_arguments
 
 
 class PlatformStack(TerraformStack):
     """Addons and node roles for one environment's cluster.
 
     ``access`` and ``network`` come from the infra stack; cdktf turns each use into an output
-    there and a remote-state read here. ``cluster`` is plain data.
+    there and a remote-state read here. ``cluster`` is plain data. Which releases the addons
+    get follows from :func:`~stacks.platform_arguments.platform_arguments` (plain Python).
     """
 
     def __init__(
@@ -64,9 +62,32 @@ class PlatformStack(TerraformStack):
         stack_name = f"{config.name}-platform"
         super().__init__(scope, stack_name)
         config.state_backend().apply(self, stack_name)
+        self._variables: dict[str, TerraformVariable] = {}
+        self._providers(config, access)
+        if cluster_objects is not None:
+            # What the cluster itself needs inside it (a self-managed cluster: its nodes' token).
+            cluster_objects(self)
+        if cluster.roles_to_taint and config.platform.taint_dedicated_roles:
+            NodeRoleTaints(self, "node-roles", cluster=cluster)
+        if cluster.volume_types:
+            VolumeStorageClasses(self, "storage-classes", volume_types=cluster.volume_types)
+        arguments = platform_arguments(
+            config,
+            source,
+            cluster.driver,
+            self._secret,
+            dex_values,
+            subnet_id=network.primary_subnet_id,
+            floating_network_id=network.external_network_id,
+        )
+        with source.origin(renames=RENAMES):
+            self.addons = PlatformAddons(self, "addons", cluster=cluster, **arguments.as_keywords())
+        self._delivery(config, source, cluster)
+
+    def _providers(self, config: EnvironmentConfig, access: KubernetesAccess) -> None:
+        """The helm and kubernetes providers, connected to the cluster."""
         # KubernetesAccess's fields are named as both providers' connection arguments.
         connection = dataclasses.asdict(access)
-        self._variables: dict[str, TerraformVariable] = {}
         registries = None
         if config.platform.registry is not None and config.platform.registry_auth:
             # helm logs in to the internal registry to pull charts; the login is never a literal.
@@ -79,86 +100,6 @@ class PlatformStack(TerraformStack):
             ]
         HelmProvider(self, "helm", kubernetes=connection, registry=registries)
         KubernetesProvider(self, "kubernetes", **connection)
-        if cluster_objects is not None:
-            # What the cluster itself needs inside it (a self-managed cluster: its nodes' token).
-            cluster_objects(self)
-
-        if cluster.roles_to_taint and config.platform.taint_dedicated_roles:
-            NodeRoleTaints(self, "node-roles", cluster=cluster)
-        if cluster.volume_types:
-            VolumeStorageClasses(self, "storage-classes", volume_types=cluster.volume_types)
-
-        addons = {
-            name: block.settings(self._secrets_for(block.sensitive_values)) for name, block in config.addon.items()
-        }
-        extra = [
-            block.chart(name, self._secrets_for(block.sensitive_values)) for name, block in config.helm_release.items()
-        ]
-        for name in sorted(cluster.driver.turns_on):
-            # A bare cluster needs these: on unless the environment turned them off.
-            if addons.get(name) is None or addons[name].enabled is None:
-                addons[name] = dataclasses.replace(addons.get(name) or AddonSettings(), enabled=True)
-        if config.gitops is not None:
-            # GitOps needs Argo CD: on unless the environment turned it off (then it is an error).
-            argocd = addons.get(ARGO_CD.name)
-            if argocd is not None and argocd.enabled is False:
-                raise source.error(
-                    ("addon", ARGO_CD.name, "enabled"),
-                    "false is not allowed: true or unset while the gitops block lists applications",
-                )
-            addons[ARGO_CD.name] = dataclasses.replace(argocd or ARGO_CD_SETTINGS, enabled=True)
-        dex = config.people.dex if config.people is not None else None
-        if dex is not None and config.people is not None:
-            # The people's issuer is Dex, in front of GitLab: on unless turned off (an error).
-            wanted = addons.get(DEX.name)
-            if wanted is not None and wanted.enabled is False:
-                raise source.error(
-                    ("addon", DEX.name, "enabled"), "false is not allowed: true or unset while people.dex is set"
-                )
-            values = dex_values(
-                issuer_url=config.people.issuer_url,
-                client_id=config.people.client_id,
-                gitlab_url=dex.gitlab_url,
-                gitlab_groups=dex.gitlab_groups,
-            )
-            wanted = wanted or AddonSettings()
-            addons[DEX.name] = dataclasses.replace(wanted, enabled=True, values=deep_merge(values, wanted.values))
-        cloud = None
-        occm = OPENSTACK_CLOUD_CONTROLLER_MANAGER.name
-        wanted = addons.get(occm)
-        if occm not in cluster.provided_addons and CATALOG[occm].is_enabled(wanted.enabled if wanted else None):
-            cloud = OpenStackCloud(
-                auth_url=config.openstack.auth_url,
-                region=config.openstack.region,
-                application_credential_id=self._secret(
-                    "openstack_application_credential_id",
-                    "OpenStack application credential id for the cloud-controller-manager",
-                ),
-                application_credential_secret=self._secret(
-                    "openstack_application_credential_secret",
-                    "OpenStack application credential secret for the cloud-controller-manager",
-                ),
-                subnet_id=network.primary_subnet_id,
-                floating_network_id=network.external_network_id,
-            )
-        renames = {
-            "addons": "addon",
-            "extra_charts": "helm_release",
-            "kubernetes_version": "cluster.kubernetes_version",
-        }
-        with source.origin(renames=renames):
-            self.addons = PlatformAddons(
-                self,
-                "addons",
-                cluster=cluster,
-                addons=addons,
-                extra_charts=extra,
-                ha=config.platform.ha,
-                registry=config.platform.registry,
-                image_registry=config.platform.image_registry,
-                cloud=cloud,
-            )
-        self._delivery(config, source, cluster)
 
     def _delivery(self, config: EnvironmentConfig, source: SourceMap, cluster: ClusterProfile) -> None:
         """Argo CD's applications, CI's Roles and people's ClusterRoleBindings.
@@ -208,7 +149,3 @@ class PlatformStack(TerraformStack):
                 self, name, type="string", sensitive=True, nullable=False, description=description
             )
         return self._variables[name].string_value
-
-    def _secrets_for(self, wanted: dict[str, str]) -> dict[str, str]:
-        """value path -> a sensitive variable's reference (names were checked by the loader)."""
-        return {path: self._secret(variable, f"sensitive value {path}") for path, variable in wanted.items()}

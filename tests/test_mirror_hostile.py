@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from test_mirror import CHART_NAME, CHART_VERSION, _chart_archive, _chart_repository
 
+from constructs_lib.addons.release import ChartReference
 from platformctl.cli import main
-from platformctl.mirror_copy import Chart, Layout, store_chart
+from platformctl.mirror_copy import Layout, store_chart
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-value"
@@ -174,7 +175,7 @@ def silent_server() -> Iterator[str]:
 def _chart_layout(path: Path) -> Layout:
     layout = Layout(path)
     layout.create()
-    store_chart(layout, Chart("http://unused.example/", CHART_NAME, CHART_VERSION), _chart_archive())
+    store_chart(layout, ChartReference("http://unused.example/", CHART_NAME, CHART_VERSION), _chart_archive())
     return layout
 
 

@@ -1,8 +1,9 @@
-"""Helm addons: the pinned catalog, the generic release, and the set an environment installs.
+"""Helm addons: the pinned catalog, the one release type, the planner, and the constructs.
 
-Names load on first use (PEP 562), as in :mod:`constructs_lib`: the catalog and the value types
-(:mod:`~constructs_lib.addons.settings`) are plain data, read by ``platformctl`` and the
-environment loader without loading cdktf; the constructs load it when used.
+Names load on first use (PEP 562), as in :mod:`constructs_lib`: the catalog, the release types
+(:mod:`~constructs_lib.addons.release`) and the planner (:mod:`~constructs_lib.addons.planner`)
+are plain data and functions, read by ``platformctl`` and the environment loader without
+loading cdktf; the constructs load it when used.
 """
 
 from typing import TYPE_CHECKING
@@ -11,14 +12,17 @@ from .._lazy import lazy_exports
 
 _EXPORTS = {
     "CATALOG": "catalog",
-    "AddonSettings": "settings",
-    "ExtraChart": "settings",
-    "OpenStackCloud": "settings",
     "AddonSpec": "spec",
+    "ChartReference": "release",
+    "HelmRelease": "release",
+    "ReleaseOverrides": "release",
+    "helm_release": "release",
+    "OpenStackCloud": "settings",
+    "plan_releases": "planner",
+    "catalog_values": "planner",
     "deep_merge": "values",
     "HelmAddon": "helm_addon",
     "PlatformAddons": "platform_addons",
-    "catalog_values": "platform_addons",
 }
 
 
@@ -28,19 +32,24 @@ __getattr__ = lazy_exports(__name__, _EXPORTS)
 if TYPE_CHECKING:
     from .catalog import CATALOG
     from .helm_addon import HelmAddon
-    from .platform_addons import PlatformAddons, catalog_values
-    from .settings import AddonSettings, ExtraChart, OpenStackCloud
+    from .planner import catalog_values, plan_releases
+    from .platform_addons import PlatformAddons
+    from .release import ChartReference, HelmRelease, ReleaseOverrides, helm_release
+    from .settings import OpenStackCloud
     from .spec import AddonSpec
     from .values import deep_merge
 
 __all__ = [
     "CATALOG",
-    "AddonSettings",
     "AddonSpec",
-    "ExtraChart",
+    "ChartReference",
     "HelmAddon",
+    "HelmRelease",
     "OpenStackCloud",
     "PlatformAddons",
+    "ReleaseOverrides",
     "catalog_values",
     "deep_merge",
+    "helm_release",
+    "plan_releases",
 ]

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 from .. import _validate as check
 from ..errors import ConstructArgumentError
 from .catalog import CALICO, CATALOG, KUBELET_CSR_APPROVER, OPENSTACK_CLOUD_CONTROLLER_MANAGER
-from .settings import AddonSettings, ExtraChart, OpenStackCloud
+from .release import HelmRelease, ReleaseOverrides
+from .settings import OpenStackCloud
 from .spec import AddonSpec
 
 if TYPE_CHECKING:
@@ -27,11 +28,11 @@ class PlatformArguments:
     :param addons: catalog name -> its settings, as given.
     :param enabled: the catalog addons to install, in catalog order.
     :param plans: release name -> (the releases it waits for, what to build: ``(spec,
-        settings)`` for a catalog addon, the :class:`ExtraChart` for an extra chart).
+        settings)`` for a catalog addon, the :class:`HelmRelease` for an extra chart).
     """
 
     mirror: str | None
-    addons: dict[str, AddonSettings]
+    addons: dict[str, ReleaseOverrides]
     enabled: list[AddonSpec]
     plans: dict[str, tuple[tuple[str, ...], Any]]
 
@@ -61,16 +62,16 @@ def check_arguments(
         )
     mirror = registry or image_registry
     if addons is not None and not isinstance(addons, Mapping):
-        raise ConstructArgumentError(path, "addons", addons, "a map of catalog names to AddonSettings")
+        raise ConstructArgumentError(path, "addons", addons, "a map of catalog names to ReleaseOverrides")
     addons = dict(addons or {})
-    if not isinstance(extra_charts, (list, tuple)) or not all(isinstance(e, ExtraChart) for e in extra_charts):
-        raise ConstructArgumentError(path, "extra_charts", extra_charts, "a list of ExtraChart")
+    if not isinstance(extra_charts, (list, tuple)) or not all(isinstance(e, HelmRelease) for e in extra_charts):
+        raise ConstructArgumentError(path, "extra_charts", extra_charts, "a list of HelmRelease (see helm_release)")
     check.boolean(path, "ha", ha)
     if cloud is not None and not isinstance(cloud, OpenStackCloud):
         raise ConstructArgumentError(path, "cloud", cloud, "an OpenStackCloud")
     for name, settings in addons.items():
-        if not isinstance(settings, AddonSettings):
-            raise ConstructArgumentError(path, f"addons[{name!r}]", settings, "an AddonSettings")
+        if not isinstance(settings, ReleaseOverrides):
+            raise ConstructArgumentError(path, f"addons[{name!r}]", settings, "a ReleaseOverrides")
         if name not in CATALOG:
             raise ConstructArgumentError(
                 path,
@@ -90,7 +91,8 @@ def check_arguments(
     enabled = [
         spec
         for spec in CATALOG.values()
-        if spec.name not in cluster.provided_addons and spec.is_enabled(addons.get(spec.name, AddonSettings()).enabled)
+        if spec.name not in cluster.provided_addons
+        and spec.is_enabled(addons.get(spec.name, ReleaseOverrides()).enabled)
     ]
     for spec in enabled:
         if not spec.supports(cluster.kubernetes_minor):
@@ -139,7 +141,7 @@ def check_arguments(
     # name -> (dependencies, build function); built in dependency order.
     plans: dict[str, tuple[tuple[str, ...], Any]] = {}
     for spec in enabled:
-        settings = addons.get(spec.name, AddonSettings())
+        settings = addons.get(spec.name, ReleaseOverrides())
         deps = tuple(d for d in spec.depends_on if d in enabled_names)
         plans[spec.name] = (deps, (spec, settings))
     for extra in extra_charts:
@@ -171,7 +173,7 @@ def _check_cni(path: str, cluster: ClusterProfile) -> None:
         )
 
 
-def check_chart_role(path: str, cluster: ClusterProfile, chart: ExtraChart) -> None:
+def check_chart_role(path: str, cluster: ClusterProfile, chart: HelmRelease) -> None:
     """An extra chart's ``role`` names nodes the cluster has: one it has none of would leave
     the chart unplaced without a word (a selector for it would keep the pods pending)."""
     if chart.role is not None and cluster.placement(chart.role) is None:
