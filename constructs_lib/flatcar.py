@@ -434,19 +434,70 @@ def worker_ignition(
         argument is a reference.
     :param limit: the most bytes of base64 the user data may take. Default Nova's limit.
     """
+    given = _check_worker(
+        path,
+        hostname=hostname,
+        api_server=api_server,
+        api_server_port=api_server_port,
+        bootstrap_token=bootstrap_token,
+        ca_certificate=ca_certificate,
+        sysext=sysext,
+        role=role,
+        cluster_dns=cluster_dns,
+        cluster_domain=cluster_domain,
+        labels=labels,
+        mirrors=mirrors,
+        resources=resources,
+        token_encoder=token_encoder,
+    )
+    files = _worker_files(path, given, extra_files)
+    rendered = _dump(_ignition_document(sysext, [_encoded(item, token_encoder) for item in files]))
+    estimate = _dump(_ignition_document(sysext, [_estimated(item, given.lengths) for item in files]))
+    size = _checked_size(path, rendered, estimate, limit)
+    return WorkerIgnition(json=rendered, estimated_size=size, files=tuple(f.path for f in files))
+
+
+@dataclass(frozen=True)
+class _WorkerValues:
+    """A worker's arguments, checked (see :func:`worker_ignition`), and the longest text each
+    Terraform reference in them can stand for (by its token)."""
+
+    hostname: str
+    address: str
+    api_server_port: int
+    token: str
+    ca: str
+    role: str
+    cluster_dns: Sequence[str]
+    cluster_domain: str
+    labels: Mapping[str, str]
+    mirrors: Sequence[RegistryMirror]
+    resources: KubeletResources | None
+    lengths: Mapping[str, int]
+
+
+def _check_worker(
+    path: str,
+    *,
+    hostname: Any,
+    api_server: Any,
+    api_server_port: Any,
+    bootstrap_token: Any,
+    ca_certificate: Any,
+    sysext: Any,
+    role: Any,
+    cluster_dns: Any,
+    cluster_domain: Any,
+    labels: Any,
+    mirrors: Any,
+    resources: Any,
+    token_encoder: TokenEncoder | None,
+) -> _WorkerValues:
+    """Check a worker's arguments (all but its extra files) in the order they are documented."""
     lengths: dict[str, int] = {}
 
     def value(argument: str, given: Any, kind: str, literal_check: Callable[[Any], Any]) -> str:
-        if is_token(given):
-            if token_encoder is None:
-                raise ConstructArgumentError(
-                    path, argument, given, "a literal value, or a token_encoder for Terraform references"
-                )
-            for token in _TOKEN.findall(given):
-                lengths[token] = TOKEN_MAX_LENGTH[kind]
-            return str(given)
-        literal_check(given)
-        return str(given)
+        return _literal_or_reference(path, argument, given, literal_check, token_encoder, lengths, kind)
 
     if not isinstance(hostname, str) or not _HOSTNAME.fullmatch(hostname):
         raise ConstructArgumentError(path, "hostname", hostname, "a DNS label: lowercase letters, digits and '-'")
@@ -462,6 +513,52 @@ def worker_ignition(
     for dns in cluster_dns:
         check.address(path, "cluster_dns", dns)
     check.text(path, "cluster_domain", cluster_domain)
+    extra_labels = _check_labels(path, labels)
+    _check_mirrors(path, mirrors)
+    if resources is not None and not isinstance(resources, KubeletResources):
+        raise ConstructArgumentError(path, "resources", resources, "a KubeletResources")
+    return _WorkerValues(
+        hostname=hostname,
+        address=address,
+        api_server_port=api_server_port,
+        token=token,
+        ca=ca,
+        role=role,
+        cluster_dns=cluster_dns,
+        cluster_domain=cluster_domain,
+        labels=extra_labels,
+        mirrors=mirrors,
+        resources=resources,
+        lengths=lengths,
+    )
+
+
+def _literal_or_reference(
+    path: str,
+    argument: str,
+    given: Any,
+    literal_check: Callable[[Any], Any],
+    token_encoder: TokenEncoder | None,
+    lengths: dict[str, int],
+    kind: str,
+) -> str:
+    """A value that is literal (checked by ``literal_check``) or holds Terraform references
+    (then ``token_encoder`` is needed, and each reference's longest text, by what it stands
+    for, is recorded in ``lengths``)."""
+    if is_token(given):
+        if token_encoder is None:
+            raise ConstructArgumentError(
+                path, argument, given, "a literal value, or a token_encoder for Terraform references"
+            )
+        for token in _TOKEN.findall(given):
+            lengths[token] = TOKEN_MAX_LENGTH[kind]
+        return str(given)
+    literal_check(given)
+    return str(given)
+
+
+def _check_labels(path: str, labels: Any) -> dict[str, str]:
+    """The labels a node sets on itself: none that NodeRestriction refuses."""
     extra_labels = check.labels(path, "labels", dict(labels) if isinstance(labels, Mapping) else labels or {})
     for key in extra_labels:
         if forbidden_label(key):
@@ -471,31 +568,39 @@ def worker_ignition(
                 key,
                 "a label outside the kubernetes.io and k8s.io namespaces (NodeRestriction refuses those)",
             )
+    return extra_labels
+
+
+def _check_mirrors(path: str, mirrors: Any) -> None:
+    """A list of :class:`RegistryMirror`, one per registry."""
     if isinstance(mirrors, (str, Mapping)) or not all(isinstance(m, RegistryMirror) for m in mirrors):
         raise ConstructArgumentError(path, "mirrors", mirrors, "a list of RegistryMirror")
     registries = [m.registry for m in mirrors]
     if len(set(registries)) != len(registries):
         raise ConstructArgumentError(path, "mirrors", registries, "one RegistryMirror per registry")
-    if resources is not None and not isinstance(resources, KubeletResources):
-        raise ConstructArgumentError(path, "resources", resources, "a KubeletResources")
 
+
+def _worker_files(path: str, given: _WorkerValues, extra_files: Sequence[Mapping[str, str]]) -> list[_File]:
+    """The files a worker's Ignition config writes: the library's, the mirrors', the extra
+    ones; none holding a PEM private key."""
+    address, ca, role = given.address, given.ca, given.role
     host = f"[{address}]" if ":" in address and not is_token(address) else address
-    server = f"https://{host}:{api_server_port}"
+    server = f"https://{host}:{given.api_server_port}"
     sysctls = "".join(f"{key} = {number}\n" for key, number in PROTECT_KERNEL_DEFAULTS_SYSCTLS.items())
     kubelet = kubelet_configuration(
-        cluster_dns=cluster_dns, cluster_domain=cluster_domain, role=role, resources=resources
+        cluster_dns=given.cluster_dns, cluster_domain=given.cluster_domain, role=role, resources=given.resources
     )
-    label_arg = ",".join(f"{key}={item}" for key, item in node_labels(role, extra_labels).items())
+    label_arg = ",".join(f"{key}={item}" for key, item in node_labels(role, given.labels).items())
     files = [
-        _File("/etc/hostname", hostname + "\n", 0o644),
+        _File("/etc/hostname", given.hostname + "\n", 0o644),
         _File(CA_PATH, ca if ca.endswith("\n") or is_token(ca) else ca + "\n", 0o644),
-        _File(BOOTSTRAP_KUBECONFIG_PATH, bootstrap_kubeconfig(server, token), 0o600),
+        _File(BOOTSTRAP_KUBECONFIG_PATH, bootstrap_kubeconfig(server, given.token), 0o600),
         _File(KUBELET_CONFIG_PATH, json.dumps(kubelet, indent=2, sort_keys=True) + "\n", 0o644),
         _File(KUBELET_FLAGS_PATH, f'KUBELET_EXTRA_ARGS="--cloud-provider=external --node-labels={label_arg}"\n', 0o644),
         _File(SYSCTL_PATH, sysctls, 0o644),
         _File(CONTAINERD_CONFIG_PATH, containerd_config(), 0o644),
     ]
-    for mirror in mirrors:
+    for mirror in given.mirrors:
         files.append(_File(f"{CONTAINERD_CERTS_DIR}/{mirror.registry}/hosts.toml", mirror.hosts_toml(), 0o644))
     files += _extra_files(path, extra_files, {f.path for f in files})
     for item in files:
@@ -506,65 +611,12 @@ def worker_ignition(
                 item.path,
                 "no PEM private key in user data (anyone who can read the server reads it)",
             )
+    return files
 
-    def document(encode: Callable[[_File], dict[str, Any]]) -> dict[str, Any]:
-        sysext_dir = "/opt/extensions/kubernetes"
-        return {
-            "ignition": {"version": IGNITION_VERSION},
-            "storage": {
-                "directories": [{"path": sysext_dir, "mode": 0o755}],
-                "files": [
-                    {
-                        "path": f"{sysext_dir}/{sysext.file_name}",
-                        "mode": 0o644,
-                        "contents": {
-                            "source": sysext.url,
-                            "verification": {"hash": f"sha256-{sysext.sha256}"},
-                        },
-                    },
-                    *(encode(item) for item in files),
-                ],
-                "links": [
-                    {
-                        "path": "/etc/extensions/kubernetes.raw",
-                        "target": f"{sysext_dir}/{sysext.file_name}",
-                        "hard": False,
-                    }
-                ],
-            },
-            "systemd": {
-                "units": [
-                    {
-                        "name": "containerd.service",
-                        "dropins": [
-                            {
-                                "name": "10-platform-config.conf",
-                                "contents": f"[Service]\nEnvironment=CONTAINERD_CONFIG={CONTAINERD_CONFIG_PATH}\n",
-                            }
-                        ],
-                    },
-                ]
-            },
-        }
 
-    def encode_real(item: _File) -> dict[str, Any]:
-        if is_token(item.content):
-            assert token_encoder is not None
-            contents: dict[str, Any] = {"source": "data:;base64," + token_encoder(item.content)}
-        else:
-            contents = _literal_contents(item.content.encode())
-        return {"path": item.path, "mode": item.mode, "overwrite": True, "contents": contents}
-
-    def encode_estimate(item: _File) -> dict[str, Any]:
-        content = _TOKEN.sub(lambda m: "x" * lengths[m.group()], item.content)
-        if content != item.content:
-            contents: dict[str, Any] = {"source": "data:;base64," + base64.b64encode(content.encode()).decode()}
-        else:
-            contents = _literal_contents(content.encode())
-        return {"path": item.path, "mode": item.mode, "overwrite": True, "contents": contents}
-
-    rendered = _dump(document(encode_real))
-    estimate = _dump(document(encode_estimate))
+def _checked_size(path: str, rendered: str, estimate: str, limit: int) -> int:
+    """The user data's size in base64 with every reference at its longest (``estimate``),
+    within ``limit``; the rendered config holds no Terraform template sequence."""
     size = len(base64.b64encode(estimate.encode()))
     if size > limit:
         raise ConstructArgumentError(
@@ -575,7 +627,72 @@ def worker_ignition(
         )
     if check.template_start(_TOKEN.sub("", rendered)) is not None:
         raise ConstructArgumentError(path, "extra_files", "${ or %{", "no Terraform template sequence in user data")
-    return WorkerIgnition(json=rendered, estimated_size=size, files=tuple(f.path for f in files))
+    return size
+
+
+def _ignition_document(sysext: KubernetesSysext, files: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The Ignition config: the kubelet's system extension (fetched and checked against its
+    hash, linked where systemd-sysext finds it), the encoded ``files``, containerd's config."""
+    sysext_dir = "/opt/extensions/kubernetes"
+    return {
+        "ignition": {"version": IGNITION_VERSION},
+        "storage": {
+            "directories": [{"path": sysext_dir, "mode": 0o755}],
+            "files": [
+                {
+                    "path": f"{sysext_dir}/{sysext.file_name}",
+                    "mode": 0o644,
+                    "contents": {
+                        "source": sysext.url,
+                        "verification": {"hash": f"sha256-{sysext.sha256}"},
+                    },
+                },
+                *files,
+            ],
+            "links": [
+                {
+                    "path": "/etc/extensions/kubernetes.raw",
+                    "target": f"{sysext_dir}/{sysext.file_name}",
+                    "hard": False,
+                }
+            ],
+        },
+        "systemd": {
+            "units": [
+                {
+                    "name": "containerd.service",
+                    "dropins": [
+                        {
+                            "name": "10-platform-config.conf",
+                            "contents": f"[Service]\nEnvironment=CONTAINERD_CONFIG={CONTAINERD_CONFIG_PATH}\n",
+                        }
+                    ],
+                },
+            ]
+        },
+    }
+
+
+def _encoded(item: _File, token_encoder: TokenEncoder | None) -> dict[str, Any]:
+    """A file as Ignition writes it: text holding references through ``token_encoder`` (a
+    Terraform expression of its base64), other text as the shortest data URL."""
+    if is_token(item.content):
+        assert token_encoder is not None
+        contents: dict[str, Any] = {"source": "data:;base64," + token_encoder(item.content)}
+    else:
+        contents = _literal_contents(item.content.encode())
+    return {"path": item.path, "mode": item.mode, "overwrite": True, "contents": contents}
+
+
+def _estimated(item: _File, lengths: Mapping[str, int]) -> dict[str, Any]:
+    """A file as :func:`_encoded` writes it, with each reference replaced by the longest text
+    it can stand for (base64 encoded here, as Terraform's ``base64encode`` would)."""
+    content = _TOKEN.sub(lambda m: "x" * lengths[m.group()], item.content)
+    if content != item.content:
+        contents: dict[str, Any] = {"source": "data:;base64," + base64.b64encode(content.encode()).decode()}
+    else:
+        contents = _literal_contents(content.encode())
+    return {"path": item.path, "mode": item.mode, "overwrite": True, "contents": contents}
 
 
 def _dump(document: Mapping[str, Any]) -> str:
