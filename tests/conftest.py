@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -28,9 +29,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def shipped_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The shipped environments synthesized once for the whole session."""
-    out = tmp_path_factory.mktemp("synth") / "cdktf.out"
-    synth(ENVIRONMENTS_DIR, out)
+    """The shipped environments synthesized once for the whole session: with test workers
+    (pytest-xdist), once for all of them, by whichever asks first while the others wait."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        out = tmp_path_factory.mktemp("synth") / "cdktf.out"
+        synth(ENVIRONMENTS_DIR, out)
+        return out
+    shared = tmp_path_factory.getbasetemp().parent / "shipped-synth"
+    shared.mkdir(exist_ok=True)
+    out = shared / "cdktf.out"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if not (shared / "done").exists():
+                synth(ENVIRONMENTS_DIR, out)
+                (shared / "done").touch()
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
     return out
 
 

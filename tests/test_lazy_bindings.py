@@ -14,6 +14,7 @@ import pytest
 from cdktf import App, TerraformStack
 
 from constructs_lib import _lazy_bindings
+from stacks.app import ENVIRONMENTS_DIR, synth
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,10 +33,12 @@ def _files(directory: Path) -> dict[str, bytes]:
     return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
 
 
-def test_shipped_synth_is_byte_identical_with_every_submodule_imported(shipped_out: Path, tmp_path: Path) -> None:
-    # shipped_out was synthesized in this process, where constructs_lib (imported first by
-    # conftest) installed the hook before any provider package loaded.
+def test_shipped_synth_is_byte_identical_with_every_submodule_imported(tmp_path: Path) -> None:
+    # Synthesized in this process, where constructs_lib (imported first by conftest) installed
+    # the hook before any provider package loaded.
     assert any(isinstance(f, _lazy_bindings.LazyBindingsFinder) for f in sys.meta_path)
+    shipped_out = tmp_path / "lazy"
+    synth(ENVIRONMENTS_DIR, shipped_out)
     eager_out = tmp_path / "eager"
     result = subprocess.run(
         [sys.executable, "-c", _SYNTH_AND_LIST_MODULES, str(eager_out)],
