@@ -117,7 +117,7 @@ def test_an_unknown_level_is_refused(scratch) -> None:
 
 
 def test_the_extras_synth_installs_hold_what_environment_files_need() -> None:
-    """The [environments] extra is what constructs_lib.environment imports beside the core, and
+    """The [environments] extra is what environment_loader imports beside the core, and
     [test] still holds everything [environments] and [node] do."""
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
     names = {dep.split("=")[0].split("<")[0].split(">")[0] for dep in extras["environments"]}
@@ -253,3 +253,29 @@ def test_a_failed_install_fails_the_setup_naming_it(scratch, tmp_path: Path) -> 
     # The other install was waited for, not left running.
     assert any(" install " in c and "-e " in c for c in log.read_text().splitlines())
     assert _stamps(work) == ["test"]
+
+
+def _without_system_tools(tmp_path: Path, env: dict[str, str], missing: tuple[str, ...]) -> dict[str, str]:
+    """``env`` whose PATH has the system directories but none of ``missing``."""
+    system = tmp_path / "system-without"
+    system.mkdir()
+    for directory in ("/usr/bin", "/bin"):
+        if not Path(directory).is_dir():
+            continue
+        for tool in Path(directory).iterdir():
+            if tool.name not in missing and not (system / tool.name).exists():
+                (system / tool.name).symlink_to(tool)
+    tools = env["PATH"].split(os.pathsep)[0]
+    return env | {"PATH": os.pathsep.join([tools, str(system)])}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the system packages are installed as root only")
+def test_every_missing_system_package_comes_from_one_apt_update_and_one_install(scratch, tmp_path: Path) -> None:
+    """skopeo, ignition and rsync missing at once: apt reads its package lists once, not per tool
+    (docker-registry is looked for at /usr/bin, so it is asked for with skopeo whenever skopeo is)."""
+    work, log, env = scratch
+    env = _without_system_tools(tmp_path, env, ("skopeo", "ignition-validate", "rsync"))
+    result = _setup(work, env)
+    assert result.returncode == 0, result.stderr
+    calls = [c for c in log.read_text().splitlines() if c.startswith("apt-get ")]
+    assert calls == ["apt-get update -qq", "apt-get install -y -qq skopeo docker-registry ignition rsync"]
