@@ -170,7 +170,7 @@ class _MirroredCluster:
         self.driver = driver
         self.name = config.name
         self.kubernetes_version = kubernetes_release_or_minor(
-            "cluster", "kubernetes_version", config.cluster.arguments.get("kubernetes_version")
+            "cluster.kubernetes_version", config.cluster.arguments.get("kubernetes_version")
         )
         major, minor = self.kubernetes_version.split(".")[:2]
         self.kubernetes_minor = (int(major), int(minor))

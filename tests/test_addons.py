@@ -8,17 +8,17 @@ import pytest
 import yaml
 
 from constructs_lib import (
-    AddonSettings,
     ClusterDriver,
     ClusterProfile,
     ConstructArgumentError,
-    ExtraChart,
     HelmAddon,
     NodePlacement,
     OpenStackCloud,
     PlatformAddons,
+    ReleaseOverrides,
+    helm_release,
 )
-from constructs_lib.addons import CATALOG, catalog_values, deep_merge
+from constructs_lib.addons import CATALOG, ChartReference, HelmRelease, catalog_values, deep_merge
 from constructs_lib.cluster_drivers import RoleLabel
 from tests.conftest import resources, synth_stack
 
@@ -116,7 +116,7 @@ def test_ha_and_registry_mirror() -> None:
 
 
 def test_environment_values_deep_merge_over_catalog_defaults() -> None:
-    settings = {"traefik": AddonSettings(values={"service": {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}}})}
+    settings = {"traefik": ReleaseOverrides(values={"service": {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}}})}
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, addons=settings, cloud=CLOUD))
     values = _values(_releases(doc)["traefik"])
     assert values["service"]["spec"] == {"type": "LoadBalancer", "loadBalancerSourceRanges": ["192.0.2.0/24"]}
@@ -132,9 +132,9 @@ def test_deep_merge_replaces_lists_and_does_not_mutate() -> None:
 
 def test_switching_off_cloud_addons_skips_their_dependencies() -> None:
     settings = {
-        name: AddonSettings(enabled=False) for name in ("openstack-cloud-controller-manager", "openstack-cinder-csi")
+        name: ReleaseOverrides(enabled=False) for name in ("openstack-cloud-controller-manager", "openstack-cinder-csi")
     }
-    settings["kube-prometheus-stack"] = AddonSettings(enabled=True)
+    settings["kube-prometheus-stack"] = ReleaseOverrides(enabled=True)
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, addons=settings))
     releases = _releases(doc)
     assert "openstack-cloud-controller-manager" not in releases and "openstack-cinder-csi" not in releases
@@ -155,7 +155,7 @@ def test_cloud_credentials_go_only_through_set_sensitive() -> None:
 
 def test_extra_chart_after_its_dependency() -> None:
     extra = [
-        ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", {"a": 1}, depends_on=("traefik",))
+        helm_release("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", {"a": 1}, depends_on=("traefik",))
     ]
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, extra_charts=extra, cloud=CLOUD))
     podinfo = _releases(doc)["podinfo"]
@@ -166,24 +166,24 @@ def test_extra_chart_after_its_dependency() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [
-        ({"addons": {"ingress-nginx": AddonSettings()}}, "addons['ingress-nginx']"),
+        ({"addons": {"ingress-nginx": ReleaseOverrides()}}, "addons['ingress-nginx']"),
         (
-            {"extra_charts": [ExtraChart("x", "https://c", "x", "1.0.0", "x", depends_on=("nope",))]},
+            {"extra_charts": [helm_release("x", "https://c", "x", "1.0.0", "x", depends_on=("nope",))]},
             "extra_charts['x'].depends_on",
         ),
-        ({"extra_charts": [ExtraChart("traefik", "https://c", "x", "1.0.0", "x")]}, "extra_charts['traefik']"),
+        ({"extra_charts": [helm_release("traefik", "https://c", "x", "1.0.0", "x")]}, "extra_charts['traefik']"),
         (
             {
                 "extra_charts": [
-                    ExtraChart("a", "https://c", "a", "1.0.0", "a", depends_on=("b",)),
-                    ExtraChart("b", "https://c", "b", "1.0.0", "b", depends_on=("a",)),
+                    helm_release("a", "https://c", "a", "1.0.0", "a", depends_on=("b",)),
+                    helm_release("b", "https://c", "b", "1.0.0", "b", depends_on=("a",)),
                 ]
             },
             "depends_on",
         ),
         ({"addons": {"cert-manager": {"version": "1.21.1"}}}, "addons['cert-manager']"),
         ({"addons": ["cert-manager"]}, "addons"),
-        ({"extra_charts": ExtraChart("x", "https://c", "x", "1.0.0", "x")}, "extra_charts"),
+        ({"extra_charts": helm_release("x", "https://c", "x", "1.0.0", "x")}, "extra_charts"),
         ({"ha": 1}, "ha"),
     ],
 )
@@ -204,15 +204,16 @@ def test_helm_addon_passes_release_settings_through() -> None:
         lambda s: HelmAddon(
             s,
             "app",
-            repository="oci://registry.example/charts",
-            chart="app",
-            version="1.2.3",
-            namespace="apps",
-            atomic=False,
-            wait=False,
-            timeout=120,
-            skip_crds=True,
-            max_history=3,
+            release=HelmRelease(
+                name="app",
+                chart=ChartReference("oci://registry.example/charts", "app", "1.2.3"),
+                namespace="apps",
+                atomic=False,
+                wait=False,
+                timeout=120,
+                skip_crds=True,
+                max_history=3,
+            ),
         )
     )
     (release,) = resources(doc, "helm_release").values()
@@ -275,7 +276,7 @@ def _cni_profile(**changes: Any) -> ClusterProfile:
 
 
 def test_the_cni_pool_is_the_cluster_pod_range_and_it_tolerates_every_taint() -> None:
-    addons = {"calico": AddonSettings(enabled=True), "cert-manager": AddonSettings(enabled=True)}
+    addons = {"calico": ReleaseOverrides(enabled=True), "cert-manager": ReleaseOverrides(enabled=True)}
     doc = synth_stack(
         lambda s: PlatformAddons(
             s, "addons", cluster=_cni_profile(), addons=addons, cloud=CLOUD, image_registry="harbor.internal/p"
@@ -318,7 +319,7 @@ def test_the_cni_pool_is_the_cluster_pod_range_and_it_tolerates_every_taint() ->
     ids=["cloud-runs-its-own", "no-kube-proxy"],
 )
 def test_the_cni_is_refused_where_it_cannot_run(changes: dict[str, Any], said: str) -> None:
-    addons = {"calico": AddonSettings(enabled=True)}
+    addons = {"calico": ReleaseOverrides(enabled=True)}
     with pytest.raises(ConstructArgumentError) as err:
         synth_stack(lambda s: PlatformAddons(s, "addons", cluster=_cni_profile(**changes), addons=addons, cloud=CLOUD))
     assert err.value.argument == "addons['calico'].enabled"
@@ -327,7 +328,7 @@ def test_the_cni_is_refused_where_it_cannot_run(changes: dict[str, Any], said: s
 
 @pytest.mark.upstream_rule("calico.kubernetes-support")
 def test_a_tenant_minor_calico_does_not_list_is_refused() -> None:
-    addons = {"calico": AddonSettings(enabled=True)}
+    addons = {"calico": ReleaseOverrides(enabled=True)}
     cluster = dataclasses.replace(_cni_profile(), kubernetes_version="1.37.0")
     with pytest.raises(ConstructArgumentError) as err:
         synth_stack(lambda s: PlatformAddons(s, "addons", cluster=cluster, addons=addons, cloud=CLOUD))
@@ -339,7 +340,7 @@ def test_a_tenant_minor_calico_does_not_list_is_refused() -> None:
             s,
             "addons",
             cluster=dataclasses.replace(_cni_profile(), kubernetes_version="1.34.0"),
-            addons={**addons, **{n: AddonSettings(enabled=False) for n in CATALOG if n != "calico"}},
+            addons={**addons, **{n: ReleaseOverrides(enabled=False) for n in CATALOG if n != "calico"}},
         )
     )
 
@@ -362,7 +363,7 @@ def test_cloud_controller_gets_the_network_and_a_cluster_name() -> None:
 
 
 def test_extra_chart_placed_on_a_role() -> None:
-    extra = [ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", role="frontend")]
+    extra = [helm_release("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", role="frontend")]
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, extra_charts=extra, cloud=CLOUD))
     values = _values(_releases(doc)["podinfo"])
     assert values["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
@@ -394,7 +395,7 @@ def test_kubernetes_version_outside_a_chart_support_is_refused() -> None:
 def test_kubernetes_version_check_ignores_addons_turned_off() -> None:
     # 1.37 is past cert-manager's and the cloud-provider charts' support, but they are off.
     settings = {
-        name: AddonSettings(enabled=False) for name in ("cert-manager", *[n for n in CATALOG if "openstack" in n])
+        name: ReleaseOverrides(enabled=False) for name in ("cert-manager", *[n for n in CATALOG if "openstack" in n])
     }
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=profile(version="1.37.0"), addons=settings))
     assert set(_releases(doc)) == {"metrics-server", "traefik"}
@@ -403,15 +404,15 @@ def test_kubernetes_version_check_ignores_addons_turned_off() -> None:
 @pytest.mark.parametrize(
     ("make", "argument"),
     [
-        (lambda: AddonSettings(version="^1.21"), "version"),
-        (lambda: AddonSettings(version="1.21.1\n"), "version"),
-        (lambda: AddonSettings(enabled=1), "enabled"),
-        (lambda: AddonSettings(values=[1]), "values"),
-        (lambda: AddonSettings(repository="ftp://charts"), "repository"),
-        (lambda: ExtraChart("Bad_Name", "https://c", "x", "1.0.0", "x"), "name"),
-        (lambda: ExtraChart("x", "https://c", "x", "1.0.0", "x", depends_on="cert-manager"), "depends_on"),
-        (lambda: ExtraChart("x", "https://c", "x", "1.0.0", "x", role="Front"), "role"),
-        (lambda: ExtraChart("x", "https://c", "x", "~1.0", "x"), "version"),
+        (lambda: ReleaseOverrides(version="^1.21"), "version"),
+        (lambda: ReleaseOverrides(version="1.21.1\n"), "version"),
+        (lambda: ReleaseOverrides(enabled=1), "enabled"),
+        (lambda: ReleaseOverrides(values=[1]), "values"),
+        (lambda: ReleaseOverrides(repository="ftp://charts"), "repository"),
+        (lambda: helm_release("Bad_Name", "https://c", "x", "1.0.0", "x"), "name"),
+        (lambda: helm_release("x", "https://c", "x", "1.0.0", "x", depends_on="cert-manager"), "depends_on"),
+        (lambda: helm_release("x", "https://c", "x", "1.0.0", "x", role="Front"), "role"),
+        (lambda: helm_release("x", "https://c", "x", "~1.0", "x"), "version"),
     ],
 )
 def test_value_types_check_themselves(make, argument) -> None:
@@ -436,25 +437,38 @@ def test_value_types_check_themselves(make, argument) -> None:
         ({"depends_on": "cert-manager"}, "depends_on"),
     ],
 )
-def test_helm_addon_refuses_bad_arguments(kwargs, argument) -> None:
-    args = {"repository": "https://charts.example", "chart": "app", "version": "1.2.3", "namespace": "apps"} | kwargs
+def test_helm_release_refuses_bad_arguments(kwargs, argument) -> None:
+    chart = {"repository": "https://charts.example", "chart": "app", "version": "1.2.3"}
+    chart |= {k: v for k, v in kwargs.items() if k in chart}
+    settings = {k: v for k, v in kwargs.items() if k not in chart}
     with pytest.raises(ConstructArgumentError) as err:
-        synth_stack(lambda s: HelmAddon(s, "app", **args))
+        HelmRelease(
+            name="app",
+            chart=ChartReference(chart["repository"], chart["chart"], chart["version"]),
+            namespace="apps",
+            **settings,
+        )
     assert err.value.argument == argument
+
+
+def test_helm_addon_takes_a_release_only() -> None:
+    with pytest.raises(ConstructArgumentError) as err:
+        synth_stack(lambda s: HelmAddon(s, "app", release={"name": "app"}))  # type: ignore[arg-type]
+    assert err.value.argument == "release"
 
 
 def test_add_chart_after_the_catalog_on_a_role() -> None:
     def build(stack) -> None:
         addons = PlatformAddons(stack, "addons", cluster=CLUSTER, cloud=CLOUD)
-        addons.add_chart(ExtraChart("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", role="frontend"))
+        addons.add_chart(helm_release("podinfo", "https://charts.example", "podinfo", "6.7.1", "apps", role="frontend"))
         addons.add_chart(
-            ExtraChart("probe", "https://charts.example", "probe", "1.0.0", "apps", depends_on=("podinfo",))
+            helm_release("probe", "https://charts.example", "probe", "1.0.0", "apps", depends_on=("podinfo",))
         )
         with pytest.raises(ConstructArgumentError) as err:
-            addons.add_chart(ExtraChart("late", "https://c", "late", "1.0.0", "x", depends_on=("later",)))
+            addons.add_chart(helm_release("late", "https://c", "late", "1.0.0", "x", depends_on=("later",)))
         assert err.value.argument == "extra_charts['late'].depends_on"
         with pytest.raises(ConstructArgumentError):
-            addons.add_chart(ExtraChart("traefik", "https://c", "x", "1.0.0", "x"))
+            addons.add_chart(helm_release("traefik", "https://c", "x", "1.0.0", "x"))
 
     releases = _releases(synth_stack(build))
     assert _values(releases["podinfo"])["nodeSelector"] == {"magnum.openstack.org/role": "frontend"}
@@ -466,7 +480,7 @@ def test_add_chart_after_the_catalog_on_a_role() -> None:
 def test_extra_chart_on_a_role_the_cluster_has_no_nodes_of_is_refused(late: bool) -> None:
     """A role with no nodes would leave the chart unplaced without a word: one error naming
     the chart, the role and the roles the cluster has."""
-    chart = ExtraChart("inference", "https://charts.example", "inference", "1.4.0", "ml", role="gpu")
+    chart = helm_release("inference", "https://charts.example", "inference", "1.4.0", "ml", role="gpu")
 
     def build(stack) -> None:
         if late:
@@ -488,7 +502,7 @@ def test_extra_chart_on_a_role_the_cluster_has_no_nodes_of_is_refused(late: bool
 
 def test_helm_release_role_without_nodes_is_an_environment_error(env_dir, tmp_path) -> None:
     """In an environment file the error names the file, the helm_release and the roles."""
-    from constructs_lib.environment import EnvironmentConfigError
+    from environment_loader import EnvironmentConfigError
     from stacks.app import synth
 
     directory = env_dir("ha", (('  depends_on = ["traefik"]\n', '  depends_on = ["traefik"]\n  role = "gpu"\n'),))

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from constructs_lib import AddonSettings, ClusterProfile, NodePlacement, OpenStackCloud, PlatformAddons
+from constructs_lib import ClusterProfile, NodePlacement, OpenStackCloud, PlatformAddons, ReleaseOverrides
 from constructs_lib.addons import CATALOG
 from tests.conftest import resources, synth_stack
 from tests.test_addons import BARE
@@ -79,7 +79,7 @@ def _all_values(placement_values: tuple[str, ...]) -> dict[str, list[str]]:
         pod_cidr="10.244.0.0/16",
         kube_proxy=True,
     )
-    addons = {name: AddonSettings(enabled=True) for name in CATALOG}
+    addons = {name: ReleaseOverrides(enabled=True) for name in CATALOG}
 
     doc = synth_stack(
         lambda s: PlatformAddons(

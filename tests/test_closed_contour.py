@@ -92,7 +92,7 @@ def test_every_recorded_image_of_every_catalog_chart_moves_to_the_registry(addon
                 pod_cidr="10.244.0.0/16",
                 kube_proxy=True,
             ),
-            addons={name: __import__("constructs_lib").AddonSettings(enabled=name == addon) for name in CATALOG},
+            addons={name: __import__("constructs_lib").ReleaseOverrides(enabled=name == addon) for name in CATALOG},
             registry=REGISTRY,
             cloud=CLOUD,
         )

@@ -17,7 +17,6 @@ from constructs_lib import (
     Bastion,
     ClusterProfile,
     ConstructArgumentError,
-    ExtraChart,
     HelmAddon,
     MagnumCluster,
     MagnumNodeGroup,
@@ -34,6 +33,7 @@ from constructs_lib import (
     StateBackend,
     SubnetSpec,
     VolumeStorageClasses,
+    helm_release,
 )
 from tests.test_addons import CLOUD, CLUSTER
 
@@ -127,7 +127,7 @@ CASES: dict[str, Callable[[TerraformStack], Any]] = {
         s, "a", cluster=CLUSTER, addons={"cert-manager": {"enabled": True}}, cloud=CLOUD
     ),
     "addons cluster str": lambda s: PlatformAddons(s, "a", cluster="c", cloud=CLOUD),
-    "extra depends str": lambda s: ExtraChart("x", "https://c", "x", "1.0.0", "x", depends_on="cert-manager"),
+    "extra depends str": lambda s: helm_release("x", "https://c", "x", "1.0.0", "x", depends_on="cert-manager"),
     "taints cluster str": lambda s: NodeRoleTaints(s, "t", cluster="x"),
     "storage str": lambda s: VolumeStorageClasses(s, "v", volume_types="fast.ru-7a"),
     "backend bucket int": lambda s: StateBackend(bucket=1, endpoint="https://x").apply(s, "t"),
@@ -136,7 +136,7 @@ CASES: dict[str, Callable[[TerraformStack], Any]] = {
         s, "c", name="c", network=net(s), kubernetes_version="1.36.1", image="i", master_flavor="m", worker_flavor="w"
     ).add_node_group("g", name="g", role="worker", flavor="f", count=1, bogus=1),
     "helmaddon values list": lambda s: HelmAddon(
-        s, "h", repository="https://c", chart="c", version="1.0.0", namespace="n", values=[1]
+        s, "h", release=helm_release("h", "https://c", "c", "1.0.0", "n", values=[1])  # type: ignore[arg-type]
     ),
     "keypair key int": lambda s: SshKeyPair(s, "k", name="k", public_key=1),
     "profile driver": lambda s: ClusterProfile(driver="x", name="n", kubernetes_version="1.36.1"),
@@ -275,7 +275,7 @@ PUBLIC_VALUE_TYPES = [cls for cls in _public(object) if not issubclass(cls, Cons
 
 def test_the_public_value_types_are_found() -> None:
     names = {cls.__name__ for cls in PUBLIC_VALUE_TYPES}
-    assert {"ExtraChart", "AddonSettings", "SubnetSpec", "StateBackend", "Port", "Connections"} <= names
+    assert {"HelmRelease", "ReleaseOverrides", "SubnetSpec", "StateBackend", "Port", "Connections"} <= names
 
 
 @pytest.mark.parametrize("cls", PUBLIC_CONSTRUCTS + PUBLIC_VALUE_TYPES, ids=lambda c: c.__name__)

@@ -12,7 +12,7 @@ import pytest
 
 from constructs_lib.addons.arguments import check_arguments
 from constructs_lib.addons.catalog import CATALOG, METRICS_SERVER, OPENSTACK_CLOUD_CONTROLLER_MANAGER
-from constructs_lib.addons.settings import AddonSettings, ExtraChart
+from constructs_lib.addons.release import HelmRelease, ReleaseOverrides, helm_release
 from constructs_lib.errors import ConstructArgumentError
 
 #: The cloud runs its controller (no credentials needed in these checks).
@@ -35,7 +35,7 @@ class FakeCluster:
         return self.placements.get(role)
 
 
-def chart(name: str, **changes: Any) -> ExtraChart:
+def chart(name: str, **changes: Any) -> HelmRelease:
     given: dict[str, Any] = {
         "name": name,
         "repository": "https://charts.example",
@@ -44,7 +44,7 @@ def chart(name: str, **changes: Any) -> ExtraChart:
         "namespace": "apps",
     }
     given.update(changes)
-    return ExtraChart(**given)
+    return helm_release(**given)
 
 
 def arguments(**changes: Any) -> dict[str, Any]:
@@ -97,11 +97,11 @@ def test_an_addon_the_cloud_runs_is_left_out() -> None:
         ({"cluster": object()}, "cluster"),
         ({"registry": "Harbor.example/x"}, "registry"),
         ({"registry": "harbor.example/x", "image_registry": "harbor.example/y"}, "image_registry"),
-        ({"addons": {"no-such-addon": AddonSettings()}}, "addons['no-such-addon']"),
+        ({"addons": {"no-such-addon": ReleaseOverrides()}}, "addons['no-such-addon']"),
         (
             {
                 "cluster": FakeCluster(provided_addons=CLOUD_RUNS | {METRICS_SERVER.name}),
-                "addons": {METRICS_SERVER.name: AddonSettings(enabled=True)},
+                "addons": {METRICS_SERVER.name: ReleaseOverrides(enabled=True)},
             },
             f"addons[{METRICS_SERVER.name!r}].enabled",
         ),
