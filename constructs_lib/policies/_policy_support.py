@@ -7,10 +7,12 @@ library and checkov, and the checks import it by its bare name.
 
 from __future__ import annotations
 
+import ast
 import json
 import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from checkov.common.checks_infra.registry import get_graph_checks_registry
@@ -35,6 +37,41 @@ PRIVATE_KEY = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----")
 GITLAB_TOKEN = re.compile(
     r"\b(?:gl(?:pat|rt|dt|ptt|ft|imt|oas|cbt|soat|ffct|agent)-|GR1348941)[0-9A-Za-z_-]{16,}", re.ASCII
 )
+
+
+#: The library's argument rules, beside this directory (``constructs_lib/_validate.py``).
+_LIBRARY_RULES = Path(__file__).resolve().parent.parent / "_validate.py"
+
+
+def library_pattern(name: str) -> re.Pattern[str]:
+    """The regular expression ``name`` of the library's rules (``constructs_lib._validate``),
+    so that a check and the library hold one definition. The library is not installed where
+    checkov runs: its source is read instead, and only module-level text assignments (plain
+    strings, f-strings of earlier names, ``+``) are evaluated on the way to ``name``."""
+    known: dict[str, str] = {}
+    for node in ast.parse(_LIBRARY_RULES.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            try:
+                known[node.targets[0].id] = _text(node.value, known)
+            except (KeyError, ValueError):
+                continue
+            if node.targets[0].id == name:
+                return re.compile(known[name], re.ASCII)
+    raise RuntimeError(f"{_LIBRARY_RULES} defines no text {name}")
+
+
+def _text(node: ast.AST, known: Mapping[str, str]) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        return known[node.id]
+    if isinstance(node, ast.FormattedValue) and node.conversion == -1 and node.format_spec is None:
+        return _text(node.value, known)
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_text(part, known) for part in node.values)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _text(node.left, known) + _text(node.right, known)
+    raise ValueError(ast.dump(node))
 
 
 def first(value: Any) -> Any:

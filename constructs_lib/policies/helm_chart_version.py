@@ -3,26 +3,25 @@
 Without ``version`` Helm installs the newest chart, and a constraint (``^1.2``, ``~1``,
 ``>=1.0``, ``1.x``, ``1.2.*``, ``*``, ``latest``, ``1.0 - 2.0``) lets the next apply install
 another chart than the one reviewed. A version passes only when it is one exact SemVer 2
-version: ``MAJOR.MINOR.PATCH`` with an optional leading ``v``, pre-release and build. A chart
+version: ``MAJOR.MINOR.PATCH`` with an optional leading ``v``, pre-release and build, by the
+library's own chart version rule (``constructs_lib._validate.CHART_VERSION_PATTERN``). A chart
 given as a packaged archive (``.tgz``) or a local path needs no version: the file is the pin.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
 try:
-    from ._policy_support import first
+    from ._policy_support import first, library_pattern
 except ImportError:  # loaded by checkov as a top-level module
-    from _policy_support import first  # type: ignore[no-redef]
+    from _policy_support import first, library_pattern  # type: ignore[no-redef]
 
-_NUMBER = r"(?:0|[1-9][0-9]*)"
-_IDENTIFIERS = r"[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*"
-EXACT_VERSION = re.compile(rf"v?{_NUMBER}\.{_NUMBER}\.{_NUMBER}(?:-{_IDENTIFIERS})?(?:\+{_IDENTIFIERS})?")
+#: One exact chart version: the library's rule, read from its source.
+EXACT_VERSION = library_pattern("CHART_VERSION_PATTERN")
 
 
 def _is_file_chart(chart: Any, repository: Any) -> bool:
