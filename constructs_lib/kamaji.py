@@ -49,7 +49,9 @@ reads the tenant's admin kubeconfig)::
 The pure functions (:func:`tenant_control_plane_manifest`, :func:`data_store_manifest`,
 :func:`bootstrap_token_secret_manifest`, :func:`check_tenant_version`,
 :func:`check_tenant_upgrade`) take and return plain data; the tests validate their output
-against Kamaji's CRD schemas and Kubernetes' own.
+against Kamaji's CRD schemas and Kubernetes' own. Every argument check lives in
+:mod:`constructs_lib.kamaji_arguments` (no cdktf): each construct checks all of its arguments
+there first, then builds.
 """
 
 from __future__ import annotations
