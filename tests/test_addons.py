@@ -406,8 +406,8 @@ def test_kubernetes_version_check_ignores_addons_turned_off() -> None:
     [
         (lambda: ReleaseOverrides(version="^1.21"), "version"),
         (lambda: ReleaseOverrides(version="1.21.1\n"), "version"),
-        (lambda: ReleaseOverrides(enabled=1), "enabled"),
-        (lambda: ReleaseOverrides(values=[1]), "values"),
+        (lambda: ReleaseOverrides(enabled=1), "enabled"),  # type: ignore[arg-type]
+        (lambda: ReleaseOverrides(values=[1]), "values"),  # type: ignore[arg-type]
         (lambda: ReleaseOverrides(repository="ftp://charts"), "repository"),
         (lambda: helm_release("Bad_Name", "https://c", "x", "1.0.0", "x"), "name"),
         (lambda: helm_release("x", "https://c", "x", "1.0.0", "x", depends_on="cert-manager"), "depends_on"),

@@ -93,7 +93,7 @@ def test_a_planner_error_names_the_construct_and_the_key() -> None:
 @pytest.mark.parametrize("key", ["bogus", "chart", "namespace"])
 def test_overrides_refuse_an_unknown_field_by_its_key(key: str) -> None:
     with pytest.raises(ConstructArgumentError) as err:
-        ReleaseOverrides(**{key: "x"})
+        ReleaseOverrides(**{key: "x"})  # type: ignore[arg-type]
     assert err.value.argument == key
     assert "enabled, values, sensitive_values, version, repository" in err.value.allowed
 

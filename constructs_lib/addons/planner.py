@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import _validate as check
 from ..errors import ConstructArgumentError
@@ -28,7 +28,36 @@ from .spec import AddonSpec
 from .values import at_path, deep_merge
 
 if TYPE_CHECKING:
-    from ..cluster import ClusterProfile
+    from ..cluster_drivers import ClusterDriver
+    from ..node_roles import NodePlacement
+
+
+class ClusterProfile(Protocol):
+    """What the planner reads of a cluster: the attributes of
+    :class:`~constructs_lib.cluster.ClusterProfile` (which loads cdktf with its module)."""
+
+    @property
+    def driver(self) -> ClusterDriver: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def kubernetes_version(self) -> str: ...
+    @property
+    def kubernetes_minor(self) -> tuple[int, int]: ...
+    @property
+    def provided_addons(self) -> frozenset[str]: ...
+    @property
+    def placements(self) -> Mapping[str, NodePlacement]: ...
+    @property
+    def node_name_regex(self) -> str | None: ...
+    @property
+    def node_cidrs(self) -> tuple[str, ...]: ...
+    @property
+    def pod_cidr(self) -> str | None: ...
+    @property
+    def kube_proxy(self) -> bool | None: ...
+
+    def placement(self, role: str) -> NodePlacement | None: ...
 
 
 def plan_releases(
