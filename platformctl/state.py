@@ -106,7 +106,7 @@ class StateBucket:
 
 def state_bucket_of(environment: str, environments_dir: Path) -> StateBucket:
     """The environment's backend settings, checked: an s3 backend with a bucket and an endpoint."""
-    from constructs_lib.environment import load_environments
+    from environment_loader import load_environments
 
     [(config, source)] = load_environments(environments_dir, [environment])
     # The backend as the stacks use it (the library's defaults where the file says nothing).

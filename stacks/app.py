@@ -12,7 +12,7 @@ from pathlib import Path
 
 from cdktf import App
 
-from constructs_lib.environment import (
+from environment_loader import (
     EnvironmentConfig,
     EnvironmentConfigError,
     SourceMap,

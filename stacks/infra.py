@@ -23,12 +23,12 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
-from constructs_lib.environment import EnvironmentConfig, SourceMap, oidc_issuers
 from constructs_lib.errors import ConstructArgumentError
 from constructs_lib.gitlab import GitlabProvider
 from constructs_lib.kamaji_cluster import registry_mirrors
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
 from constructs_lib.selectel_mks import check_pool, check_subnets, check_zone
+from environment_loader import EnvironmentConfig, SourceMap, oidc_issuers
 
 T = TypeVar("T")
 

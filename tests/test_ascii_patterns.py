@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SCANNED = ("constructs_lib", "stacks", "platformctl", "scripts")
+SCANNED = ("constructs_lib", "environment_loader", "stacks", "platformctl", "scripts")
 _RE_FUNCTIONS = frozenset({"compile", "match", "fullmatch", "search", "findall", "finditer", "sub", "subn", "split"})
 #: An escape that matches beyond ASCII in Unicode mode (an odd run of backslashes before it).
 _UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[dDwWsSbB]", re.ASCII)

@@ -21,7 +21,7 @@ from constructs_lib.authentication import (
     gitlab_ci_issuer,
     people_issuer,
 )
-from constructs_lib.environment import EnvironmentConfigError, load_environment
+from environment_loader import EnvironmentConfigError, load_environment
 from tests.conftest import resources, synth_stack
 from tests.test_kamaji_cluster import _cluster
 from tests.test_kamaji_flatcar import crd_errors

@@ -431,7 +431,7 @@ def test_job_links_that_are_not_addresses_are_left_out(jobs, workspace: Path, ap
 # --- the first jobs, in a fresh virtualenv -------------------------------------------------------------
 
 PROJECT_FILES = ("pyproject.toml", "README.md", "LICENSE", "cdktf.json", "packaging", "constructs_lib", "platformctl")
-PROJECT_FILES += ("stacks", "environments")
+PROJECT_FILES += ("environment_loader", "stacks", "environments")
 
 
 @pytest.mark.slow

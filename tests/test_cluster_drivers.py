@@ -603,7 +603,7 @@ def _roles_with_nodes(infra: dict[str, Any], driver: str) -> set[str]:
 def test_shipped_addons_select_labels_their_nodes_carry(env: str, placed_somewhere: bool, shipped_stacks) -> None:
     """Every release whose role has nodes in the environment is placed on them (and only
     those are placed), and every selector matches labels the nodes carry."""
-    from constructs_lib.environment import load_environment
+    from environment_loader import load_environment
     from stacks.app import ENVIRONMENTS_DIR
 
     infra, platform = shipped_stacks[f"{env}-infra"], shipped_stacks[f"{env}-platform"]
@@ -688,7 +688,7 @@ def test_catalog_kubernetes_support_matches_the_recorded_chart_sources() -> None
 
 @pytest.mark.parametrize("env", ["closed", "ha", "simple", "magnum", "kamaji"])
 def test_shipped_kubernetes_version_is_supported_by_every_catalog_chart(env: str, shipped_stacks) -> None:
-    from constructs_lib.environment import load_environment
+    from environment_loader import load_environment
     from stacks.app import ENVIRONMENTS_DIR
 
     config, _ = load_environment(ENVIRONMENTS_DIR / f"{env}.hcl")

@@ -18,8 +18,8 @@ import pytest
 
 from constructs_lib.access import RESERVED_NAMESPACES, CiDeployTarget, GitOpsApplication, bundle_reference
 from constructs_lib.delivery import WERF_ROLE_RULES, CiDeployAccess, GitOpsDelivery, PeopleAccess
-from constructs_lib.environment import EnvironmentConfigError, load_environment
 from constructs_lib.errors import ConstructArgumentError
+from environment_loader import EnvironmentConfigError, load_environment
 from tests._env_edit import line_number
 from tests.conftest import resources, synth_stack
 

@@ -81,7 +81,7 @@ def _git(repo: Path, *argv: str) -> str:
 
 def _copy_app(repo: Path) -> None:
     ignore = shutil.ignore_patterns("__pycache__")
-    for name in ("constructs_lib", "stacks"):
+    for name in ("constructs_lib", "environment_loader", "stacks"):
         shutil.copytree(ROOT / name, repo / name, ignore=ignore, dirs_exist_ok=True)
     for name in ("cdktf.json", "pyproject.toml"):
         shutil.copy2(ROOT / name, repo / name)

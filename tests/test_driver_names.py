@@ -18,7 +18,7 @@ from constructs_lib import cluster_drivers
 from constructs_lib.cluster_drivers import DRIVERS
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("constructs_lib", "stacks", "platformctl")
+PACKAGES = ("constructs_lib", "environment_loader", "stacks", "platformctl")
 DRIVER_MODULE = ROOT / "constructs_lib" / "cluster_drivers.py"
 #: The module-level constants of the driver module that hold a driver's name.
 NAME_CONSTANTS = frozenset(

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from constructs_lib.environment import EnvironmentConfigError
+from environment_loader import EnvironmentConfigError
 from stacks.__main__ import main
 from stacks.app import synth
 from tests._env_edit import key_line, line_number, set_key

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.environment import MAX_DEPTH, EnvironmentConfigError, load_environment, load_environments
+from environment_loader import MAX_DEPTH, EnvironmentConfigError, load_environment, load_environments
 from stacks.__main__ import main
 from tests._env_edit import line_number
 

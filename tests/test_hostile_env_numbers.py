@@ -23,7 +23,7 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
-from constructs_lib.environment import EnvironmentConfigError, load_environment
+from environment_loader import EnvironmentConfigError, load_environment
 from stacks.app import synth
 from tests._env_edit import set_key, set_or_add
 from tests.conftest import resources, synth_stack

@@ -22,7 +22,7 @@ from constructs_lib import (
     SubnetSpec,
 )
 from constructs_lib import _validate as check
-from constructs_lib.environment import EnvironmentConfigError, load_environment
+from environment_loader import EnvironmentConfigError, load_environment
 from tests._env_edit import line_number, set_key
 from tests.conftest import resources, synth_stack
 

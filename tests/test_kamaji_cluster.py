@@ -339,7 +339,7 @@ def test_a_kamaji_environment_without_node_groups_is_one_error_at_the_cluster_bl
 
 @pytest.mark.upstream_rule("kamaji.version.max-kubeadm")
 def test_the_version_is_refused_when_the_file_is_loaded_before_anything_is_built(env_dir) -> None:
-    from constructs_lib.environment import EnvironmentConfigError, load_environment
+    from environment_loader import EnvironmentConfigError, load_environment
 
     directory = env_dir("kamaji", (('kubernetes_version = "1.36.2"', 'kubernetes_version = "v1.37.1"'),))
     with pytest.raises(EnvironmentConfigError) as err:

@@ -125,16 +125,28 @@ def _run(cmd: list[str | Path], cwd: Path, **kwargs: object) -> subprocess.Compl
     return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=900, **kwargs)  # type: ignore[call-overload]
 
 
+@dataclass(frozen=True)
+class Built:
+    wheel: Path
+    #: The versions of this repository's .venv, for every dependency the wheel names.
+    constraints: Path
+
+
 @pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    tmp = tmp_path_factory.mktemp("package")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    tmp = tmp_path_factory.mktemp("wheel")
     dist = tmp / "dist"
-    built = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, ROOT], cwd=tmp)
-    assert built.returncode == 0, built.stderr[-3000:]
+    result = _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", dist, ROOT], cwd=tmp)
+    assert result.returncode == 0, result.stderr[-3000:]
     (wheel,) = dist.glob("openstack_platform_constructs-*.whl")
     frozen = _run([sys.executable, "-m", "pip", "freeze", "--exclude-editable"], cwd=tmp)
     constraints = tmp / "constraints.txt"
     constraints.write_text(frozen.stdout)
+    return Built(wheel, constraints)
+
+
+def _install(built: Built, tmp: Path, extras: str = "") -> Installed:
+    """The wheel (with ``extras``, e.g. ``[platformctl]``) in a fresh virtualenv under ``tmp``."""
     venv = tmp / "venv"
     created = _run([sys.executable, "-m", "venv", "--without-pip", venv], cwd=tmp)
     assert created.returncode == 0, created.stderr
@@ -151,8 +163,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
             "--quiet",
             "--no-compile",
             "-c",
-            constraints,
-            wheel,
+            built.constraints,
+            f"{built.wheel}{extras}",
         ],
         cwd=tmp,
     )
@@ -160,13 +172,25 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     site = _run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], cwd=tmp)
     workdir = tmp / "team"
     workdir.mkdir()
-    return Installed(wheel, python, Path(site.stdout.strip()), workdir)
+    return Installed(built.wheel, python, Path(site.stdout.strip()), workdir)
 
 
-def test_wheel_holds_the_library_and_the_command_only(installed: Installed) -> None:
+@pytest.fixture(scope="session")
+def installed(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The core wheel, no extras: what a team composing constructs installs."""
+    return _install(built, tmp_path_factory.mktemp("package"))
+
+
+@pytest.fixture(scope="session")
+def installed_platformctl(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """The wheel with the ``platformctl`` extra: what the command's users install."""
+    return _install(built, tmp_path_factory.mktemp("package-platformctl"), "[platformctl]")
+
+
+def test_wheel_holds_the_library_the_loader_and_the_command_only(installed: Installed) -> None:
     names = zipfile.ZipFile(installed.wheel).namelist()
     top = {n.split("/", 1)[0] for n in names if not n.split("/", 1)[0].endswith(".dist-info")}
-    assert top == {"constructs_lib", "platformctl", "openstack_platform_constructs.pth"}
+    assert top == {"constructs_lib", "environment_loader", "platformctl", "openstack_platform_constructs.pth"}
     assert "constructs_lib/py.typed" in names
     license_text = next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))
     assert "Apache License" in zipfile.ZipFile(installed.wheel).read(license_text).decode()
@@ -215,23 +239,56 @@ def test_the_app_is_not_installed_and_constructs_need_no_extras(installed: Insta
     env = _consumer_env()
     result = _run([installed.python, "-c", "import stacks"], cwd=installed.workdir, env=env)
     assert result.returncode != 0 and "No module named 'stacks'" in result.stderr
-    # Every construct module imports with the core dependencies alone (policies run in checkov;
-    # environment files need the platformctl extra).
+    # Every construct module imports with the core dependencies alone (policies run in checkov);
+    # the environment loader is installed but needs the platformctl extra.
     check = textwrap.dedent(
         """
         import importlib, importlib.util, pkgutil, sys
         import constructs_lib
-        skipped = ("constructs_lib.policies", "constructs_lib.environment")
+        skipped = ("constructs_lib.policies",)
         for info in pkgutil.walk_packages(constructs_lib.__path__, "constructs_lib."):
             if not info.name.startswith(skipped):
                 importlib.import_module(info.name)
         missing = [m for m in ("boto3", "hcl2", "pydantic", "cdktf_cdktf_provider_gitlab") if importlib.util.find_spec(m)]
         print("extras present:", missing)
+        assert importlib.util.find_spec("environment_loader") is not None, "the loader is not installed"
+        try:
+            import environment_loader
+        except ModuleNotFoundError as err:
+            print("the loader needs:", err.name)
+            assert err.name in ("hcl2", "pydantic"), err.name
+        else:
+            sys.exit("the loader imported without its extra")
         sys.exit(1 if missing else 0)
         """
     )
     result = _run([installed.python, "-c", check], cwd=installed.workdir, env=env)
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+
+def test_the_platformctl_extra_installs_the_environment_loader(installed_platformctl: Installed) -> None:
+    """With the ``platformctl`` extra, the loader is the installed package's (not this
+    repository's) and reads a shipped environment file."""
+    check = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        import environment_loader
+        from environment_loader import load_environment
+        config, source = load_environment(Path(sys.argv[1]))
+        print(Path(environment_loader.__file__).parent.parent)
+        print(config.name, config.cluster.driver, source.file)
+        """
+    )
+    shipped = ROOT / "environments" / "simple.hcl"
+    result = _run(
+        [installed_platformctl.python, "-c", check, shipped], cwd=installed_platformctl.workdir, env=_consumer_env()
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    location, loaded = result.stdout.splitlines()
+    assert Path(location) == installed_platformctl.site_packages
+    assert loaded.split()[0] == "simple" and loaded.split()[2] == str(shipped)
+    assert (installed_platformctl.site_packages / "environment_loader" / "reading.py").is_file()
 
 
 def test_mypy_sees_the_library_as_typed(installed: Installed) -> None:

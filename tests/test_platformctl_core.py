@@ -215,12 +215,12 @@ def test_attribute_paths_quote_keys_that_are_not_plain_names() -> None:
         (
             ["mirror", "list", "simple", "--environments-dir", str(ROOT / "environments")],
             "hcl2",
-            "constructs_lib.environment",
+            "environment_loader",
         ),
         (
             ["bootstrap-state", "simple", "--environments-dir", str(ROOT / "environments")],
             "pydantic",
-            "constructs_lib.environment",
+            "environment_loader",
         ),
         (["bootstrap-state", "simple", "--environments-dir", str(ROOT / "environments")], "boto3", None),
     ],

@@ -12,7 +12,7 @@ import pytest
 from constructs_lib import _validate as check
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("constructs_lib", "stacks", "platformctl")
+PACKAGES = ("constructs_lib", "environment_loader", "stacks", "platformctl")
 
 #: The named ranges, (lowest, highest).
 RANGES = {

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from constructs_lib.environment import environment_files
+from environment_loader import environment_files
 from stacks.app import ENVIRONMENTS_DIR
 
 #: Two stacks per file in environments/: a file added there adds its stacks here.

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import S3Store
 
-from constructs_lib.environment import load_environment
+from environment_loader import load_environment
 from platformctl.cli import main
 from platformctl.errors import CommandError
 from platformctl.state import LIFECYCLE_RULE_ID, StateBucket, bootstrap
