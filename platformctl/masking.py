@@ -99,7 +99,8 @@ class Secrets:
 
     exact: frozenset[str] = frozenset()
     _long: tuple[str, ...] = field(default=(), repr=False)
-    _prefixes: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    #: Finds whether a text holds any of :attr:`_long` (None when there are none).
+    _finder: _Finder | None = field(default=None, repr=False)
     _short: re.Pattern[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -116,9 +117,6 @@ class Secrets:
             forms = printed_forms(secret) if not secret.isalnum() else frozenset({secret})
             (long_forms if len(secret) >= MIN_SECRET_LENGTH else short_forms).update(forms)
         long = tuple(sorted((t for t in long_forms if len(t) >= MIN_SECRET_LENGTH), key=lambda t: (-len(t), t)))
-        prefixes: dict[str, list[str]] = {}
-        for secret in long:
-            prefixes.setdefault(secret[:MIN_SECRET_LENGTH], []).append(secret)
         short_forms |= {t for t in long_forms if len(t) < MIN_SECRET_LENGTH}
         short = sorted(short_forms, key=lambda t: (-len(t), t))
         # A short secret is a whole token of an address or a path: `vm["ab"]`, `labels.ab`.
@@ -127,7 +125,7 @@ class Secrets:
             if short
             else None
         )
-        return cls(exact, long, {k: tuple(v) for k, v in prefixes.items()}, pattern)
+        return cls(exact, long, _Finder.of(long) if long else None, pattern)
 
     def union(self, other: Secrets) -> Secrets:
         return self if not other.exact else other if not self.exact else Secrets.of(self.exact | other.exact)
@@ -136,14 +134,7 @@ class Secrets:
         return bool(self.exact)
 
     def _contains(self, text: str) -> bool:
-        if not self._long or len(text) < MIN_SECRET_LENGTH:
-            return False
-        prefixes = self._prefixes
-        for start in range(len(text) - MIN_SECRET_LENGTH + 1):
-            candidates = prefixes.get(text[start : start + MIN_SECRET_LENGTH])
-            if candidates and any(text.startswith(secret, start) for secret in candidates):
-                return True
-        return False
+        return self._finder is not None and len(text) >= MIN_SECRET_LENGTH and self._finder.found_in(text)
 
     def hides(self, value: Any) -> bool:
         """Whether a scalar value or a map key equals or contains a secret."""
@@ -179,10 +170,72 @@ class Secrets:
 
     def net(self, report: str) -> str:
         """The finished report with any long secret that still got into it replaced."""
+        if not self._contains(report):  # none of the long secrets, so none of these
+            return report
         for secret in self._long:
             if len(secret) >= REPORT_NET_LENGTH and secret in report:
                 report = report.replace(secret, SENSITIVE)
         return report
+
+
+#: Forms are looked up by their first characters, at most this many: the pattern that finds
+#: where they start stays small whatever a secret's length (a kubeconfig, a certificate).
+_KEY_LENGTH = 16
+
+
+@dataclass(frozen=True)
+class _Finder:
+    """Whether a text holds any of many strings: a pattern finds, in C, each place where one of
+    their keys (first :data:`_KEY_LENGTH` characters) starts, and only there are the strings
+    with that key compared. The keys are written as a trie (``ab(?:c|d)``), so the pattern
+    tries each character once per place instead of every string in turn."""
+
+    starts: re.Pattern[str]
+    by_key: dict[str, tuple[str, ...]]
+    key_lengths: tuple[int, ...]
+
+    @classmethod
+    def of(cls, forms: Iterable[str]) -> _Finder:
+        by_key: dict[str, list[str]] = {}
+        for form in forms:
+            by_key.setdefault(form[:_KEY_LENGTH], []).append(form)
+        starts = re.compile("(?=" + _trie(by_key) + ")")
+        lengths = tuple(sorted({len(key) for key in by_key}))
+        return cls(starts, {key: tuple(found) for key, found in by_key.items()}, lengths)
+
+    def found_in(self, text: str) -> bool:
+        for match in self.starts.finditer(text):
+            start = match.start()
+            for length in self.key_lengths:
+                found = self.by_key.get(text[start : start + length])
+                if found and any(text.startswith(form, start) for form in found):
+                    return True
+        return False
+
+
+def _trie(words: Iterable[str]) -> str:
+    """A pattern matching any of ``words`` (non-empty, at most :data:`_KEY_LENGTH` characters,
+    so the groups nest at most that deep)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        parts: list[str] = []
+        branches = [char for char in node if char]
+        while len(branches) == 1 and "" not in node:  # one way on: plain characters
+            parts.append(re.escape(branches[0]))
+            node = node[branches[0]]
+            branches = [char for char in node if char]
+        if branches:
+            group = "|".join(re.escape(char) + build(node[char]) for char in sorted(branches))
+            parts.append(f"(?:{group})" + ("?" if "" in node else ""))
+        return "".join(parts)
+
+    return build(root)
 
 
 NO_SECRETS = Secrets()
@@ -253,6 +306,8 @@ def child(container: Any, key: Any) -> Any:
 
 def sensitive_scalars(value: Any, mask: Any, found: set[str]) -> None:
     """Add to ``found`` the text of every scalar that ``mask`` (read with :func:`conform`) hides."""
+    if mask is False or mask is None or value is None or (type(mask) is dict and not mask and type(value) is dict):
+        return  # nothing marked (what terraform writes for most values): conform would say False
     _collect(value, conform(mask, value), found)
 
 

@@ -11,8 +11,11 @@ Imports only the standard library and platformctl's own light modules: no cdktf.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import gc
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,8 +156,7 @@ def load(
 ) -> tuple[list[StackPlan], list[str]]:
     """Read and check every plan, and find its stack; raise on the first bad input."""
     synth, synth_path, notes = _load_synth(synth_dir)
-    drivers = environment_drivers(environments_dir) if environments_dir is not None else {}
-    stacks: list[StackPlan] = []
+    plans: list[Plan] = []
     seen: dict[str, Path] = {}
     for value in plan_args:
         spec = parse_spec(value)
@@ -165,11 +167,25 @@ def load(
             raise CommandError(f"{spec.path}: a second plan for stack {name!r} (the first is {seen[name]})")
         seen[name] = spec.path
         plan.stack = name
-        stacks.append(StackPlan(plan, synth.get(name) if synth else None, stack_driver(name, drivers)))
+        plans.append(plan)
+    drivers = _stack_drivers(environments_dir, [plan.stack for plan in plans])
+    stacks = [
+        StackPlan(plan, synth.get(plan.stack) if synth else None, stack_driver(plan.stack, drivers)) for plan in plans
+    ]
     _share_secrets(stacks)
     for stack in stacks:
         notes.extend(_plan_notes(stack))
     return stacks, notes
+
+
+def _stack_drivers(environments_dir: Path | None, stacks: list[str]) -> dict[str, str]:
+    """The drivers of the environments the plans' stacks belong to (stack ``<env>-<part>``):
+    only those files are read, and none (nor the HCL reader loaded) when no stack has one."""
+    if environments_dir is None or not environments_dir.is_dir():
+        return {}
+    names = {path.stem for path in environments_dir.glob("*.hcl")}
+    wanted = {env for env in names if any(stack.startswith(f"{env}-") for stack in stacks)}
+    return environment_drivers(environments_dir, wanted) if wanted else {}
 
 
 def _share_secrets(stacks: list[StackPlan]) -> None:
@@ -211,10 +227,28 @@ def _plan_notes(stack: StackPlan) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     if args.max_chars < 0:
         raise CommandError(f"--max-chars {args.max_chars}: must be 0 (no limit) or more")
-    stacks, notes = load(args.plans, args.synth_dir, args.environments_dir)
-    if args.format == "gitlab-report":
-        text = render_gitlab_report([s.plan for s in stacks])
-    else:
-        text = render_markdown(stacks, notes=notes, max_chars=args.max_chars or None)
+    with _no_cycle_collection():
+        stacks, notes = load(args.plans, args.synth_dir, args.environments_dir)
+        if args.format == "gitlab-report":
+            text = render_gitlab_report([s.plan for s in stacks])
+        else:
+            text = render_markdown(stacks, notes=notes, max_chars=args.max_chars or None)
     write_output(text, args.out)
     return 0
+
+
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """The cyclic garbage collector paused while the plans are read and reported on.
+
+    A plan's JSON is hundreds of thousands of containers that live until the report is
+    written, and make no cycles; every full collection walked all of them again (a quarter of
+    the preview of a 10,000-change plan). Collection resumes, as it was, when the report is done.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -133,7 +133,8 @@ def split_instance_keys(address: str) -> tuple[str, str]:
 def config_address(address: str) -> str:
     """``module.m.aws_x.name["k"]`` -> ``aws_x.name``; ``data.t.n[0]`` -> ``data.t.n``."""
     address = split_instance_keys(address)[0]
-    parts = _split_address(address)
+    # Brackets only in instance keys of modules; without any, a dot separates every part.
+    parts = _split_address(address) if "[" in address or "]" in address else address.split(".")
     while len(parts) >= 2 and parts[0] == "module":
         parts = parts[2:]
     return ".".join(parts)
