@@ -161,7 +161,9 @@ def extra_release(cluster: ClusterProfile, release: HelmRelease, depends_on: tup
     placed = placement_values(cluster, release.role, release.placement_paths)
     if not placed and depends_on == release.depends_on:
         return release
-    return dataclasses.replace(release, values=deep_merge(placed, release.values), depends_on=depends_on)
+    # Checked parts only (the release as made, a placement of the library's, a subset of its
+    # dependencies): the new release is not checked a second time.
+    return release.derived(values=deep_merge(placed, release.values), depends_on=depends_on)
 
 
 def _cloud_controller_values(

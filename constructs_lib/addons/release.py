@@ -11,6 +11,7 @@ plain data, and :class:`~constructs_lib.addons.HelmAddon` installs a :class:`Hel
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -116,6 +117,17 @@ class HelmRelease:
         check.count(where, "max_history", self.max_history, check.HELM_MAX_HISTORY)
         object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
         object.__setattr__(self, "sensitive_values", MappingProxyType(dict(self.sensitive_values)))
+
+    def derived(self, *, values: Mapping[str, Any], depends_on: tuple[str, ...]) -> HelmRelease:
+        """This release with other values and a subset of its dependencies, where both are made
+        of checked parts (the planner's placement merged with these values): as
+        :func:`dataclasses.replace`, without checking every field again."""
+        if not set(depends_on) <= set(self.depends_on):
+            raise ValueError(f"{depends_on} are not among the dependencies {self.depends_on}")
+        new = copy.copy(self)
+        object.__setattr__(new, "values", MappingProxyType(dict(values)))
+        object.__setattr__(new, "depends_on", tuple(depends_on))
+        return new
 
     @property
     def mirror_source(self) -> ChartReference:
