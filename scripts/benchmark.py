@@ -11,6 +11,9 @@ Each measurement is a fresh interpreter (import cost is most of the cost), repea
 - 1,000 groups: ``python -m stacks`` on environments/simple.hcl with 1,000 more node groups
             (copies of its first node group, role ``worker``, count 1, read from the file at
             run time so the figures follow the file's schema);
+- 200 charts: ``python -m stacks`` on environments/simple.hcl with 200 ``helm_release`` blocks
+            (each its own chart and version, placed on the ``worker`` nodes, after traefik,
+            with a few values), run in turn with the floor as ``shipped`` is;
 - peak memory: the largest resident set of each measured process (jsii's node process included);
 - preview:  ``platformctl preview`` on a real terraform plan with 10,000 resource changes
             (4,000 updates, 2,000 replacements, 3,000 creates, 1,000 destroys of
@@ -225,6 +228,26 @@ def _generated_environment(directory: Path, groups: int) -> str:
     return name
 
 
+def _charts_environment(directory: Path, charts: int) -> str:
+    """environments/simple.hcl plus ``charts`` extra releases; returns the name."""
+    text = (ROOT / "environments" / "simple.hcl").read_text()
+    for i in range(charts):
+        text += (
+            f'\nhelm_release "chart{i}" {{\n'
+            '  repository = "https://charts.example.com"\n'
+            f'  chart      = "app{i}"\n'
+            f'  version    = "1.0.{i}"\n'
+            f'  namespace  = "apps{i % 7}"\n'
+            '  role       = "worker"\n'
+            '  depends_on = ["traefik"]\n'
+            f'  values     = {{ replicaCount = 2, image = {{ tag = "v{i}" }} }}\n'
+            "}\n"
+        )
+    name = f"charts{charts}"
+    (directory / f"{name}.hcl").write_text(text)
+    return name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
@@ -268,6 +291,14 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
         name = _generated_environment(envs, 1000)
         large_cmd = [py, "-m", "stacks", name, "--environments-dir", str(envs), "--out", str(tmp_path / "large")]
         large = [_run_once(large_cmd) for _ in range(runs)]
+        charts_name = _charts_environment(envs, 200)
+        charts_cmd = [py, "-m", "stacks", charts_name, "--environments-dir", str(envs), "--out", str(tmp_path / "c")]
+        _run_once(charts_cmd)  # warm-up
+        charts: list[float] = []
+        charts_floor: list[float] = []
+        for _ in range(runs):
+            charts_floor.append(_run_once(floor_cmd)[0])
+            charts.append(_run_once(charts_cmd)[0])
     floor_s, shipped_s = statistics.median(floor), statistics.median(shipped)
     large_s = statistics.median(r[0] for r in large)
     large_mib = max(r[1] for r in large)
@@ -279,6 +310,10 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
         "shipped_peak_mib": round(max(shipped_mib)),
         "environment_with_1000_node_groups_s": round(large_s, 2),
         "environment_with_1000_node_groups_peak_mib": round(large_mib),
+        "environment_with_200_extra_charts_s": round(statistics.median(charts), 2),
+        "extra_charts_ratio_of_pairs": round(
+            statistics.median(c / f for c, f in zip(charts, charts_floor, strict=True)), 2
+        ),
     }
     print(f"floor (cdktf + OpenStack bindings, empty stack): {floor_s:6.2f} s")
     print(
@@ -286,6 +321,10 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
         f" (median of pairs {result['ratio_of_pairs']:.2f}), peak {result['shipped_peak_mib']} MiB"
     )
     print(f"simple + 1,000 node groups:                      {large_s:6.2f} s   peak {round(large_mib)} MiB")
+    print(
+        f"simple + 200 extra charts:                       {statistics.median(charts):6.2f} s"
+        f"   median of pairs with the floor {result['extra_charts_ratio_of_pairs']:.2f}"
+    )
     return result
 
 
