@@ -139,3 +139,18 @@ def test_the_mirror_lists_exactly_the_planned_charts_and_images() -> None:
     planned_images = {i.reference for r in releases for i in r.images or () if i.used_by_default and i.tag}
     assert planned_images <= {i.reference for i in artifacts.images}
     assert any(r.name in CATALOG and r.chart != r.mirror_source for r in releases)  # installed from the registry
+
+
+def test_a_derived_release_keeps_its_checked_parts_only() -> None:
+    release = helm_release("app", "https://charts.example", "app", "1.0.0", "apps", depends_on=("a", "b"))
+    derived = release.derived(values={"x": 1}, depends_on=("a",))
+    assert (derived.values, derived.depends_on, derived.chart) == ({"x": 1}, ("a",), release.chart)
+    with pytest.raises(ValueError):
+        release.derived(values={}, depends_on=("c",))
+
+
+def test_a_catalog_release_installs_the_catalogs_pinned_chart() -> None:
+    planned = {r.name: r for r in plan_releases(Cluster())}
+    for name, release in planned.items():
+        assert release.chart == CATALOG[name].reference
+        assert release.source is None and release.mirror_source == release.chart

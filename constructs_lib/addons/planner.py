@@ -22,7 +22,7 @@ from .arguments import check_arguments
 from .catalog import CALICO, CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES, KUBELET_CSR_APPROVER
 from .catalog import OPENSTACK_CLOUD_CONTROLLER_MANAGER as CLOUD_CONTROLLER
 from .registry import chart_images, chart_repository, image_values
-from .release import ChartReference, HelmRelease, ReleaseOverrides
+from .release import HelmRelease, ReleaseOverrides
 from .settings import OpenStackCloud
 from .spec import AddonSpec
 from .values import at_path, deep_merge
@@ -131,7 +131,7 @@ def catalog_release(
             values, {"providerRegex": cluster.node_name_regex, "providerIpPrefixes": list(cluster.node_cidrs)}
         )
     version = overrides.version or spec.version
-    public = ChartReference(spec.repository, spec.chart, version)
+    public = dataclasses.replace(spec.reference, version=version)
     if overrides.repository:
         chart = dataclasses.replace(public, repository=overrides.repository)
     elif registry is not None:

@@ -1,4 +1,5 @@
-"""The declaration of one catalog addon."""
+"""The declaration of one catalog addon: its pinned chart, what the catalog knows of the chart's
+values, and when it is installed (a release of it is a :class:`~constructs_lib.addons.release.HelmRelease`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
+
+from .release import ChartReference
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,11 @@ class AddonSpec:
         object.__setattr__(self, "ha_replicas", MappingProxyType(dict(self.ha_replicas)))
         object.__setattr__(self, "ha_values", MappingProxyType(dict(self.ha_values)))
         object.__setattr__(self, "images", MappingProxyType(dict(self.images)))
+
+    @property
+    def reference(self) -> ChartReference:
+        """The pinned chart, as a release installs it."""
+        return ChartReference(self.repository, self.chart, self.version)
 
     def supports(self, minor: tuple[int, int]) -> bool:
         """Whether this chart version supports Kubernetes ``(major, minor)``."""
