@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -164,13 +165,11 @@ class Plan:
         ``drift``, ``move`` and ``import``."""
         counts = dict.fromkeys(("add", "change", "replace", "destroy", "forget", "drift", "move", "import"), 0)
         names = {"create": "add", "update": "change", "replace": "replace", "delete": "destroy", "forget": "forget"}
-        for change in self.changes:
-            if change.action in names:
-                counts[names[change.action]] += 1
-            if change.moved:
-                counts["move"] += 1
-            if change.importing:
-                counts["import"] += 1
+        for action, count in Counter(change.action for change in self.changes).items():
+            if action in names:
+                counts[names[action]] += count
+        counts["move"] = sum(1 for change in self.changes if change.moved)
+        counts["import"] = sum(1 for change in self.changes if change.importing)
         counts["drift"] = len(self.drift)
         return counts
 

@@ -130,9 +130,10 @@ class _Checker:
 
     def actions(self, change: dict[str, Any], where: str) -> None:
         actions = change.get("actions")
-        known = (
-            isinstance(actions, list) and all(isinstance(a, str) for a in actions) and tuple(actions) in ACTION_LISTS
-        )
+        try:  # every known list is of strings; an item that cannot be hashed is no action
+            known = isinstance(actions, list) and tuple(actions) in ACTION_LISTS
+        except TypeError:
+            known = False
         if not known:
             kind = "an unknown list of actions" if isinstance(actions, list) else type_name(actions)
             raise CommandError(

@@ -123,6 +123,8 @@ def _endings(component: str) -> list[str]:
 
 def split_instance_keys(address: str) -> tuple[str, str]:
     """``type.name["a"][0]`` -> (``type.name``, ``["a"][0]``); the keys are empty without any."""
+    if not address.endswith("]"):
+        return address, ""
     match = _REVERSED_KEYS.match(address[::-1])
     if match is None:
         return address, ""
