@@ -639,11 +639,11 @@ def test_composing_cluster_and_addons_never_installs_the_clouds_own_addons_twice
 
 
 def test_enabling_an_addon_the_cloud_runs_is_refused() -> None:
-    from constructs_lib import AddonSettings
+    from constructs_lib import ReleaseOverrides
 
     def build(stack: TerraformStack) -> None:
         cluster = _cluster(stack, SELECTEL_MKS)
-        addons = {"openstack-cinder-csi": AddonSettings(enabled=True)}
+        addons = {"openstack-cinder-csi": ReleaseOverrides(enabled=True)}
         PlatformAddons(stack, "addons", cluster=cluster.profile, addons=addons, cloud=CLOUD)
 
     with pytest.raises(ConstructArgumentError) as err:

@@ -232,9 +232,9 @@ def test_a_node_group_takes_only_what_a_flatcar_group_can_do() -> None:
 
 
 def _addons(cluster_profile: Any, **addons: Any) -> dict[str, dict[str, Any]]:
-    from constructs_lib import AddonSettings
+    from constructs_lib import ReleaseOverrides
 
-    chosen = {name: AddonSettings(enabled=True) for name in addons}
+    chosen = {name: ReleaseOverrides(enabled=True) for name in addons}
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=cluster_profile, addons=chosen, cloud=CLOUD))
     return {r["name"]: yaml.safe_load(r["values"][0]) for r in resources(doc, "helm_release").values()}
 
