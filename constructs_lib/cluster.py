@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, overload
 
-from cdktf import TerraformElement
+import jsii
+from cdktf import IAnyProducer, IResolveContext, IStringProducer, Lazy, TerraformElement
 from constructs import Construct
 
 from . import _validate as check
 from ._construct import LibraryConstruct
 from ._versions import kubernetes_release_or_minor
+from .cluster_arguments import EnvironmentFacts, StackOffer, check_options, parameters
 from .cluster_drivers import ClusterDriver
 from .errors import ConstructArgumentError
 from .node_roles import DEDICATED_ROLES, NodePlacement
@@ -31,6 +33,39 @@ if TYPE_CHECKING:
     from .magnum import MagnumCluster, MagnumNodeGroup
     from .node_groups import NodeGroup
     from .selectel_mks import SelectelMksCluster, SelectelMksNodeGroup
+
+
+@jsii.implements(IStringProducer)
+class _TextProducer:
+    """A string cdktf asks for when it synthesizes the stack."""
+
+    def __init__(self, produce: Callable[[], str]) -> None:
+        self._produce = produce
+
+    def produce(self, context: IResolveContext) -> str:
+        return self._produce()
+
+
+@jsii.implements(IAnyProducer)
+class _ValueProducer:
+    """A value cdktf asks for when it synthesizes the stack."""
+
+    def __init__(self, produce: Callable[[], Any]) -> None:
+        self._produce = produce
+
+    def produce(self, context: IResolveContext) -> Any:
+        return self._produce()
+
+
+def lazy_text(produce: Callable[[], str]) -> str:
+    """A string computed when the stack is synthesized (``produce()`` then): for what depends
+    on constructs added later, such as the set of a cluster's node groups."""
+    return Lazy.string_value(_TextProducer(produce))
+
+
+def lazy_value(produce: Callable[[], Any]) -> Any:
+    """Any value computed when the stack is synthesized (see :func:`lazy_text`)."""
+    return Lazy.any_value(_ValueProducer(produce))
 
 
 @dataclass(frozen=True)
@@ -117,6 +152,27 @@ class ClusterProfile:
         if self.driver.taints_at_creation:
             return ()
         return tuple(role for role in DEDICATED_ROLES if role in self.placements)
+
+
+@dataclass(frozen=True)
+class ClusterReference:
+    """What a node group knows of its cluster: read-only facts the cluster hands to each group
+    it adds (:meth:`ManagedCluster.add_node_group`). A group reads them and changes nothing of
+    the cluster; the cluster registers the group it made. Each driver's cluster hands a
+    reference of its own kind, with what its groups need besides.
+
+    :param driver: the cluster's driver.
+    :param name: the cluster's name.
+    :param path: the cluster construct's path (for messages).
+    :param cluster_id: the cluster's id, a Terraform reference.
+    :param group_paths: name -> construct path of the groups added so far (a read-only view).
+    """
+
+    driver: ClusterDriver
+    name: str
+    path: str
+    cluster_id: str
+    group_paths: Mapping[str, str]
 
 
 class AddsSelectelMksNodeGroup(Protocol):
@@ -230,7 +286,8 @@ class ManagedCluster(LibraryConstruct):
     - ``api_address``: the Kubernetes API's address, a Terraform reference;
     - ``kubeconfig``: the admin kubeconfig, a reference to a sensitive attribute;
     - ``access``: :class:`KubernetesAccess` for the helm and kubernetes providers;
-    - ``node_groups``: the node groups added so far.
+    - ``node_groups``: the node groups added so far (read-only: add them with
+      :meth:`add_node_group`).
     """
 
     resource: TerraformElement
@@ -246,7 +303,17 @@ class ManagedCluster(LibraryConstruct):
         self.driver = driver
         self.name = name
         self.kubernetes_version = version
-        self.node_groups: list[NodeGroup] = []
+        self._scope = scope
+        self._path = check.child_path(scope, id)
+        self._groups: dict[str, NodeGroup] = {}
+        self._group_paths: dict[str, str] = {}
+        self._reference: ClusterReference | None = None
+        self._profile: ClusterProfile | None = None
+
+    @property
+    def node_groups(self) -> tuple[NodeGroup, ...]:
+        """The node groups added so far, in the order they were added."""
+        return tuple(self._groups.values())
 
     if TYPE_CHECKING:
         #: Typed per driver for type checkers (see :class:`_NodeGroupAdder`).
@@ -254,38 +321,98 @@ class ManagedCluster(LibraryConstruct):
     else:
 
         def add_node_group(self, id: str, **props: Any) -> NodeGroup:
-            """Add a node group (a ``node_group_type``, child of this cluster) with ``props``,
-            the arguments of that construct but ``cluster``. An unknown or missing argument is
-            a :class:`~constructs_lib.errors.ConstructArgumentError` naming it; a type checker
-            checks them too, on a variable typed as the driver's cluster class."""
+            """Add a node group (a ``node_group_type``) with ``props``, the arguments of that
+            construct but ``cluster``: the one way to add one (a node group made directly is
+            refused). An unknown or missing argument is a
+            :class:`~constructs_lib.errors.ConstructArgumentError` naming it; a type checker
+            checks them too, on a variable typed as the driver's cluster class.
+
+            The group is created beside the cluster (in the cluster's scope, ``<scope>/<id>``),
+            not inside it: a group's Terraform address then depends on its own id only, so the
+            groups an application made before this method existed (``<stack>/node-group-<name>``)
+            keep their addresses. What depends on the set of groups (Magnum's autoscaler label
+            and template digest, the node names a Kamaji cluster's approver accepts) is
+            computed when the stack is synthesized, from every group added by then."""
             return self._add_node_group(id, props)
+
+    def _add_node_group(self, id: str, props: dict[str, Any]) -> NodeGroup:
+        path = check.child_path(self._scope, id)
+        check_options(path, self.node_group_type, props, supplied=("cluster",))
+        if self._profile is not None:
+            raise ConstructArgumentError(
+                path,
+                "id",
+                id,
+                f"a node group added before {self._path}'s profile is read: the profile (where each role's nodes "
+                "are, the volume types) was handed on with the groups added until then",
+            )
+        if self._reference is None:
+            self._reference = self._make_reference()
+        group = self.node_group_type(self._scope, id, cluster=self._reference, **props)
+        self._groups[group.name] = group
+        self._group_paths[group.name] = path
+        return group
+
+    def _make_reference(self) -> ClusterReference:
+        """What this cluster's node groups know of it (a driver's cluster extends it)."""
+        return ClusterReference(
+            driver=self.driver,
+            name=self.name,
+            path=self._path,
+            cluster_id=self.cluster_id,
+            group_paths=MappingProxyType(self._group_paths),
+        )
+
+    @classmethod
+    def stack_arguments(cls, offer: StackOffer, given: Mapping[str, Any]) -> dict[str, Any]:
+        r"""The arguments a stack supplies to this class from what it ``offer``\ s, beside the
+        ``given`` ones (an environment's ``cluster`` block): the offered values this class's
+        signature names, and its zone when ``given`` has none. A driver's class adds what
+        only it needs (a provider, the issuers its API server trusts, ...)."""
+        takes = parameters(cls)
+        supplied: dict[str, Any] = {
+            key: getattr(offer, key) for key in ("name", "driver", "region", "network", "keypair") if key in takes
+        }
+        if "availability_zone" in takes and "availability_zone" not in given and offer.availability_zone is not None:
+            supplied["availability_zone"] = offer.availability_zone
+        return supplied
+
+    @classmethod
+    def check_environment(cls, path: str, facts: EnvironmentFacts) -> None:
+        """Check what this driver needs of an environment besides its own arguments (``path``
+        names the cluster construct to be). A :class:`~constructs_lib.errors.ConstructArgumentError`
+        names the key in the environment's terms (``openstack.region``); an
+        :class:`~constructs_lib.cluster_arguments.EnvironmentRuleError` a whole block. Nothing
+        by default."""
 
     def add_cluster_objects(self, scope: Construct) -> None:
         """Create in ``scope`` (a stack whose default kubernetes provider reaches this cluster)
         what the cluster itself needs inside it. Managed clouds need nothing; a self-managed
         driver puts its nodes' bootstrap credentials there."""
 
-    def _add_node_group(self, id: str, props: dict[str, Any]) -> NodeGroup:
-        check.keyword_arguments(check.child_path(self, id), self.node_group_type, props, supplied=("cluster",))
-        return self.node_group_type(self, id, cluster=self, **props)
-
     def _role_groups(self) -> dict[str, list[str]]:
         """role -> names of the node groups of that role, in the order they were added."""
         roles: dict[str, list[str]] = {}
-        for group in self.node_groups:
+        for group in self._groups.values():
             if group.max_count > 0:
                 roles.setdefault(group.role, []).append(group.name)
         return roles
 
     @property
     def profile(self) -> ClusterProfile:
-        """The cluster as the platform layer sees it (computed from the node groups so far)."""
+        """The cluster as the platform layer sees it, from every node group added: read it
+        once they are all added (a group added afterwards is refused)."""
+        if self._profile is None:
+            self._profile = self._make_profile()
+        return self._profile
+
+    def _make_profile(self) -> ClusterProfile:
         label = self.driver.role_label
         placements = {}
         for role, groups in self._role_groups().items():
             values = tuple(dict.fromkeys(label.value_for(role, group) for group in groups))
             placements[role] = NodePlacement(role=role, label_key=label.key_for(role), label_values=values)
-        volume_types = tuple(sorted({g.volume_type for g in self.node_groups if g.volume_type is not None}))
+        volume_types = tuple(sorted({g.volume_type for g in self._groups.values() if g.volume_type is not None}))
         return ClusterProfile(
             driver=self.driver,
             name=self.name,

@@ -20,38 +20,33 @@ from constructs import Construct
 from . import _validate as check
 from . import flatcar
 from ._construct import LibraryConstruct
-from ._server import check_parts, check_placement, private_server
-from .errors import ConstructArgumentError
+from ._server import PART_TYPES, private_server
+from .flatcar_node_group_arguments import (  # noqa: F401  (re-exported: part of this module's API)
+    SERVER_GROUP_POLICIES,
+    check_kubelet,
+    check_kubelet_skew,
+    check_node_group_arguments,
+)
 from .keypair import SshKeyPair
 from .network import Network
-from .node_roles import check_role
 from .security_group import Port, SecurityGroup
 
-#: Nova server group policies a node group may use.
-SERVER_GROUP_POLICIES = ("anti-affinity", "soft-anti-affinity")
 #: The most nodes of one group, :data:`constructs_lib._validate.NODE_COUNT` (a server group with
 #: ``anti-affinity`` needs as many hosts).
 MAX_NODES = check.NODE_COUNT[1]
 
 
+def _worker_configs(path: str, name: str, count: int, **settings: Any) -> list[flatcar.WorkerIgnition]:
+    """The Ignition config of each of the ``count`` nodes (``<name>-<index>``)."""
+    return [
+        flatcar.worker_ignition(path=path, hostname=f"{name}-{index}", token_encoder=_base64, **settings)
+        for index in range(count)
+    ]
+
+
 def _base64(content: str) -> str:
     """Terraform's ``base64encode`` of a text holding references (as a string token)."""
     return Token.as_string(Fn.base64encode(content))
-
-
-def check_kubelet_skew(path: str, sysext: flatcar.KubernetesSysext, control_plane_version: str) -> None:
-    """The kubelet is not newer than the control plane, nor more than three minors older
-    (Kubernetes' version skew policy)."""
-    major, minor = (int(p) for p in control_plane_version.lstrip("v").split(".")[:2])
-    kubelet_major, kubelet_minor = sysext.minor
-    if kubelet_major != major or kubelet_minor > minor or kubelet_minor < minor - 3:
-        raise ConstructArgumentError(
-            path,
-            "sysext.version",
-            sysext.version,
-            f"a kubelet from {major}.{max(minor - 3, 0)} to {major}.{minor} "
-            f"(the control plane is {control_plane_version})",
-        )
 
 
 class FlatcarNodeGroup(LibraryConstruct):
@@ -119,94 +114,108 @@ class FlatcarNodeGroup(LibraryConstruct):
         provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        check.name(path, "name", name)
-        check_role(path, role)
-        check.count(path, "count", count, check.NODE_COUNT)
-        check_parts(path, network, keypair)
-        check.text(path, "flavor", flavor)
-        check.text(path, "image", image)
-        if boot_volume_size is None:
-            raise ConstructArgumentError(
-                path, "boot_volume_size", None, "a size in GB: Flatcar nodes boot from a volume"
-            )
-        boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
-        check.choice(path, "server_group_policy", server_group_policy, SERVER_GROUP_POLICIES)
-        if security_group is not None and not isinstance(security_group, SecurityGroup):
-            raise ConstructArgumentError(path, "security_group", security_group, "a SecurityGroup construct")
+        boot_volume = check_node_group_arguments(
+            path,
+            types=PART_TYPES,
+            name=name,
+            role=role,
+            count=count,
+            network=network,
+            keypair=keypair,
+            flavor=flavor,
+            image=image,
+            boot_volume_size=boot_volume_size,
+            boot_volume_type=boot_volume_type,
+            availability_zone=availability_zone,
+            server_group_policy=server_group_policy,
+            security_group=security_group,
+        )
         check.provider(path, "provider", provider)
-        if not isinstance(sysext, flatcar.KubernetesSysext):
-            raise ConstructArgumentError(path, "sysext", sysext, "a KubernetesSysext")
-        check_kubelet_skew(path, sysext, _version(path, control_plane_version))
+        check_kubelet(path, sysext, control_plane_version)
         # Every node's config is built (and checked: size, private keys) before anything is created.
-        configs = [
-            flatcar.worker_ignition(
-                path=path,
-                hostname=f"{name}-{index}",
-                api_server=api_server,
-                api_server_port=api_server_port,
-                bootstrap_token=bootstrap_token,
-                ca_certificate=ca_certificate,
-                sysext=sysext,
-                role=role,
-                cluster_dns=cluster_dns,
-                labels=labels,
-                mirrors=mirrors,
-                resources=resources,
-                extra_files=extra_files,
-                token_encoder=_base64,
-            )
-            for index in range(count)
-        ]
+        configs = _worker_configs(
+            path,
+            name,
+            count,
+            api_server=api_server,
+            api_server_port=api_server_port,
+            bootstrap_token=bootstrap_token,
+            ca_certificate=ca_certificate,
+            sysext=sysext,
+            role=role,
+            cluster_dns=cluster_dns,
+            labels=labels,
+            mirrors=mirrors,
+            resources=resources,
+            extra_files=extra_files,
+        )
         super().__init__(scope, id)
         self.name = name
         self.role = role
         self.count = self.min_count = self.max_count = count
         self.volume_type = boot_volume_type
         self.ignition = configs
+        self._build_groups(network, security_group, server_group_policy, provider)
+        self.instances = [
+            self._instance(index, config, network, flavor, image, keypair, boot_volume, availability_zone, provider)
+            for index, config in enumerate(configs)
+        ]
+
+    def _build_groups(
+        self, network: Network, security_group: SecurityGroup | None, policy: str, provider: TerraformProvider | None
+    ) -> None:
+        """The nodes' security group (the one given, or one open between the group's nodes)
+        and their server group."""
         self.security_group = security_group or SecurityGroup(
             self,
             "security-group",
-            name=f"{name}-nodes",
-            description=f"{role} nodes",
+            name=f"{self.name}-nodes",
+            description=f"{self.role} nodes",
             egress_cidrs=network.egress_cidrs,
             provider=provider,
         )
         if security_group is None:
             self.security_group.connections.allow_internally(Port.all_traffic(), "between nodes of the group")
         self.server_group = ComputeServergroupV2(
-            self, "server-group", name=f"{name}-nodes", policies=[server_group_policy], provider=provider
+            self, "server-group", name=f"{self.name}-nodes", policies=[policy], provider=provider
         )
-        self.instances = []
-        for index, config in enumerate(configs):
-            _port, instance = private_server(
-                self,
-                port_id=f"port-{index}",
-                instance_id=f"node-{index}",
-                name=f"{name}-{index}",
-                network=network,
-                security_group=self.security_group,
-                flavor=flavor,
-                image=image,
-                keypair=keypair,
-                user_data=config.json,
-                role=role,
-                server_group_id=self.server_group.id,
-                boot_volume=boot_volume,
-                availability_zone=availability_zone,
-                provider=provider,
-            )
-            # A token rotation or a new config must not replace running nodes.
-            instance.lifecycle = TerraformResourceLifecycle(ignore_changes=["user_data"])
-            self.instances.append(instance)
         self.resource = self.server_group
+
+    def _instance(
+        self,
+        index: int,
+        config: Any,
+        network: Network,
+        flavor: str,
+        image: str,
+        keypair: SshKeyPair,
+        boot_volume: Any,
+        availability_zone: str | None,
+        provider: TerraformProvider | None,
+    ) -> Any:
+        """Node ``index``: its port and its server, booting with ``config``."""
+        _port, instance = private_server(
+            self,
+            port_id=f"port-{index}",
+            instance_id=f"node-{index}",
+            name=f"{self.name}-{index}",
+            network=network,
+            security_group=self.security_group,
+            flavor=flavor,
+            image=image,
+            keypair=keypair,
+            user_data=config.json,
+            role=self.role,
+            server_group_id=self.server_group.id,
+            boot_volume=boot_volume,
+            availability_zone=availability_zone,
+            provider=provider,
+        )
+        # A token rotation or a new config must not replace running nodes.
+        instance.lifecycle = TerraformResourceLifecycle(ignore_changes=["user_data"])
+        return instance
 
     @property
     def node_name_regex(self) -> str:
         """A regular expression matching exactly this group's Node names."""
         return f"^{self.name}-[0-9]+$"
-
-
-def _version(path: str, value: Any) -> str:
-    if not isinstance(value, str) or not value.lstrip("v").count(".") == 2:
-        raise ConstructArgumentError(path, "control_plane_version", value, "a release such as 1.36.2")
-    return value

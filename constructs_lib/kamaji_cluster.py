@@ -18,6 +18,8 @@ from __future__ import annotations
 import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from cdktf import Fn, TerraformProvider, Token
@@ -26,110 +28,37 @@ from constructs import Construct
 from . import _validate as check
 from . import flatcar
 from ._generic import GenericDataSource, present
-from .authentication import JwtIssuer, authentication_configuration
-from .cluster import ClusterProfile, KubernetesAccess, ManagedCluster
+from .authentication import JwtIssuer
+from .cluster import ClusterProfile, ClusterReference, KubernetesAccess, ManagedCluster
+from .cluster_arguments import EnvironmentFacts, StackOffer
 from .cluster_drivers import DRIVERS, KAMAJI
 from .errors import ConstructArgumentError
-from .flatcar_node_group import SERVER_GROUP_POLICIES, FlatcarNodeGroup
+from .flatcar_node_group import FlatcarNodeGroup
 from .kamaji import (
     BootstrapToken,
     BootstrapTokenSecret,
     KamajiControlPlane,
     KamajiDataStore,
     ManagementClusterProvider,
-    SecretKeyRef,
-    check_tenant_version,
+)
+from .kamaji_cluster_arguments import (  # noqa: F401  (re-exported: part of this module's API)
+    DATASTORE_KEYS,
+    MANAGEMENT_KEYS,
+    SYSEXT_KEYS,
+    KamajiClusterArguments,
+    check_cluster_arguments,
+    check_environment,
+    check_node_group_arguments,
+    registry_mirrors,
 )
 from .keypair import SshKeyPair
 from .kubernetes import GENERATOR_METADATA as KUBERNETES_GENERATOR_METADATA
 from .network import Network
-from .node_groups import NodeGroup, node_counts
-from .node_roles import check_role
+from .node_groups import NodeGroup, cluster_reference
 from .security_group import Port, SecurityGroup
 
-#: Keys of the ``management`` argument.
-MANAGEMENT_KEYS = ("kubeconfig_path", "context", "namespace")
-#: Keys of the ``datastore`` argument (credential keys take ``{secret, namespace, key}``).
-DATASTORE_KEYS = (
-    "name",
-    "driver",
-    "endpoints",
-    "username",
-    "password",
-    "ca_certificate",
-    "ca_private_key",
-    "client_certificate",
-    "client_private_key",
-)
-_CREDENTIALS = DATASTORE_KEYS[3:]
-#: Keys of the ``sysext`` argument.
-SYSEXT_KEYS = ("version", "sha256", "base_url", "arch")
 #: The key of the admin kubeconfig in Kamaji's ``<tcp>-admin-kubeconfig`` Secret.
 ADMIN_KUBECONFIG_KEY = "admin.conf"
-
-
-def _mapping(path: str, argument: str, value: Any, keys: Sequence[str], required: Sequence[str]) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConstructArgumentError(path, argument, value, f"a block with the keys {', '.join(keys)}")
-    for key in value:
-        if key not in keys:
-            raise ConstructArgumentError(path, f"{argument}.{key}", value[key], f"one of the keys {', '.join(keys)}")
-    for key in required:
-        if value.get(key) is None:
-            raise ConstructArgumentError(path, f"{argument}.{key}", None, "a value: the key is required")
-    return dict(value)
-
-
-def _secret_ref(path: str, argument: str, value: Any) -> SecretKeyRef | None:
-    if value is None or isinstance(value, SecretKeyRef):
-        return value
-    given = _mapping(path, argument, value, ("secret", "namespace", "key"), ("secret", "namespace", "key"))
-    try:
-        return SecretKeyRef(name=given["secret"], namespace=given["namespace"], key=given["key"])
-    except ConstructArgumentError as err:
-        raise ConstructArgumentError(path, f"{argument}.{err.argument}", err.value, err.allowed) from None
-
-
-def _sysext(path: str, value: Any) -> flatcar.KubernetesSysext:
-    if isinstance(value, flatcar.KubernetesSysext):
-        return value
-    given = _mapping(path, "sysext", value, SYSEXT_KEYS, ("version", "sha256"))
-    try:
-        return flatcar.KubernetesSysext(**given)
-    except ConstructArgumentError as err:
-        raise ConstructArgumentError(path, f"sysext.{err.argument}", err.value, err.allowed) from None
-
-
-def _mirrors(path: str, value: Any) -> tuple[flatcar.RegistryMirror, ...]:
-    if isinstance(value, (str, Mapping)) or not isinstance(value, (list, tuple)):
-        raise ConstructArgumentError(path, "mirrors", value, "a list of registry mirrors")
-    mirrors = []
-    for index, item in enumerate(value):
-        if isinstance(item, flatcar.RegistryMirror):
-            mirrors.append(item)
-            continue
-        given = _mapping(
-            path, f"mirrors[{index}]", item, ("registry", "endpoints", "override_path"), ("registry", "endpoints")
-        )
-        try:
-            mirrors.append(flatcar.RegistryMirror(**given))
-        except ConstructArgumentError as err:
-            raise ConstructArgumentError(path, f"mirrors[{index}].{err.argument}", err.value, err.allowed) from None
-    return tuple(mirrors)
-
-
-def registry_mirrors(registry: str) -> tuple[flatcar.RegistryMirror, ...]:
-    """Node-level mirrors for a closed contour's registry (``host[/path]``): the public
-    registries the control plane's images come from (Kamaji's kube-proxy, CoreDNS and
-    konnectivity agent, the CNI) are pulled as ``<registry>/<repository path>``, the same
-    layout ``platformctl mirror`` copies images to."""
-    parsed = check.Registry.parse("", "registry", registry)
-    host, prefix = parsed.address, parsed.path
-    endpoint = f"https://{host}/v2/{prefix}" if prefix else f"https://{host}"
-    return tuple(
-        flatcar.RegistryMirror(upstream, [endpoint], override_path=bool(prefix))
-        for upstream in ("docker.io", "ghcr.io", "quay.io", "registry.k8s.io")
-    )
 
 
 class _SecretData(GenericDataSource):
@@ -218,48 +147,69 @@ class KamajiCluster(ManagedCluster):
         provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        check.name(path, "name", name)
-        authentication = (
-            authentication_configuration(oidc_issuers, path=path, argument="oidc_issuers") if oidc_issuers else None
+        given = check_cluster_arguments(
+            path,
+            network_type=Network,
+            keypair_type=SshKeyPair,
+            name=name,
+            network=network,
+            keypair=keypair,
+            kubernetes_version=kubernetes_version,
+            management=management,
+            datastore=datastore,
+            sysext=sysext,
+            image=image,
+            mirrors=mirrors,
+            token_ttl_hours=token_ttl_hours,
+            token_rotation_hours=token_rotation_hours,
+            oidc_issuers=oidc_issuers,
         )
-        version = check_tenant_version(path, kubernetes_version)
-        if not isinstance(network, Network):
-            raise ConstructArgumentError(path, "network", network, "a Network")
-        if not isinstance(keypair, SshKeyPair):
-            raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair")
-        given = _mapping(path, "management", management, MANAGEMENT_KEYS, ("kubeconfig_path", "namespace"))
-        store = _mapping(path, "datastore", datastore, DATASTORE_KEYS, ("name",))
-        refs = {key: _secret_ref(path, f"datastore.{key}", store.get(key)) for key in _CREDENTIALS}
-        the_sysext = _sysext(path, sysext)
-        the_mirrors = _mirrors(path, mirrors)
-        check.text(path, "image", image)
-        check.int_range(path, "token_ttl_hours", token_ttl_hours, 1, 168)
-        check.int_range(path, "token_rotation_hours", token_rotation_hours, 1, 167)
         check.provider(path, "provider", provider)
-        super().__init__(scope, id, driver=DRIVERS[KAMAJI], name=name, version=version.lstrip("v"))
+        super().__init__(scope, id, driver=DRIVERS[KAMAJI], name=name, version=given.version.lstrip("v"))
         self.network = network
         self.keypair = keypair
+        self.sysext = given.sysext
+        self.mirrors = given.mirrors
+        self.image = image
+        self.openstack_provider = provider
+        self._build_node_security_group()
+        self.management_provider = ManagementClusterProvider(
+            self,
+            "management",
+            config_path=given.management["kubeconfig_path"],
+            config_context=given.management.get("context"),
+        )
+        self._build_control_plane(
+            given,
+            api_allowed_cidrs=api_allowed_cidrs,
+            api_address=api_address,
+            replicas=control_plane_replicas,
+            signing_duration_hours=signing_duration_hours,
+        )
+        self.token = BootstrapToken(
+            self,
+            "bootstrap-token",
+            ttl=datetime.timedelta(hours=token_ttl_hours),
+            rotation=datetime.timedelta(hours=token_rotation_hours),
+        )
+        self._build_access(given.management["namespace"])
+
+    def _build_node_security_group(self) -> None:
         # One group for every node of the cluster: pod traffic (the CNI's VXLAN, Services)
         # crosses node groups, so a group per node group would cut the cluster apart.
         self.node_security_group = SecurityGroup(
             self,
             "node-security-group",
-            name=f"{name}-nodes",
+            name=f"{self.name}-nodes",
             description="nodes of the cluster",
-            egress_cidrs=network.egress_cidrs,
-            provider=provider,
+            egress_cidrs=self.network.egress_cidrs,
+            provider=self.openstack_provider,
         )
         self.node_security_group.connections.allow_internally(Port.all_traffic(), "between nodes of the cluster")
-        self.sysext = the_sysext
-        self.mirrors = the_mirrors
-        self.image = image
-        self.openstack_provider = provider
-        self.management_provider = ManagementClusterProvider(
-            self,
-            "management",
-            config_path=given["kubeconfig_path"],
-            config_context=given.get("context"),
-        )
+
+    def _build_control_plane(self, given: KamajiClusterArguments, **control_plane: Any) -> None:
+        """The DataStore (when the arguments describe one to make) and the TenantControlPlane."""
+        store = given.datastore
         self.data_store: KamajiDataStore | None = None
         if len(store) > 1:
             self.data_store = KamajiDataStore(
@@ -269,40 +219,35 @@ class KamajiCluster(ManagedCluster):
                 driver=store.get("driver"),  # type: ignore[arg-type]
                 endpoints=store.get("endpoints"),  # type: ignore[arg-type]
                 provider=self.management_provider,
-                **{key: ref for key, ref in refs.items() if ref is not None},
+                **given.credentials,
             )
         self.control_plane = KamajiControlPlane(
             self,
             "control-plane",
-            name=name,
-            namespace=given["namespace"],
+            name=self.name,
+            namespace=given.management["namespace"],
             data_store=self.data_store or store["name"],
-            kubernetes_version=version,
-            network=network,
-            api_allowed_cidrs=api_allowed_cidrs,
-            api_address=api_address,
-            replicas=control_plane_replicas,
-            signing_duration_hours=signing_duration_hours,
-            authentication=authentication,
+            kubernetes_version=given.version,
+            network=self.network,
+            authentication=given.authentication,
             provider=self.management_provider,
-            openstack_provider=provider,
+            openstack_provider=self.openstack_provider,
+            **control_plane,
         )
-        self.token = BootstrapToken(
-            self,
-            "bootstrap-token",
-            ttl=datetime.timedelta(hours=token_ttl_hours),
-            rotation=datetime.timedelta(hours=token_rotation_hours),
-        )
+
+    def _build_access(self, namespace: str) -> None:
+        """The admin kubeconfig Kamaji writes (read once the control plane is Ready) and the
+        providers' connection settings."""
         admin = _SecretData(
             self,
             "admin-kubeconfig",
             name=self.control_plane.admin_kubeconfig_secret_name,
-            namespace=given["namespace"],
+            namespace=namespace,
             provider=self.management_provider,
             depends_on=[self.control_plane.resource],
         )
         self.resource = self.control_plane.resource
-        self.cluster_id = f"{given['namespace']}/{name}"
+        self.cluster_id = f"{namespace}/{self.name}"
         self.api_address = self.control_plane.address
         self.kubeconfig = Token.as_string(Fn.lookup(admin.get_string_map_attribute("data"), ADMIN_KUBECONFIG_KEY, ""))
         user = Fn.lookup(Fn.element(Fn.lookup(Fn.yamldecode(self.kubeconfig), "users", []), 0), "user", {})
@@ -316,11 +261,51 @@ class KamajiCluster(ManagedCluster):
             client_key=Token.as_string(Fn.base64decode(Token.as_string(Fn.lookup(user, "client-key-data", "")))),
         )
 
-    @property
-    def profile(self) -> ClusterProfile:
+    @classmethod
+    def stack_arguments(cls, offer: StackOffer, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The common ones, the issuers the API server trusts (CI jobs through GitLab, people
+        through Dex: the tenant's structured authentication), and, with a registry offered and
+        no ``mirrors`` given, node-level mirrors through it: nodes pull what no chart value
+        redirects (Kamaji's kube-proxy, CoreDNS and konnectivity agent) from there too."""
+        supplied = super().stack_arguments(offer, given)
+        supplied["oidc_issuers"] = offer.oidc_issuers()
+        if offer.registry is not None and "mirrors" not in given:
+            supplied["mirrors"] = registry_mirrors(offer.registry)
+        return supplied
+
+    @classmethod
+    def check_environment(cls, path: str, facts: EnvironmentFacts) -> None:
+        """The environment has node groups (nothing else runs the platform's pods)."""
+        check_environment(facts, DRIVERS[KAMAJI].name)
+
+    def _make_reference(self) -> KamajiClusterReference:
+        plane = self.control_plane
+        assert plane.ca_certificate is not None
+        return KamajiClusterReference(
+            driver=self.driver,
+            name=self.name,
+            path=self._path,
+            cluster_id=self.cluster_id,
+            group_paths=MappingProxyType(self._group_paths),
+            network=self.network,
+            keypair=self.keypair,
+            image=self.image,
+            sysext=self.sysext,
+            mirrors=self.mirrors,
+            node_security_group=self.node_security_group,
+            openstack_provider=self.openstack_provider,
+            control_plane_version=plane.kubernetes_version,
+            api_server=plane.address,
+            api_server_port=plane.api_port,
+            ca_certificate=plane.ca_certificate,
+            bootstrap_token=self.token.value,
+            cluster_dns=(plane.dns_service_ip,),
+        )
+
+    def _make_profile(self) -> ClusterProfile:
         """The common profile, with the node names and subnet a serving-certificate approver checks."""
         return dataclasses.replace(
-            super().profile,
+            super()._make_profile(),
             node_name_regex=self.node_name_regex,
             node_cidrs=(self.network.primary_cidr,),
             pod_cidr=self.control_plane.pod_cidr,
@@ -331,7 +316,7 @@ class KamajiCluster(ManagedCluster):
     def node_name_regex(self) -> str:
         """A regular expression matching exactly the Node names of this cluster's node groups
         (none: no name)."""
-        groups = sorted(group.node_prefix for group in self.node_groups if isinstance(group, KamajiNodeGroup))
+        groups = sorted(group.node_prefix for group in self._groups.values() if isinstance(group, KamajiNodeGroup))
         if not groups:
             return "^$"
         return f"^({'|'.join(groups)})-[0-9]+$"
@@ -346,6 +331,28 @@ class KamajiCluster(ManagedCluster):
             token_secret=self.token.token_secret,
             expiration=self.token.expiration,
         )
+
+
+@dataclass(frozen=True)
+class KamajiClusterReference(ClusterReference):
+    """What a :class:`KamajiNodeGroup` knows of its :class:`KamajiCluster`: what its nodes
+    join with (the API's address, port and CA, the bootstrap token, the cluster DNS) and what
+    they share (network, key pair, image, kubelet image, mirrors, security group, provider).
+    """
+
+    network: Network
+    keypair: SshKeyPair
+    image: str
+    sysext: flatcar.KubernetesSysext
+    mirrors: tuple[flatcar.RegistryMirror, ...]
+    node_security_group: SecurityGroup
+    openstack_provider: TerraformProvider | None
+    control_plane_version: str
+    api_server: str
+    api_server_port: int
+    ca_certificate: str
+    bootstrap_token: str
+    cluster_dns: tuple[str, ...]
 
 
 class KamajiNodeGroup(NodeGroup):
@@ -371,7 +378,7 @@ class KamajiNodeGroup(NodeGroup):
         scope: Construct,
         id: str,
         *,
-        cluster: KamajiCluster,
+        cluster: KamajiClusterReference,
         name: str,
         role: str,
         count: int,
@@ -384,16 +391,12 @@ class KamajiNodeGroup(NodeGroup):
         labels: Mapping[str, str] | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        if not isinstance(cluster, KamajiCluster):
-            raise ConstructArgumentError(path, "cluster", cluster, "a KamajiCluster")
-        check.name(path, "name", name)
-        check_role(path, role)
-        counts = node_counts(path, count, None, None)
-        check.choice(path, "server_group_policy", server_group_policy, SERVER_GROUP_POLICIES)
-        super().__init__(scope, id, cluster=cluster, name=name, role=role, counts=counts)
-        self.node_prefix = f"{cluster.name}-{name}"
-        plane = cluster.control_plane
-        assert plane.ca_certificate is not None
+        reference = cluster_reference(path, cluster, KamajiClusterReference, "KamajiCluster")
+        counts = check_node_group_arguments(
+            path, name=name, role=role, count=count, server_group_policy=server_group_policy
+        )
+        self._create(scope, id, cluster=reference, name=name, role=role, counts=counts)
+        self.node_prefix = f"{reference.name}-{name}"
         try:
             self.nodes = FlatcarNodeGroup(
                 self,
@@ -401,25 +404,25 @@ class KamajiNodeGroup(NodeGroup):
                 name=self.node_prefix,
                 role=role,
                 count=count,
-                network=cluster.network,
-                keypair=cluster.keypair,
+                network=reference.network,
+                keypair=reference.keypair,
                 flavor=flavor,
-                image=image if image is not None else cluster.image,
+                image=image if image is not None else reference.image,
                 boot_volume_size=boot_volume_size,
                 boot_volume_type=boot_volume_type,
                 availability_zone=availability_zone,
                 server_group_policy=server_group_policy,
-                sysext=cluster.sysext,
-                control_plane_version=plane.kubernetes_version,
-                api_server=plane.address,
-                api_server_port=plane.api_port,
-                ca_certificate=plane.ca_certificate,
-                bootstrap_token=cluster.token.value,
-                cluster_dns=[plane.dns_service_ip],
+                sysext=reference.sysext,
+                control_plane_version=reference.control_plane_version,
+                api_server=reference.api_server,
+                api_server_port=reference.api_server_port,
+                ca_certificate=reference.ca_certificate,
+                bootstrap_token=reference.bootstrap_token,
+                cluster_dns=list(reference.cluster_dns),
                 labels=labels,
-                mirrors=cluster.mirrors,
-                security_group=cluster.node_security_group,
-                provider=cluster.openstack_provider,
+                mirrors=reference.mirrors,
+                security_group=reference.node_security_group,
+                provider=reference.openstack_provider,
             )
         except ConstructArgumentError as err:
             # Reported as this construct's argument (the Flatcar group is an inner part).

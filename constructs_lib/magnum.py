@@ -39,6 +39,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from cdktf import Annotations, TerraformResource, TerraformResourceLifecycle, Token
@@ -50,17 +52,13 @@ from cdktf_cdktf_provider_openstack.data_openstack_networking_network_v2 import 
 from constructs import Construct
 
 from . import _validate as check
-from .cluster import KubernetesAccess, ManagedCluster
+from .cluster import ClusterReference, KubernetesAccess, ManagedCluster, lazy_text, lazy_value
 from .cluster_drivers import MAGNUM_CAPI_HELM, ClusterDriver
-from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
-from .magnum_arguments import check_arguments
+from .magnum_arguments import DEFAULT_WORKER_GROUP, check_arguments, check_node_group_arguments
 from .network import Network
-from .node_groups import NodeGroup, node_counts
-from .node_roles import WORKER, check_role
-
-#: Magnum's built-in worker group.
-DEFAULT_WORKER_GROUP = "default-worker"
+from .node_groups import NodeGroup, cluster_reference
+from .node_roles import WORKER
 
 
 class MagnumCluster(ManagedCluster):
@@ -106,10 +104,11 @@ class MagnumCluster(ManagedCluster):
         own subnets. ``magnum-cluster-api`` has no such setting: its load balancer stays private.
     :param docker_volume_size: size in GB of the container volume of each node. Default: the
         driver's default.
-    :param autoscaling: run the cluster autoscaler (node groups with differing bounds need
-        it). Default ``False``. On Heat and capi-helm the ``default-worker`` group's bounds are
-        then labels fixed at ``worker_count``, so changing ``worker_count`` replaces the
-        cluster.
+    :param autoscaling: run the cluster autoscaler. Default: on when some node group has
+        differing bounds (``min_count`` < ``max_count``), read from every group added when the
+        stack is synthesized; ``False`` refuses such groups. On Heat and capi-helm the
+        ``default-worker`` group's bounds are then labels fixed at ``worker_count``, so changing
+        ``worker_count`` replaces the cluster.
     :param system_image_registry: where the nodes pull the driver's own images (etcd, CNI,
         cloud provider, CSI, ...) in a closed contour: the label ``container_infra_prefix``.
         The images must be there in the driver's own layout (``magnum-cluster-api`` flattens
@@ -139,13 +138,12 @@ class MagnumCluster(ManagedCluster):
         floating_ip_enabled: bool = False,
         api_allowed_cidrs: Sequence[str] | None = None,
         docker_volume_size: int | None = None,
-        autoscaling: bool = False,
+        autoscaling: bool | None = None,
         system_image_registry: str | None = None,
         external_network: str | None = None,
     ) -> None:
-        path = check.child_path(scope, id)
         given = check_arguments(
-            path,
+            check.child_path(scope, id),
             network_type=Network,
             keypair_type=SshKeyPair,
             name=name,
@@ -168,99 +166,124 @@ class MagnumCluster(ManagedCluster):
             system_image_registry=system_image_registry,
             external_network=external_network,
         )
-        the_driver, version, master_lb_enabled = given.driver, given.version, given.master_lb_enabled
-        super().__init__(scope, id, driver=the_driver, name=name, version=version)
-
-        self.autoscaling = autoscaling
+        super().__init__(scope, id, driver=given.driver, name=name, version=given.version)
+        self._given = given
         self.master_count = master_count
-        self.master_lb_enabled = master_lb_enabled
+        self.master_lb_enabled = given.master_lb_enabled
         self.default_worker_count = given.worker_count
         self.worker_count_given = given.worker_count_given
         if given.public_api_warning is not None:
             Annotations.of(self).add_warning(given.public_api_warning)
+        self._settings = self._template_settings(network)
+        self._sources = {
+            "image_name": image,
+            "kubernetes_version": given.version,
+            "external_network": given.external_network,
+            "network_name": network.name,
+            "subnet_cidr": network.primary_cidr,
+        }
+        replaced = self._template()
+        self._cluster(network, replaced)
 
-        image_ref = image
-        if the_driver.version_from_image:
-            # The driver takes the version from the image, not from a label: say so at plan
-            # time rather than building a cluster of another version.
-            found = DataOpenstackImagesImageV2(self, "image", name=image, most_recent=True)
-            image_ref = found.id
-            found.add_override(
-                "lifecycle.postcondition",
-                [
-                    {
-                        "condition": '${trimprefix(lookup(self.properties, "kube_version", ""), "v")'
-                        f' == "{version}"}}',
-                        "error_message": f"The image {image} must have the property kube_version = v{version}"
-                        f" ({driver} takes the Kubernetes version from it).",
-                    }
-                ],
-            )
-        if network.external_network_name is not None:
-            external_network_id = network.external_network_id
-        else:
-            # The network has no router: look the contour's provider network up by name, at
-            # plan time (the drivers look it up again when they build the cluster).
-            external_network_id = DataOpenstackNetworkingNetworkV2(
-                self, "external-network", name=given.external_network, external=True
-            ).id
-        settings: dict[str, Any] = {
+    @property
+    def autoscaling(self) -> bool:
+        """Whether the cluster autoscaler runs: as ``autoscaling`` says, or else whether some
+        node group has room to grow or shrink. Read when the stack is synthesized (the label
+        and the template's digest follow it), so a group added last counts too."""
+        if self._given.autoscaling is not None:
+            return self._given.autoscaling
+        return any(group.autoscaled for group in self._groups.values())
+
+    def _template_settings(self, network: Network) -> dict[str, Any]:
+        """The template's arguments but its labels (which follow the node groups)."""
+        given = self._given
+        return {
             "coe": "kubernetes",
-            "image": image_ref,
-            "network_driver": network_driver,
-            "master_flavor": master_flavor,
-            "flavor": worker_flavor,
-            "external_network_id": external_network_id,
+            "image": self._image_id(),
+            "network_driver": given.given["network_driver"],
+            "master_flavor": given.given["master_flavor"],
+            "flavor": given.given["worker_flavor"],
+            "external_network_id": self._external_network_id(network),
             "fixed_network": network.network_id,
             "fixed_subnet": network.primary_subnet_id,
             "dns_nameserver": given.dns_nameserver,
-            "master_lb_enabled": master_lb_enabled,
-            "floating_ip_enabled": floating_ip_enabled,
-            "docker_volume_size": docker_volume_size,
-            "labels": given.template_labels,
+            "master_lb_enabled": given.master_lb_enabled,
+            "floating_ip_enabled": given.given["floating_ip_enabled"],
+            "docker_volume_size": given.given["docker_volume_size"],
         }
-        # A short digest of what the template says: a new name for every new template, and
-        # the trigger that replaces it instead of patching it.
-        facts = template_facts(
-            settings,
-            image_name=image,
-            kubernetes_version=version,
-            external_network=given.external_network,
-            network_name=network.name,
-            subnet_cidr=network.primary_cidr,
+
+    def _image_id(self) -> str:
+        """The template's image: its name, or where the driver takes the Kubernetes version from
+        the image, the id of a plan-time look-up that fails a plan on an image of another version."""
+        image, version, driver = self._given.given["image"], self._given.version, self._given.driver
+        if not driver.version_from_image:
+            return str(image)
+        found = DataOpenstackImagesImageV2(self, "image", name=image, most_recent=True)
+        found.add_override(
+            "lifecycle.postcondition",
+            [
+                {
+                    "condition": f'${{trimprefix(lookup(self.properties, "kube_version", ""), "v") == "{version}"}}',
+                    "error_message": f"The image {image} must have the property kube_version = v{version}"
+                    f" ({driver.name} takes the Kubernetes version from it).",
+                }
+            ],
         )
-        digest = _digest(facts)
+        return found.id
+
+    def _external_network_id(self, network: Network) -> str | None:
+        if network.external_network_name is not None:
+            return network.external_network_id
+        # The network has no router: look the contour's provider network up by name, at plan
+        # time (the drivers look it up again when they build the cluster).
+        return DataOpenstackNetworkingNetworkV2(
+            self, "external-network", name=self._given.external_network, external=True
+        ).id
+
+    def _facts(self) -> dict[str, Any]:
+        """What the template says (its labels from the final set of node groups)."""
+        settings = {**self._settings, "labels": self._given.labels(self.autoscaling)}
+        return template_facts(settings, **self._sources)
+
+    def _template(self) -> TerraformResourceLifecycle:
+        """The template, named and replaced by a short digest of what it says (computed when
+        the stack is synthesized); returns the lifecycle that replaces the cluster on a
+        template change the upgrade API cannot carry (on Heat: every template change)."""
+        driver = self._given.driver
+        digest = lazy_text(lambda: _digest(self._facts()))
         self.template_revision, replaced_on_change = revision_trigger(self, "template-revision", digest)
         self.template = ContainerinfraClustertemplateV1(
             self,
             "template",
-            name=f"{name}-{digest}",
+            name=lazy_text(lambda: f"{self.name}-{_digest(self._facts())}"),
             lifecycle=replaced_on_change,
-            **settings,
+            labels=Token.as_string_map(lazy_value(lambda: self._given.labels(self.autoscaling))),
+            **self._settings,
         )
-        # What the upgrade API cannot carry to the running cluster replaces it (on Heat:
-        # every template change, as it has no upgrade API).
-        if the_driver.upgrades_in_place:
-            self.cluster_revision, replaced = revision_trigger(
-                self, "cluster-revision", _digest(without_upgrades(facts, the_driver))
-            )
-        else:
-            self.cluster_revision, replaced = self.template_revision, replaced_on_change
+        if not driver.upgrades_in_place:
+            self.cluster_revision = self.template_revision
+            return replaced_on_change
+        cluster_digest = lazy_text(lambda: _digest(without_upgrades(self._facts(), driver)))
+        self.cluster_revision, replaced = revision_trigger(self, "cluster-revision", cluster_digest)
+        return replaced
+
+    def _cluster(self, network: Network, replaced: TerraformResourceLifecycle) -> None:
+        given, keypair = self._given, self._given.given["keypair"]
         self.resource = ContainerinfraClusterV1(
             self,
             "cluster",
-            name=name,
+            name=self.name,
             cluster_template_id=self.template.id,
-            master_count=master_count,
-            master_flavor=master_flavor,
-            flavor=worker_flavor,
+            master_count=self.master_count,
+            master_flavor=given.given["master_flavor"],
+            flavor=given.given["worker_flavor"],
             node_count=given.worker_count,
             keypair=keypair.name if keypair else None,
             fixed_network=network.network_id,
             fixed_subnet=network.primary_subnet_id,
-            master_lb_enabled=master_lb_enabled,
-            floating_ip_enabled=floating_ip_enabled,
-            docker_volume_size=docker_volume_size,
+            master_lb_enabled=given.master_lb_enabled,
+            floating_ip_enabled=given.given["floating_ip_enabled"],
+            docker_volume_size=given.given["docker_volume_size"],
             lifecycle=TerraformResourceLifecycle(replace_triggered_by=replaced.replace_triggered_by),
         )
         self.cluster_id: str = self.resource.id
@@ -274,11 +297,37 @@ class MagnumCluster(ManagedCluster):
             client_key=kubeconfig.lookup("client_key"),
         )
 
+    def _make_reference(self) -> MagnumClusterReference:
+        return MagnumClusterReference(
+            driver=self.driver,
+            name=self.name,
+            path=self._path,
+            cluster_id=self.cluster_id,
+            group_paths=MappingProxyType(self._group_paths),
+            default_worker_count=self.default_worker_count,
+            worker_count_given=self.worker_count_given,
+            autoscaling=self._given.autoscaling,
+        )
+
     def _role_groups(self) -> dict[str, list[str]]:
         roles = super()._role_groups()
         if self.default_worker_count > 0:
             roles.setdefault(WORKER, []).insert(0, DEFAULT_WORKER_GROUP)
         return roles
+
+
+@dataclass(frozen=True)
+class MagnumClusterReference(ClusterReference):
+    """What a :class:`MagnumNodeGroup` knows of its :class:`MagnumCluster`.
+
+    :param default_worker_count: the size of Magnum's own ``default-worker`` group.
+    :param worker_count_given: whether the cluster's ``worker_count`` was given.
+    :param autoscaling: the cluster's ``autoscaling`` as given (None: it follows the groups).
+    """
+
+    default_worker_count: int
+    worker_count_given: bool
+    autoscaling: bool | None
 
 
 class MagnumNodeGroup(NodeGroup):
@@ -305,7 +354,7 @@ class MagnumNodeGroup(NodeGroup):
         scope: Construct,
         id: str,
         *,
-        cluster: MagnumCluster,
+        cluster: MagnumClusterReference,
         name: str,
         role: str,
         flavor: str,
@@ -316,39 +365,24 @@ class MagnumNodeGroup(NodeGroup):
         volume_size: int | None = None,
     ) -> None:
         path = check.child_path(scope, id)
-        if not isinstance(cluster, MagnumCluster):
-            raise ConstructArgumentError(path, "cluster", cluster, "a MagnumCluster")
-        check.dns_label(path, "name", name)
-        if name == DEFAULT_WORKER_GROUP:
-            raise ConstructArgumentError(path, "name", name, "a name other than Magnum's own default-worker")
-        check_role(path, role)
-        if role == WORKER and not cluster.worker_count_given:
-            raise ConstructArgumentError(
-                path,
-                "role",
-                role,
-                f"another role, or worker with the cluster's worker_count given: Magnum always runs its own "
-                f"{DEFAULT_WORKER_GROUP} group (role worker, {cluster.default_worker_count} node(s) of the cluster's "
-                "worker_flavor by default) beside this one; set worker_count to say how many it has",
-            )
-        check.text(path, "flavor", flavor)
-        counts = node_counts(path, count, min_count, max_count)
-        if counts[1] != counts[2] and not cluster.autoscaling:
-            raise ConstructArgumentError(
-                path,
-                "max_count",
-                counts[2],
-                f"equal to min_count ({counts[1]}) unless the cluster has autoscaling on",
-            )
-        if image is not None:
-            check.text(path, "image", image)
-        if volume_size is not None:
-            check.count(path, "volume_size", volume_size, check.VOLUME_SIZE_GB)
-        super().__init__(scope, id, cluster=cluster, name=name, role=role, counts=counts)
+        reference = cluster_reference(path, cluster, MagnumClusterReference, "MagnumCluster")
+        counts = check_node_group_arguments(
+            path,
+            reference,
+            name=name,
+            role=role,
+            flavor=flavor,
+            count=count,
+            min_count=min_count,
+            max_count=max_count,
+            image=image,
+            volume_size=volume_size,
+        )
+        self._create(scope, id, cluster=reference, name=name, role=role, counts=counts)
         self.resource = ContainerinfraNodegroupV1(
             self,
             "nodegroup",
-            cluster_id=cluster.cluster_id,
+            cluster_id=reference.cluster_id,
             name=name,
             role=role,
             flavor_id=flavor,

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import _validate as check
 from ._versions import kubernetes_version as check_version
+from .cluster_arguments import node_counts
 from .cluster_drivers import DRIVERS, ClusterDriver
 from .errors import ConstructArgumentError
+from .node_roles import WORKER, check_role
 
 
 class NetworkFacts(Protocol):
@@ -46,8 +48,11 @@ class MagnumArguments:
     :param external_network: the external network the template names.
     :param dns_nameserver: the template's ``dns_nameserver`` (or None).
     :param api_allowed_cidrs: who may reach the API load balancer (defaulted).
-    :param template_labels: every label of the template.
+    :param labels_without_autoscaler: every label of the template, the autoscaler off.
+    :param labels_with_autoscaler: every label of the template, the autoscaler on.
     :param public_api_warning: the warning for an API a floating IP makes public, or None.
+    :param autoscaling: whether the autoscaler runs as the caller said it, or None: it runs when
+        some node group has room to grow or shrink (known once every group is added).
     """
 
     driver: ClusterDriver
@@ -58,8 +63,22 @@ class MagnumArguments:
     external_network: str
     dns_nameserver: str | None
     api_allowed_cidrs: tuple[str, ...]
-    template_labels: dict[str, str]
+    labels_without_autoscaler: dict[str, str]
+    labels_with_autoscaler: dict[str, str]
     public_api_warning: str | None
+    autoscaling: bool | None = None
+    #: The arguments the build passes on as they were given.
+    given: Mapping[str, Any] = field(default_factory=dict)
+
+    def labels(self, autoscaling: bool) -> dict[str, str]:
+        """Every label of the template, with the autoscaler on or off."""
+        return dict(self.labels_with_autoscaler if autoscaling else self.labels_without_autoscaler)
+
+    @property
+    def template_labels(self) -> dict[str, str]:
+        """The template's labels as far as the arguments tell (the autoscaler as given; off
+        when left to the node groups)."""
+        return self.labels(bool(self.autoscaling))
 
 
 #: The drivers whose clusters this module builds (from the driver table).
@@ -120,6 +139,22 @@ def _driver_labels(
             # Bounds of the default worker group: fixed at its size.
             labels.update(min_node_count=str(max(node_count, 1)), max_node_count=str(max(node_count, 1)))
     return {key: value for key, value in labels.items() if key in driver.labels_read}
+
+
+def _template_labels(
+    driver: ClusterDriver,
+    *,
+    registry: str | None,
+    extra: Mapping[str, str],
+    **driver_labels: Any,
+) -> dict[str, str]:
+    """Every label of the template: the driver's, the registry prefix, then the caller's."""
+    labels = _driver_labels(driver, **driver_labels)
+    if registry is not None:
+        # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
+        labels["container_infra_prefix"] = f"{registry}/" if driver.registry_prefix_slash else registry
+    labels.update(extra)
+    return labels
 
 
 def _api_behind_lb(driver: ClusterDriver, api_lb: bool) -> bool:
@@ -331,7 +366,8 @@ def check_arguments(
     allowed = check.cidrs(path, "api_allowed_cidrs", api_allowed_cidrs)
     if docker_volume_size is not None:
         check.count(path, "docker_volume_size", docker_volume_size, check.VOLUME_SIZE_GB)
-    check.boolean(path, "autoscaling", autoscaling)
+    if autoscaling is not None:
+        check.boolean(path, "autoscaling", autoscaling)
     if system_image_registry is not None:
         if "container_infra_prefix" not in the_driver.labels_read:
             raise ConstructArgumentError(
@@ -341,19 +377,20 @@ def check_arguments(
                 f"left out: {driver} has no per-cluster registry (it pulls from what the cloud configured)",
             )
         system_image_registry = check.Registry.parse(path, "system_image_registry", system_image_registry).reference
-    template_labels = _driver_labels(
-        the_driver,
-        version=version,
-        api_lb=master_lb_enabled,
-        api_allowed_cidrs=allowed,
-        autoscaling=autoscaling,
-        node_count=worker_count,
-    )
-    if system_image_registry is not None:
-        host = system_image_registry
-        # Heat puts the prefix in front of image names; the Cluster API driver joins with "/".
-        template_labels["container_infra_prefix"] = f"{host}/" if the_driver.registry_prefix_slash else host
-    template_labels.update(extra_labels)
+    labels = {
+        on: _template_labels(
+            the_driver,
+            version=version,
+            api_lb=master_lb_enabled,
+            api_allowed_cidrs=allowed,
+            autoscaling=on,
+            node_count=worker_count,
+            registry=system_image_registry,
+            extra=extra_labels,
+        )
+        for on in (False, True)
+    }
+    template_labels = labels[False]
     public_api = _public_api(path, the_driver, network, template_labels, master_lb_enabled, floating_ip_enabled)
     warning = None
     if public_api is not None:
@@ -368,6 +405,78 @@ def check_arguments(
         external_network=external_network,
         dns_nameserver=dns_nameserver,
         api_allowed_cidrs=allowed,
-        template_labels=template_labels,
+        labels_without_autoscaler=labels[False],
+        labels_with_autoscaler=labels[True],
         public_api_warning=warning,
+        autoscaling=autoscaling,
+        given={
+            "name": name,
+            "image": image,
+            "master_flavor": master_flavor,
+            "worker_flavor": worker_flavor,
+            "master_count": master_count,
+            "keypair": keypair,
+            "network_driver": network_driver,
+            "floating_ip_enabled": floating_ip_enabled,
+            "docker_volume_size": docker_volume_size,
+        },
     )
+
+
+#: Magnum's built-in worker group.
+DEFAULT_WORKER_GROUP = "default-worker"
+
+
+class MagnumGroupFacts(Protocol):
+    """What a Magnum node group's checks read of its cluster."""
+
+    @property
+    def default_worker_count(self) -> int: ...
+    @property
+    def worker_count_given(self) -> bool: ...
+    @property
+    def autoscaling(self) -> bool | None: ...
+
+
+def check_node_group_arguments(
+    path: str,
+    cluster: MagnumGroupFacts,
+    *,
+    name: Any,
+    role: Any,
+    flavor: Any,
+    count: Any,
+    min_count: Any,
+    max_count: Any,
+    image: Any,
+    volume_size: Any,
+) -> tuple[int, int, int]:
+    """Check a Magnum node group's arguments (``path`` names it in errors); returns its
+    ``(count, min_count, max_count)``."""
+    check.dns_label(path, "name", name)
+    if name == DEFAULT_WORKER_GROUP:
+        raise ConstructArgumentError(path, "name", name, "a name other than Magnum's own default-worker")
+    check_role(path, role)
+    if role == WORKER and not cluster.worker_count_given:
+        raise ConstructArgumentError(
+            path,
+            "role",
+            role,
+            f"another role, or worker with the cluster's worker_count given: Magnum always runs its own "
+            f"{DEFAULT_WORKER_GROUP} group (role worker, {cluster.default_worker_count} node(s) of the cluster's "
+            "worker_flavor by default) beside this one; set worker_count to say how many it has",
+        )
+    check.text(path, "flavor", flavor)
+    counts = node_counts(path, count, min_count, max_count)
+    if counts[1] != counts[2] and cluster.autoscaling is False:
+        raise ConstructArgumentError(
+            path,
+            "max_count",
+            counts[2],
+            f"equal to min_count ({counts[1]}) unless the cluster has autoscaling on",
+        )
+    if image is not None:
+        check.text(path, "image", image)
+    if volume_size is not None:
+        check.count(path, "volume_size", volume_size, check.VOLUME_SIZE_GB)
+    return counts

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from . import _validate as check
 from ._construct import LibraryConstruct
+from .cluster_arguments import MAX_NODES_PER_GROUP, node_counts  # noqa: F401  (re-exported)
 from .errors import ConstructArgumentError
 from .node_roles import (  # noqa: F401  (re-exported: the role names are part of this module's API)
     DEDICATED_ROLES,
@@ -29,44 +30,23 @@ from .node_roles import (  # noqa: F401  (re-exported: the role names are part o
 )
 
 if TYPE_CHECKING:
-    from .cluster import ManagedCluster
-
-#: Nodes per group: the top of :data:`constructs_lib._validate.NODE_COUNT` (a driver with a
-#: lower quota passes its own ``limit``).
-MAX_NODES_PER_GROUP = check.NODE_COUNT[1]
-
-
-def node_counts(
-    path: str, count: Any, min_count: Any, max_count: Any, *, limit: int = MAX_NODES_PER_GROUP
-) -> tuple[int, int, int]:
-    """Check a group's counts (each at most ``limit``); an omitted bound follows the count,
-    so only a bound the operator wrote can clash. Returns ``(count, low, high)``."""
-    check.int_range(path, "count", count, 0, limit)
-    if min_count is not None:
-        check.int_range(path, "min_count", min_count, 0, limit)
-    if max_count is not None:
-        check.int_range(path, "max_count", max_count, 1, limit)
-    high = max_count if max_count is not None else max(count, min_count or 0)
-    low = min_count if min_count is not None else min(count, high)
-    if low > high:
-        raise ConstructArgumentError(path, "min_count", low, f"at most max_count ({high})")
-    if not low <= count <= high:
-        raise ConstructArgumentError(path, "count", count, f"between min_count ({low}) and max_count ({high})")
-    return count, low, high
+    from .cluster import ClusterReference
 
 
 class NodeGroup(LibraryConstruct):
     """Common surface of every node group construct; each driver's node group derives from it
-    and calls it with what it checked.
+    and calls it with what it checked. Node groups are added with the cluster's
+    ``add_node_group(id, ...)``, which hands them ``cluster``.
 
-    :param cluster: the :class:`~constructs_lib.cluster.ManagedCluster` it belongs to.
+    :param cluster: the :class:`~constructs_lib.cluster.ClusterReference` its cluster's
+        ``add_node_group`` hands it (read-only: a group changes nothing of its cluster).
     :param name: the group's name, unique among the cluster's node groups.
     :param role: the role of its nodes (:mod:`constructs_lib.node_roles`).
     :param counts: ``(count, min_count, max_count)``, as :func:`node_counts` returns them.
 
-    Attributes: ``cluster``, ``name`` and ``role`` as given; ``count``, ``min_count``,
-    ``max_count`` (equal bounds: no autoscaling); ``resource``, the raw node group resource,
-    for escape hatches.
+    Attributes: ``cluster`` (the reference), ``name`` and ``role`` as given; ``count``,
+    ``min_count``, ``max_count`` (equal bounds: no autoscaling); ``resource``, the raw node
+    group resource, for escape hatches.
     """
 
     resource: TerraformElement
@@ -80,18 +60,33 @@ class NodeGroup(LibraryConstruct):
         scope: Construct,
         id: str,
         *,
-        cluster: ManagedCluster,
+        cluster: ClusterReference,
         name: str,
         role: str,
         counts: tuple[int, int, int],
     ) -> None:
-        taken = [group for group in cluster.node_groups if group.name == name]
-        if taken:
+        self._create(scope, id, cluster=cluster, name=name, role=role, counts=counts)
+
+    def _create(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: ClusterReference,
+        name: str,
+        role: str,
+        counts: tuple[int, int, int],
+    ) -> None:
+        """The construct and the common attributes, once a driver's group has checked its
+        arguments (its own constructor checked ``scope`` and ``id`` already: not again here,
+        which would ask jsii twice for every group)."""
+        taken = cluster.group_paths.get(name)
+        if taken is not None:
             raise ConstructArgumentError(
                 check.child_path(scope, id),
                 "name",
                 name,
-                f"a name no other node group of {cluster.node.path} has ({taken[0].node.path} has it)",
+                f"a name no other node group of {cluster.path} has ({taken} has it)",
             )
         super().__init__(scope, id)
         warn_if_typo(self, role)
@@ -99,8 +94,21 @@ class NodeGroup(LibraryConstruct):
         self.name = name
         self.role = role
         self.count, self.min_count, self.max_count = counts
-        cluster.node_groups.append(self)
 
     @property
     def autoscaled(self) -> bool:
         return self.min_count != self.max_count
+
+
+def cluster_reference(path: str, cluster: Any, kind: type[ClusterReference], cluster_class: str) -> Any:
+    """``cluster`` is the ``kind`` of reference ``<cluster_class>.add_node_group`` hands its
+    groups; a cluster construct or anything else is refused with the way to add a group."""
+    if not isinstance(cluster, kind):
+        raise ConstructArgumentError(
+            path,
+            "cluster",
+            cluster,
+            f"the reference {cluster_class}.add_node_group hands its groups: add a node group with "
+            f"cluster.add_node_group(id, ...), not by constructing it",
+        )
+    return cluster

@@ -15,7 +15,10 @@ and key pair replace the group; counts, autoscaling bounds, labels and taints up
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
 
 from cdktf import Annotations, Fn, TerraformProvider, TerraformResourceLifecycle
 from cdktf_cdktf_provider_openstack.data_openstack_compute_flavor_v2 import DataOpenstackComputeFlavorV2
@@ -23,13 +26,13 @@ from cdktf_cdktf_provider_openstack.data_openstack_identity_auth_scope_v3 import
 from constructs import Construct
 
 from . import _validate as check
-from .cluster import KubernetesAccess, ManagedCluster
+from .cluster import ClusterReference, KubernetesAccess, ManagedCluster
+from .cluster_arguments import EnvironmentFacts, StackOffer
 from .cluster_drivers import DRIVERS, SELECTEL_MKS
 from .errors import ConstructArgumentError
 from .keypair import SshKeyPair
 from .network import Network
-from .node_groups import NodeGroup, node_counts
-from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_node_label_key, check_role, role_taint
+from .node_groups import NodeGroup, cluster_reference
 from .selectel_mks_arguments import (  # noqa: F401  (re-exported: the Selectel rules are part of this module's API)
     _VOLUME_TYPE,
     CONTROL_PLANES,
@@ -38,8 +41,11 @@ from .selectel_mks_arguments import (  # noqa: F401  (re-exported: the Selectel 
     RESERVED_CIDRS,
     TAINT_EFFECTS,
     VOLUME_GB,
+    MksClusterArguments,
     MksOidc,
     check_cluster_arguments,
+    check_environment,
+    check_node_group_arguments,
     check_pool,
     check_project_id,
     check_subnets,
@@ -141,12 +147,9 @@ class SelectelMksCluster(ManagedCluster):
             keypair=keypair,
             availability_zone=availability_zone,
         )
-        version, oidc, patch_auto_upgrade = given.version, given.oidc, given.patch_auto_upgrade
-        gates, admission = given.feature_gates, given.admission_controllers
         if provider is not None and not isinstance(provider, TerraformProvider):
             raise ConstructArgumentError(path, "provider", provider, "a TerraformProvider for selectel/selectel")
-        super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=version)
-
+        super().__init__(scope, id, driver=DRIVERS[SELECTEL_MKS], name=name, version=given.version)
         if not private_api:
             Annotations.of(self).add_warning("private_api is false: the Kubernetes API gets a public address")
         self.provider = provider or SelectelProvider.of(self)
@@ -157,30 +160,35 @@ class SelectelMksCluster(ManagedCluster):
         if project_id is None:
             project_id = DataOpenstackIdentityAuthScopeV3(self, "project", name="current").project_id
         self.project_id = project_id
-        oidc_block = None
-        if oidc is not None:
-            oidc_block = [
-                {
-                    key: value
-                    for key, value in (
-                        ("enabled", True),
-                        ("issuer_url", oidc.issuer_url),
-                        ("client_id", oidc.client_id),
-                        # MKS needs a provider name with OIDC on.
-                        ("provider_name", oidc.provider_name or name),
-                        ("username_claim", oidc.username_claim),
-                        ("groups_claim", oidc.groups_claim),
-                    )
-                    if value is not None
-                }
-            ]
+        self._build_cluster(given)
+        self._build_access()
+
+    @classmethod
+    def stack_arguments(cls, offer: StackOffer, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The common ones, and a ``selectel`` provider in the stack reading the offered
+        identity endpoint. The cluster block's zone (the node groups' default) wins over the
+        offered one (where the stack's VMs go)."""
+        supplied = super().stack_arguments(offer, given)
+        supplied["provider"] = SelectelProvider(offer.stack, "selectel", auth_url=offer.auth_url)
+        return supplied
+
+    @classmethod
+    def check_environment(cls, path: str, facts: EnvironmentFacts) -> None:
+        """The pool, the subnets and the zone written outside the cluster block, and that the
+        environment has node groups (:func:`~constructs_lib.selectel_mks_arguments.check_environment`)."""
+        check_environment(path, facts)
+
+    def _build_cluster(self, given: MksClusterArguments) -> None:
+        """The cluster, at the newest offered patch of a minor (or the release given), with a
+        plan-time check that MKS offers that minor in the region."""
+        version, region, network = given.version, self.region, given.given["network"]
         # The versions MKS offers in the region: the minor is resolved from them, and a
         # plan-time check below refuses a minor MKS does not offer (it drops old patches).
         offered = SelectelDataSource(
             self,
             "kube-versions",
             "selectel_mks_kube_versions_v1",
-            {"project_id": project_id, "region": region},
+            {"project_id": self.project_id, "region": region},
             provider=self.provider,
         )
         # A plain reference (by the data source's logical id) inside the expressions.
@@ -195,22 +203,22 @@ class SelectelMksCluster(ManagedCluster):
             "cluster",
             "selectel_mks_cluster_v1",
             {
-                "name": name,
-                "project_id": project_id,
+                "name": self.name,
+                "project_id": self.project_id,
                 "region": region,
                 "kube_version": kube_version,
                 "network_id": network.network_id if network else None,
                 "subnet_id": network.primary_subnet_id if network else None,
-                "cluster_type": CONTROL_PLANES[control_plane],
-                "private_kube_api": private_api,
-                "cni_type": NETWORK_PLUGINS[network_plugin],
-                "maintenance_window_start": maintenance_window_start,
-                "enable_autorepair": auto_repair,
-                "enable_patch_version_auto_upgrade": patch_auto_upgrade,
-                "feature_gates": sorted(gates) or None,
-                "admission_controllers": sorted(admission) or None,
-                "oidc": oidc_block,
-                "enable_audit_logs": audit_logs,
+                "cluster_type": CONTROL_PLANES[given.given["control_plane"]],
+                "private_kube_api": given.given["private_api"],
+                "cni_type": NETWORK_PLUGINS[given.given["network_plugin"]],
+                "maintenance_window_start": given.given["maintenance_window_start"],
+                "enable_autorepair": given.given["auto_repair"],
+                "enable_patch_version_auto_upgrade": given.patch_auto_upgrade,
+                "feature_gates": sorted(given.feature_gates) or None,
+                "admission_controllers": sorted(given.admission_controllers) or None,
+                "oidc": _oidc_block(given.oidc, self.name),
+                "enable_audit_logs": given.given["audit_logs"],
             },
             provider=self.provider,
         )
@@ -227,11 +235,14 @@ class SelectelMksCluster(ManagedCluster):
         )
         self.cluster_id: str = self.resource.get_string_attribute("id")
         self.api_address: str = self.resource.get_string_attribute("kube_api_ip")
+
+    def _build_access(self) -> None:
+        """The admin kubeconfig, read at plan time, and the providers' connection settings."""
         kubeconfig = SelectelDataSource(
             self,
             "kubeconfig",
             "selectel_mks_kubeconfig_v1",
-            {"cluster_id": self.cluster_id, "project_id": project_id, "region": region},
+            {"cluster_id": self.cluster_id, "project_id": self.project_id, "region": self.region},
             provider=self.provider,
         )
         self.kubeconfig: str = kubeconfig.get_string_attribute("raw_config")
@@ -244,12 +255,67 @@ class SelectelMksCluster(ManagedCluster):
             client_key=Fn.base64decode(kubeconfig.get_string_attribute("client_key")),
         )
 
+    def _make_reference(self) -> MksClusterReference:
+        return MksClusterReference(
+            driver=self.driver,
+            name=self.name,
+            path=self._path,
+            cluster_id=self.cluster_id,
+            group_paths=MappingProxyType(self._group_paths),
+            project_id=self.project_id,
+            region=self.region,
+            availability_zone=self.availability_zone,
+            keypair_name=self.keypair.name if self.keypair else None,
+            provider=self.provider,
+            flavor_id=self.flavor_id,
+        )
+
     def flavor_id(self, flavor: str) -> str:
         """The id of the flavor called ``flavor``, looked up at plan time once per cluster."""
         if flavor not in self._flavor_ids:
             lookup = DataOpenstackComputeFlavorV2(self, f"flavor-{len(self._flavor_ids)}", name=flavor)
             self._flavor_ids[flavor] = lookup.id
         return self._flavor_ids[flavor]
+
+
+def _oidc_block(oidc: MksOidc | None, name: str) -> list[dict[str, Any]] | None:
+    """The cluster's ``oidc`` block (MKS needs a provider name with OIDC on: the cluster's)."""
+    if oidc is None:
+        return None
+    return [
+        {
+            key: value
+            for key, value in (
+                ("enabled", True),
+                ("issuer_url", oidc.issuer_url),
+                ("client_id", oidc.client_id),
+                ("provider_name", oidc.provider_name or name),
+                ("username_claim", oidc.username_claim),
+                ("groups_claim", oidc.groups_claim),
+            )
+            if value is not None
+        }
+    ]
+
+
+@dataclass(frozen=True)
+class MksClusterReference(ClusterReference):
+    """What a :class:`SelectelMksNodeGroup` knows of its :class:`SelectelMksCluster`.
+
+    :param project_id: the cluster's project.
+    :param region: the cluster's pool.
+    :param availability_zone: the cluster's default zone for groups, or None.
+    :param keypair_name: the nodes' key pair, or None.
+    :param provider: the ``selectel`` provider.
+    :param flavor_id: the id of a flavor by name (looked up once per cluster).
+    """
+
+    project_id: str
+    region: str
+    availability_zone: str | None
+    keypair_name: str | None
+    provider: TerraformProvider
+    flavor_id: Callable[[str], str]
 
 
 class SelectelMksNodeGroup(NodeGroup):
@@ -295,7 +361,7 @@ class SelectelMksNodeGroup(NodeGroup):
         scope: Construct,
         id: str,
         *,
-        cluster: SelectelMksCluster,
+        cluster: MksClusterReference,
         name: str,
         role: str,
         count: int,
@@ -314,92 +380,48 @@ class SelectelMksNodeGroup(NodeGroup):
         install_nvidia_device_plugin: bool = False,
     ) -> None:
         path = check.child_path(scope, id)
-        if not isinstance(cluster, SelectelMksCluster):
-            raise ConstructArgumentError(path, "cluster", cluster, "a SelectelMksCluster")
-        check.dns_label(path, "name", name)
-        check_role(path, role)
-        counts = node_counts(path, count, min_count, max_count, limit=MAX_NODES_PER_GROUP)
-        if count == 0:
-            raise ConstructArgumentError(
-                path,
-                "count",
-                count,
-                "at least 1: the provider never sends a count of 0 to MKS (an autoscaled group may have min_count = 0)",
-            )
-        if flavor is not None:
-            check.text(path, "flavor", flavor)
-            if cpus is not None or ram_mb is not None:
-                raise ConstructArgumentError(path, "cpus", cpus, "left out when flavor is given (one or the other)")
-        elif cpus is None or ram_mb is None:
-            raise ConstructArgumentError(path, "flavor", None, "a flavor name, or both cpus and ram_mb")
-        else:
-            check.int_range(path, "cpus", cpus, 1, 128)
-            check.int_range(path, "ram_mb", ram_mb, 512, 1048576)
-        if volume_size is not None:
-            check.int_range(path, "volume_size", volume_size, *VOLUME_GB)
-        zone = cluster.availability_zone if availability_zone is None else availability_zone
-        if zone is None:
-            raise ConstructArgumentError(
-                path, "availability_zone", None, "a zone such as ru-7a (here or as the cluster's availability_zone)"
-            )
-        check_zone(path, "availability_zone", zone, cluster.region)
-        check.boolean(path, "local_volume", local_volume)
-        if local_volume:
-            if volume_type is not None:
-                raise ConstructArgumentError(path, "volume_type", volume_type, "left out with local_volume (MKS)")
-        else:
-            volume_type = f"fast.{zone}" if volume_type is None else volume_type
-            match = _VOLUME_TYPE.fullmatch(volume_type) if isinstance(volume_type, str) else None
-            if match is None or match.group(2) != zone:
-                raise ConstructArgumentError(
-                    path,
-                    "volume_type",
-                    volume_type,
-                    f"a volume type <kind>.{zone} of the group's zone, such as fast.{zone}",
-                )
-        if volume_size is None and (local_volume is False or flavor is None):
-            boot = "a network volume" if not local_volume else "a local disk with cpus and ram_mb (no flavor)"
-            raise ConstructArgumentError(
-                path,
-                "volume_size",
-                None,
-                f"the boot volume size in GB ({VOLUME_GB[0]}-{VOLUME_GB[1]}): the group boots from {boot}, and MKS "
-                "needs volume_gb unless the group has a flavor and local_volume = true",
-            )
-        node_labels = {f"{ROLE_LABEL_PREFIX}{role}": ""}
-        for key, value in check.labels(path, "labels", {} if labels is None else labels).items():
-            if key.startswith(ROLE_LABEL_PREFIX):
-                raise ConstructArgumentError(
-                    path, f"labels[{key!r}]", value, f"a label outside {ROLE_LABEL_PREFIX} (the role sets it)"
-                )
-            check_node_label_key(path, "labels", key, value)
-            node_labels[key] = value
-        check.boolean(path, "taint", taint)
-        check.boolean(path, "preemptible", preemptible)
-        check.boolean(path, "install_nvidia_device_plugin", install_nvidia_device_plugin)
-        super().__init__(scope, id, cluster=cluster, name=name, role=role, counts=counts)
-
-        flavor_id = cluster.flavor_id(flavor) if flavor is not None else None
-        self.taints = [role_taint(role)] if taint and role in DEDICATED_ROLES else []
-        self.volume_type = volume_type
+        reference = cluster_reference(path, cluster, MksClusterReference, "SelectelMksCluster")
+        given = check_node_group_arguments(
+            path,
+            reference,
+            name=name,
+            role=role,
+            count=count,
+            min_count=min_count,
+            max_count=max_count,
+            flavor=flavor,
+            cpus=cpus,
+            ram_mb=ram_mb,
+            volume_size=volume_size,
+            volume_type=volume_type,
+            local_volume=local_volume,
+            availability_zone=availability_zone,
+            labels=labels,
+            taint=taint,
+            preemptible=preemptible,
+            install_nvidia_device_plugin=install_nvidia_device_plugin,
+        )
+        self._create(scope, id, cluster=reference, name=name, role=role, counts=given.counts)
+        self.taints = given.taints
+        self.volume_type = given.volume_type
         self.resource = SelectelResource(
             self,
             "nodegroup",
             "selectel_mks_nodegroup_v1",
             {
-                "cluster_id": cluster.cluster_id,
-                "project_id": cluster.project_id,
-                "region": cluster.region,
-                "availability_zone": zone,
+                "cluster_id": reference.cluster_id,
+                "project_id": reference.project_id,
+                "region": reference.region,
+                "availability_zone": given.zone,
                 "nodes_count": self.count,
-                "flavor_id": flavor_id,
+                "flavor_id": reference.flavor_id(flavor) if flavor is not None else None,
                 "cpus": cpus,
                 "ram_mb": ram_mb,
                 "volume_gb": volume_size,
-                "volume_type": volume_type,
+                "volume_type": given.volume_type,
                 "local_volume": True if local_volume else None,
-                "keypair_name": cluster.keypair.name if cluster.keypair else None,
-                "labels": node_labels,
+                "keypair_name": reference.keypair_name,
+                "labels": given.node_labels,
                 "taints": self.taints or None,
                 "enable_autoscale": self.autoscaled,
                 "autoscale_min_nodes": self.min_count if self.autoscaled else None,
@@ -408,7 +430,7 @@ class SelectelMksNodeGroup(NodeGroup):
                 "install_nvidia_device_plugin": install_nvidia_device_plugin,
                 "preemptible": preemptible,
             },
-            provider=cluster.provider,
+            provider=reference.provider,
             # The autoscaler owns the count of an autoscaled group: an apply must not reset it.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["nodes_count"]) if self.autoscaled else None,
         )

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from . import _validate as check
 from ._versions import kubernetes_release_or_minor
+from .cluster_arguments import EnvironmentFacts, node_counts, require_node_groups
 from .errors import ConstructArgumentError
+from .node_roles import DEDICATED_ROLES, ROLE_LABEL_PREFIX, check_node_label_key, check_role, role_taint
 
 #: ``control_plane`` -> the provider's ``cluster_type``.
 CONTROL_PLANES = {
@@ -120,6 +122,8 @@ class MksClusterArguments:
     feature_gates: tuple[str, ...]
     admission_controllers: tuple[str, ...]
     oidc: MksOidc | None
+    #: The arguments the build passes on as they were given.
+    given: Mapping[str, Any] = field(default_factory=dict)
 
 
 def check_cluster_arguments(
@@ -207,4 +211,164 @@ def check_cluster_arguments(
         feature_gates=gates,
         admission_controllers=admission,
         oidc=oidc,
+        given={
+            "name": name,
+            "region": region,
+            "network": network,
+            "control_plane": control_plane,
+            "private_api": private_api,
+            "network_plugin": network_plugin,
+            "maintenance_window_start": maintenance_window_start,
+            "auto_repair": auto_repair,
+            "audit_logs": audit_logs,
+        },
+    )
+
+
+def check_environment(path: str, facts: EnvironmentFacts) -> None:
+    """What an MKS cluster checks about values written outside its block, each named by its
+    key there (the pool, the subnets, the zone the ``openstack`` block gives it), and that the
+    environment has node groups."""
+    check_pool(path, "openstack.region", facts.region)
+    check_subnets(path, "network.subnets", facts.subnets)
+    if "availability_zone" not in facts.cluster_arguments and facts.availability_zone is not None:
+        check_zone(path, "openstack.availability_zone", facts.availability_zone, facts.region)
+    require_node_groups(
+        facts,
+        "a Selectel MKS cluster needs at least one node_group block: MKS has no default node group, and "
+        "the platform addons need nodes to run on",
+    )
+
+
+class MksGroupFacts(Protocol):
+    """What an MKS node group's checks read of its cluster."""
+
+    @property
+    def region(self) -> str: ...
+    @property
+    def availability_zone(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class MksNodeGroupArguments:
+    """An MKS node group's arguments, checked, with what follows from them.
+
+    :param counts: ``(count, min_count, max_count)``.
+    :param zone: the group's zone (its own or the cluster's).
+    :param volume_type: the boot volume's type (None on a local disk).
+    :param node_labels: every node label, the role's included.
+    :param taints: the taints the nodes join with.
+    """
+
+    counts: tuple[int, int, int]
+    zone: str
+    volume_type: str | None
+    node_labels: dict[str, str]
+    taints: list[dict[str, str]]
+
+
+def _flavor_or_size(path: str, flavor: Any, cpus: Any, ram_mb: Any) -> None:
+    if flavor is not None:
+        check.text(path, "flavor", flavor)
+        if cpus is not None or ram_mb is not None:
+            raise ConstructArgumentError(path, "cpus", cpus, "left out when flavor is given (one or the other)")
+    elif cpus is None or ram_mb is None:
+        raise ConstructArgumentError(path, "flavor", None, "a flavor name, or both cpus and ram_mb")
+    else:
+        check.int_range(path, "cpus", cpus, 1, 128)
+        check.int_range(path, "ram_mb", ram_mb, 512, 1048576)
+
+
+def _volume_type(path: str, zone: str, local_volume: Any, volume_type: Any) -> str | None:
+    check.boolean(path, "local_volume", local_volume)
+    if local_volume:
+        if volume_type is not None:
+            raise ConstructArgumentError(path, "volume_type", volume_type, "left out with local_volume (MKS)")
+        return None
+    volume_type = f"fast.{zone}" if volume_type is None else volume_type
+    match = _VOLUME_TYPE.fullmatch(volume_type) if isinstance(volume_type, str) else None
+    if match is None or match.group(2) != zone:
+        raise ConstructArgumentError(
+            path,
+            "volume_type",
+            volume_type,
+            f"a volume type <kind>.{zone} of the group's zone, such as fast.{zone}",
+        )
+    return str(volume_type)
+
+
+def _node_labels(path: str, role: str, labels: Any) -> dict[str, str]:
+    node_labels = {f"{ROLE_LABEL_PREFIX}{role}": ""}
+    for key, value in check.labels(path, "labels", {} if labels is None else labels).items():
+        if key.startswith(ROLE_LABEL_PREFIX):
+            raise ConstructArgumentError(
+                path, f"labels[{key!r}]", value, f"a label outside {ROLE_LABEL_PREFIX} (the role sets it)"
+            )
+        check_node_label_key(path, "labels", key, value)
+        node_labels[key] = value
+    return node_labels
+
+
+def check_node_group_arguments(
+    path: str,
+    cluster: MksGroupFacts,
+    *,
+    name: Any,
+    role: Any,
+    count: Any,
+    min_count: Any,
+    max_count: Any,
+    flavor: Any,
+    cpus: Any,
+    ram_mb: Any,
+    volume_size: Any,
+    volume_type: Any,
+    local_volume: Any,
+    availability_zone: Any,
+    labels: Any,
+    taint: Any,
+    preemptible: Any,
+    install_nvidia_device_plugin: Any,
+) -> MksNodeGroupArguments:
+    """Check an MKS node group's arguments (``path`` names it in errors), in the order the
+    construct documents them."""
+    check.dns_label(path, "name", name)
+    check_role(path, role)
+    counts = node_counts(path, count, min_count, max_count, limit=MAX_NODES_PER_GROUP)
+    if count == 0:
+        raise ConstructArgumentError(
+            path,
+            "count",
+            count,
+            "at least 1: the provider never sends a count of 0 to MKS (an autoscaled group may have min_count = 0)",
+        )
+    _flavor_or_size(path, flavor, cpus, ram_mb)
+    if volume_size is not None:
+        check.int_range(path, "volume_size", volume_size, *VOLUME_GB)
+    zone = cluster.availability_zone if availability_zone is None else availability_zone
+    if zone is None:
+        raise ConstructArgumentError(
+            path, "availability_zone", None, "a zone such as ru-7a (here or as the cluster's availability_zone)"
+        )
+    check_zone(path, "availability_zone", zone, cluster.region)
+    the_volume_type = _volume_type(path, zone, local_volume, volume_type)
+    if volume_size is None and (local_volume is False or flavor is None):
+        boot = "a network volume" if not local_volume else "a local disk with cpus and ram_mb (no flavor)"
+        raise ConstructArgumentError(
+            path,
+            "volume_size",
+            None,
+            f"the boot volume size in GB ({VOLUME_GB[0]}-{VOLUME_GB[1]}): the group boots from {boot}, and MKS "
+            "needs volume_gb unless the group has a flavor and local_volume = true",
+        )
+    node_labels = _node_labels(path, role, labels)
+    check.boolean(path, "taint", taint)
+    check.boolean(path, "preemptible", preemptible)
+    check.boolean(path, "install_nvidia_device_plugin", install_nvidia_device_plugin)
+    return MksNodeGroupArguments(
+        counts=counts,
+        zone=zone,
+        volume_type=the_volume_type,
+        node_labels=node_labels,
+        taints=[role_taint(role)] if taint and role in DEDICATED_ROLES else [],
     )

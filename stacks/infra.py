@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -17,20 +16,27 @@ from constructs_lib import (
     Network,
     NodeGroup,
     RunnerFleet,
-    SelectelMksCluster,
-    SelectelProvider,
     SshKeyPair,
     SubnetSpec,
 )
 from constructs_lib import _validate as check
+from constructs_lib.cluster_arguments import (
+    EnvironmentFacts,
+    EnvironmentRuleError,
+    StackOffer,
+    check_options,
+    parameters,
+)
 from constructs_lib.errors import ConstructArgumentError
 from constructs_lib.gitlab import GitlabProvider
-from constructs_lib.kamaji_cluster import registry_mirrors
 from constructs_lib.runners import DEFAULT_JOB_IMAGE
-from constructs_lib.selectel_mks import check_pool, check_subnets, check_zone
 from environment_loader import EnvironmentConfig, SourceMap, oidc_issuers
 
 T = TypeVar("T")
+
+#: Node group arguments the stack offers: a node group whose construct takes one gets it
+#: unless its block sets it (groups that taint their nodes at join follow the platform).
+_NODE_GROUP_DEFAULTS = ("taint",)
 
 
 class InfraStack(TerraformStack):
@@ -43,10 +49,24 @@ class InfraStack(TerraformStack):
         with source.origin("backend", renames={"backend": ""}):
             config.state_backend().apply(self, stack_name)
         OpenstackProvider(self, "openstack", region=config.openstack.region)
-
         with source.origin("access", renames={"public_key": "ssh_public_key"}):
             keypair = SshKeyPair(self, "keypair", name=f"{config.name}-admin", public_key=config.access.ssh_public_key)
+        self.network = self._network(config, source)
+        self.bastion = self._bastion(config, source, keypair)
+        self._runners(config, source, keypair)
+        self.cluster = self._cluster(config, source, keypair)
+        self.node_groups = self._node_groups(config, source)
+        TerraformOutput(self, "kubernetes_api_address", value=self.cluster.api_address)
+        TerraformOutput(
+            self,
+            "kubeconfig",
+            value=self.cluster.kubeconfig,
+            sensitive=True,
+            description="admin kubeconfig: terraform output -raw kubeconfig",
+        )
+        TerraformOutput(self, "cluster_id", value=self.cluster.cluster_id)
 
+    def _network(self, config: EnvironmentConfig, source: SourceMap) -> Network:
         net = config.network
         with source.origin("network", renames={"subnets": "subnet"}):
             subnets = [
@@ -60,7 +80,7 @@ class InfraStack(TerraformStack):
                 )
                 for name, subnet in net.subnet.items()
             ]
-            self.network = Network(
+            return Network(
                 self,
                 "network",
                 name=config.name,
@@ -69,22 +89,25 @@ class InfraStack(TerraformStack):
                 **_given(egress_cidrs=net.egress_cidrs),
             )
 
-        self.bastion: Bastion | None = None
-        if config.has_bastion:
-            assert config.bastion is not None
-            with source.origin("bastion"):
-                self.bastion = _build(
-                    Bastion,
-                    self,
-                    "bastion",
-                    config.bastion.arguments,
-                    network=self.network,
-                    keypair=keypair,
-                    availability_zone=config.openstack.availability_zone,
-                )
-            TerraformOutput(self, "bastion_address", value=self.bastion.address, description="SSH to this address")
-            TerraformOutput(self, "ssh_config", value=self.bastion.ssh_proxy_jump, description="~/.ssh/config snippet")
+    def _bastion(self, config: EnvironmentConfig, source: SourceMap, keypair: SshKeyPair) -> Bastion | None:
+        if not config.has_bastion:
+            return None
+        assert config.bastion is not None
+        with source.origin("bastion"):
+            bastion = _build(
+                Bastion,
+                self,
+                "bastion",
+                config.bastion.arguments,
+                network=self.network,
+                keypair=keypair,
+                availability_zone=config.openstack.availability_zone,
+            )
+        TerraformOutput(self, "bastion_address", value=bastion.address, description="SSH to this address")
+        TerraformOutput(self, "ssh_config", value=bastion.ssh_proxy_jump, description="~/.ssh/config snippet")
+        return bastion
 
+    def _runners(self, config: EnvironmentConfig, source: SourceMap, keypair: SshKeyPair) -> None:
         if config.runners is not None and config.runners.count > 0:
             runners = config.runners.arguments
             with source.origin("runners"):
@@ -105,101 +128,63 @@ class InfraStack(TerraformStack):
                     availability_zone=config.openstack.availability_zone,
                 )
 
-        if issubclass(config.cluster.driver_facts.construct_class(), SelectelMksCluster):
-            _check_mks_environment(self, config, source)
+    def _cluster(self, config: EnvironmentConfig, source: SourceMap, keypair: SshKeyPair) -> ManagedCluster:
+        """The cluster construct the environment's ``cluster.driver`` names, with the block's
+        arguments and what the stack offers (the class takes what it needs), once the class has
+        checked what it needs of the rest of the environment."""
+        cluster_type = config.cluster.driver_facts.construct_class()
+        props: dict[str, Any] = config.cluster.arguments
+        facts = EnvironmentFacts(
+            region=config.openstack.region,
+            availability_zone=config.openstack.availability_zone,
+            subnets={name: subnet.cidr for name, subnet in config.network.subnet.items()},
+            cluster_arguments=frozenset(props),
+            node_groups=tuple(config.node_group),
+        )
+        with _environment_rules(source):
+            cluster_type.check_environment(check.child_path(self, "cluster"), facts)
+        offer = StackOffer(
+            stack=self,
+            name=config.name,
+            driver=config.cluster.driver,
+            network=self.network,
+            keypair=keypair,
+            region=config.openstack.region,
+            auth_url=config.openstack.auth_url,
+            availability_zone=config.openstack.availability_zone,
+            # CI jobs (GitLab) and people (Dex), for a cluster whose API server the library
+            # configures; the loader has checked the issuers.
+            oidc_issuers=lambda: oidc_issuers(config),
+            registry=config.platform.image_registry or config.platform.registry,
+        )
         with source.origin("cluster"), _network_arguments(source):
-            self.cluster = _cluster(self, config, source, keypair, self.network)
-        # Node groups stay children of the stack (their addresses predate add_node_group).
-        self.node_groups: list[NodeGroup] = []
+            return _build(cluster_type, self, "cluster", props, **cluster_type.stack_arguments(offer, props))
+
+    def _node_groups(self, config: EnvironmentConfig, source: SourceMap) -> list[NodeGroup]:
+        """The node groups, added to the cluster (``<stack>/node-group-<name>``: the cluster
+        creates them in its own scope, this stack, where they have always been)."""
+        group_type = self.cluster.node_group_type
+        offered = {"taint": config.platform.taint_dedicated_roles}
+        defaults = {key: offered[key] for key in _NODE_GROUP_DEFAULTS if key in parameters(group_type)}
+        groups = []
         for name, group in config.node_group.items():
             with source.origin("node_group", name):
-                props = group.arguments
-                if "taint" in inspect.signature(self.cluster.node_group_type).parameters:
-                    # Node groups that can taint their nodes at join follow the platform's setting.
-                    props.setdefault("taint", config.platform.taint_dedicated_roles)
-                self.node_groups.append(
-                    _build(
-                        self.cluster.node_group_type, self, f"node-group-{name}", props, cluster=self.cluster, name=name
-                    )
-                )
-        TerraformOutput(self, "kubernetes_api_address", value=self.cluster.api_address)
-        TerraformOutput(
-            self,
-            "kubeconfig",
-            value=self.cluster.kubeconfig,
-            sensitive=True,
-            description="admin kubeconfig: terraform output -raw kubeconfig",
-        )
-        TerraformOutput(self, "cluster_id", value=self.cluster.cluster_id)
+                id = f"node-group-{name}"
+                props = defaults | group.arguments
+                check_options(check.child_path(self, id), group_type, group.arguments, supplied=("cluster", "name"))
+                groups.append(self.cluster.add_node_group(id, name=name, **props))
+        return groups
 
 
-def _check_mks_environment(stack: TerraformStack, config: EnvironmentConfig, source: SourceMap) -> None:
-    """What the MKS cluster checks about values written outside its block, reported where
-    they were written (the pool, the subnets, the zone the openstack block gives it), and
-    that it has nodes."""
-    where = check.child_path(stack, "cluster")
-    with source.origin("openstack"):
-        check_pool(where, "region", config.openstack.region)
-    with source.origin("network", renames={"subnets": "subnet"}):
-        check_subnets(where, "subnets", {name: subnet.cidr for name, subnet in config.network.subnet.items()})
-    if "availability_zone" not in config.cluster.arguments and config.openstack.availability_zone is not None:
-        with source.origin("openstack"):
-            check_zone(where, "availability_zone", config.openstack.availability_zone, config.openstack.region)
-    if not config.node_group:
-        raise source.error(
-            ("cluster",),
-            "a Selectel MKS cluster needs at least one node_group block: MKS has no default node group, and "
-            "the platform addons need nodes to run on",
-        )
-
-
-def _cluster(
-    stack: TerraformStack, config: EnvironmentConfig, source: SourceMap, keypair: SshKeyPair, network: Network
-) -> ManagedCluster:
-    """The cluster construct the environment's ``cluster.driver`` names, with the block's
-    arguments and what the stack supplies (name, network, key pair, region)."""
-    props: dict[str, Any] = config.cluster.arguments
-    supplied: dict[str, Any]
-    cluster_type = config.cluster.driver_facts.construct_class()
-    if issubclass(cluster_type, SelectelMksCluster):
-        supplied = {
-            "name": config.name,
-            "region": config.openstack.region,
-            "network": network,
-            "keypair": keypair,
-            "provider": SelectelProvider(stack, "selectel", auth_url=config.openstack.auth_url),
-        }
-        # The cluster block's zone (the node groups' default) wins over the openstack block's
-        # (where the VMs go).
-        if "availability_zone" not in props:
-            supplied.update(_given(availability_zone=config.openstack.availability_zone))
-        return _build(cluster_type, stack, "cluster", props, **supplied)
-    if config.cluster.driver_facts.self_managed:
-        if not config.node_group:
-            raise source.error(
-                ("cluster",),
-                f"a {config.cluster.driver} cluster needs at least one node_group block: the control plane runs"
-                " elsewhere, and the platform addons need nodes to run on",
-            )
-        supplied = {"name": config.name, "network": network, "keypair": keypair}
-        # CI jobs (GitLab) and people (Dex) sign in through the API server's structured
-        # authentication; the loader has checked the issuers.
-        supplied["oidc_issuers"] = oidc_issuers(config)
-        registry = config.platform.image_registry or config.platform.registry
-        if registry is not None and "mirrors" not in props:
-            # Nodes pull what no chart value redirects (Kamaji's kube-proxy, CoreDNS and
-            # konnectivity agent) through the platform's registry too.
-            supplied["mirrors"] = registry_mirrors(registry)
-        return _build(cluster_type, stack, "cluster", props, **supplied)
-    supplied = {
-        "name": config.name,
-        "driver": config.cluster.driver,
-        "network": network,
-        "keypair": keypair,
-        # The autoscaler runs when some node group has room to grow or shrink.
-        "autoscaling": any(group.autoscaled for group in config.node_group.values()),
-    }
-    return _build(cluster_type, stack, "cluster", props, **supplied)
+@contextmanager
+def _environment_rules(source: SourceMap) -> Iterator[None]:
+    """A driver's errors about the rest of the environment, reported where each value is
+    written (``openstack.region``, ``network.subnet.<name>.cidr``, the ``cluster`` block)."""
+    try:
+        with source.origin(renames={"subnets": "subnet"}):
+            yield
+    except EnvironmentRuleError as err:
+        raise source.error(err.key, err.message) from None
 
 
 @contextmanager

@@ -441,6 +441,8 @@ def test_bad_node_group_arguments(driver: str, kwargs: dict[str, Any], argument:
 
 
 def test_a_differing_max_needs_the_magnum_autoscaler() -> None:
+    """With the autoscaler turned off (by default it follows the groups: tests/test_node_groups.py)."""
+
     def build(stack: TerraformStack) -> None:
         cluster = MagnumCluster(
             stack,
@@ -451,6 +453,7 @@ def test_a_differing_max_needs_the_magnum_autoscaler() -> None:
             image="i",
             master_flavor="m",
             worker_flavor="w",
+            autoscaling=False,
         )
         cluster.add_node_group("g", name="g", role="system", flavor="f", count=1, max_count=3)
 

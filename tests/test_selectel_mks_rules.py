@@ -103,7 +103,8 @@ def test_shipped_node_groups_on_a_network_volume_or_without_a_flavor_set_volume_
 def test_a_group_without_volume_size_is_refused_unless_flavor_and_local_volume(kwargs: dict[str, Any]) -> None:
     err = _refused(_group(volume_size=None, **kwargs))
     assert err.argument == "volume_size"
-    assert "test/cluster/g" in str(err) and "flavor" in err.allowed and "local_volume" in err.allowed
+    # The group is the cluster's sibling (ManagedCluster.add_node_group).
+    assert "test/g:" in str(err) and "flavor" in err.allowed and "local_volume" in err.allowed
 
 
 @pytest.mark.upstream_rule("mks.nodegroup.volume-gb", "mks.nodegroup.boot-disk")
