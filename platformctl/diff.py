@@ -31,10 +31,11 @@ from pathlib import Path
 
 from .diff_compare import compare
 from .diff_report import render_markdown
-from .diff_synth import OWN_APP, WHOLE_APP, Side, app_command, synth_both
+from .diff_synth import OWN_APP, WHOLE_APP, Side, app_command, synth_both, synth_same_code
 from .drivers import environment_drivers, stack_driver
 from .errors import CommandError
 from .markdown import write_output
+from .synth_output import SynthStack, same_stack
 
 __all__ = ["compare", "register", "render_markdown", "run"]
 
@@ -107,21 +108,14 @@ def run(args: argparse.Namespace) -> int:
             base_names, work_names = _environment_names(
                 base_tree / env_dir, repo / env_dir, args.environments, env_dir, args.base
             )
-        base_stacks, work_stacks = synth_both(
-            Side(base_tree, base_names, tmp / "base-out", f"base ({args.base})", base_app),
-            Side(repo, work_names, tmp / "work-out", "working tree", work_app),
-            env_dir=env_dir,
-            explicit=bool(args.environments),
-        )
-        # Each stack's cluster driver, from its environment file (the working tree's, else the base's).
-        # (Only the files of the environments synthesized: stack <env>-<part> needs <env>.hcl's.)
-        base_drivers = environment_drivers(base_tree / env_dir, _only(base_names))
-        work_drivers = environment_drivers(repo / env_dir, _only(work_names))
-        drivers = {}
-        for name in base_stacks.keys() | work_stacks.keys():
-            found = stack_driver(name, work_drivers) if name in work_stacks else stack_driver(name, base_drivers)
-            if found:
-                drivers[name] = found
+        base = Side(base_tree, base_names, tmp / "base-out", f"base ({args.base})", base_app)
+        work = Side(repo, work_names, tmp / "work-out", "working tree", work_app)
+        explicit = bool(args.environments)
+        # Only environment files differ: one app, one load of its code, the unchanged environments once.
+        changed = _changed_environments(repo, commit, env_dir, base_tree / env_dir) if own_app else None
+        synthesized = synth_same_code(base, work, env_dir, explicit, changed) if changed is not None else None
+        base_stacks, work_stacks = synthesized or synth_both(base, work, env_dir=env_dir, explicit=explicit)
+        drivers = _drivers(base_stacks, work_stacks, base_tree / env_dir, repo / env_dir, base_names, work_names)
         # Reads the stacks' files: inside the temporary directory.
         result = compare(base_stacks, work_stacks, drivers)
     report = render_markdown(result, base_label=f"{args.base} ({commit[:8]})")
@@ -194,9 +188,83 @@ def _extract(repo: Path, commit: str, dest: Path) -> None:
         raise CommandError(f"git archive {commit[:8]} failed: {stderr.strip()}")
 
 
-def _only(names: list[str]) -> set[str] | None:
-    """The environments whose files give the drivers: those synthesized, or all for a whole app."""
-    return None if WHOLE_APP in names else set(names)
+def _drivers(
+    base_stacks: dict[str, SynthStack],
+    work_stacks: dict[str, SynthStack],
+    base_dir: Path,
+    work_dir: Path,
+    base_names: list[str],
+    work_names: list[str],
+) -> dict[str, str]:
+    """Each differing stack's cluster driver, from its environment file (the working tree's, else
+    the base's). Only the files of the environments of stacks that differ are read (a stack the
+    same on both sides has nothing for a driver to judge), each once."""
+    differing = [
+        name
+        for name in base_stacks.keys() | work_stacks.keys()
+        if name not in base_stacks or name not in work_stacks or not same_stack(base_stacks[name], work_stacks[name])
+    ]
+    if not differing:
+        return {}
+    base_drivers = environment_drivers(base_dir, _only(base_names, differing))
+    work_drivers = environment_drivers(work_dir, _only(work_names, differing))
+    drivers = {}
+    for name in differing:
+        found = stack_driver(name, work_drivers) if name in work_stacks else stack_driver(name, base_drivers)
+        if found:
+            drivers[name] = found
+    return drivers
+
+
+def _only(names: list[str], stacks: list[str]) -> set[str] | None:
+    """The environments whose files give the drivers of ``stacks`` (stack ``<env>-<part>``):
+    among those synthesized, or among all for a whole app."""
+    if WHOLE_APP in names:
+        return None
+    return {name for name in names if any(stack.startswith(f"{name}-") for stack in stacks)}
+
+
+def _changed_environments(repo: Path, commit: str, env_dir: Path, base_dir: Path) -> set[str] | None:
+    """The environments whose files differ between ``commit`` and the working tree, when nothing
+    else does; None when anything else does or cannot be told.
+
+    Outside the environments directory, git compares the working tree (uncommitted changes
+    included) with the commit, and any untracked file counts as a difference (it could be code).
+    Inside it, every file is compared byte for byte with the base tree: a top-level ``<env>.hcl``
+    that differs (or is on one side only) changes that environment; any other file that differs
+    counts as a difference of everything.
+    """
+    if env_dir == Path("."):
+        return None
+    outside = ["--", ".", f":(exclude){env_dir.as_posix()}"]
+    if _git(repo, "diff", "--quiet", commit, *outside).returncode != 0:
+        return None
+    untracked = _git(repo, "ls-files", "--others", "--exclude-standard", "-z", *outside)
+    if untracked.returncode != 0 or untracked.stdout:
+        return None
+    base_files, work_files = _files(base_dir), _files(repo / env_dir)
+    changed = set()
+    for relative in base_files.keys() | work_files.keys():
+        before, after = base_files.get(relative), work_files.get(relative)
+        if before is not None and after is not None and _same_bytes(before, after):
+            continue
+        if len(relative.parts) != 1 or relative.suffix != ".hcl":
+            return None
+        changed.add(relative.stem)
+    return changed
+
+
+def _files(directory: Path) -> dict[Path, Path]:
+    if not directory.is_dir():
+        return {}
+    return {path.relative_to(directory): path for path in directory.rglob("*") if not path.is_dir()}
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    try:
+        return a.read_bytes() == b.read_bytes()
+    except OSError:
+        return False
 
 
 def _hcl_names(directory: Path) -> list[str]:

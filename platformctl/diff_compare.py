@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import resource_kinds
-from .synth_output import SynthResource, SynthStack
+from .synth_output import SynthResource, SynthStack, same_stack
 from .values import SENSITIVE, AttributeChange, attribute_changes, flatten
 
 #: A removed and an added resource of one type whose leaves agree at least this much look
@@ -125,6 +125,8 @@ def compare(
             stack = StackDiff(name, "added", [_whole(name, r, "added") for r in new.resources.values()])
         elif new is None and old is not None:
             stack = StackDiff(name, "removed", [_whole(name, r, "removed") for r in old.resources.values()])
+        elif old is not None and new is not None and same_stack(old, new):
+            stack = StackDiff(name, "unchanged", driver=drivers.get(name))  # one content: nothing to compare
         else:
             assert old is not None and new is not None
             stack = _compare_stack(name, old, new, drivers.get(name))
@@ -164,12 +166,14 @@ def _compare_stack(name: str, old: SynthStack, new: SynthStack, driver: str | No
 
 
 def _settings(stack: SynthStack) -> dict[str, Any]:
-    """Everything of a stack but its resources: backend, providers, variables, outputs."""
-    path = stack.directory / "cdk.tf.json"
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return {}
+    """Everything of a stack but its resources: backend, providers, variables, outputs (as read
+    with the stack; from its file for a stack made otherwise)."""
+    document: Any = stack.settings
+    if document is None:
+        try:
+            document = json.loads((stack.directory / "cdk.tf.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, RecursionError):
+            return {}
     if not isinstance(document, dict):
         return {}
     return _without_metadata({k: v for k, v in document.items() if k not in ("//", "resource", "data")})

@@ -15,6 +15,7 @@ wrote last.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import importlib
 import io
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -137,6 +139,50 @@ def synth_both(
                 job.stderr.close()
 
 
+def synth_same_code(
+    base: Side, work: Side, env_dir: Path, explicit: bool, changed: Collection[str]
+) -> tuple[dict[str, SynthStack], dict[str, SynthStack]] | None:
+    """Both sides, when their code is the same and only environment files differ.
+
+    ``changed`` names the environments whose files differ between the trees (or exist in one
+    only); the caller has checked that nothing else does. The working tree's app runs in this
+    process for the working tree's environments, then again, its code already loaded, for the
+    base's changed environments only (from the base tree, so relative paths and messages are
+    the base's); an unchanged environment's stacks are the working tree's on both sides, as the
+    same code makes the same stacks of the same file. None when this cannot be done here (not
+    this project's app, or not the code of this process) or when anything fails: the caller
+    then runs :func:`synth_both`, which reports failures as it always has.
+    """
+    if not (OWN_APP.fullmatch(base.app) and OWN_APP.fullmatch(work.app) and runs_in_process(work.tree)):
+        return None
+    base_names = [name for name in base.names if name in changed]
+    try:
+        work_stacks: dict[str, SynthStack] = {}
+        if work.names:
+            synth_in_process(work.tree, env_dir, work.out, work.names if explicit else None, work.label, work.app)
+            work_stacks = _read(work, explicit)
+        base_stacks: dict[str, SynthStack] = {}
+        if base_names:
+            synth_in_process(base.tree, env_dir, base.out, base_names, base.label, base.app, import_from_tree=False)
+            base_stacks = _read(dataclasses.replace(base, names=base_names), True)
+    except CommandError:  # SynthFailed included
+        return None
+    environments = set(base.names) | set(work.names)
+    for name, stack in work_stacks.items():
+        environment = environment_of(name, environments)
+        if environment is None:
+            return None  # a stack of no environment: which side's it is cannot be told here
+        if environment in base.names and environment not in changed:
+            base_stacks[name] = stack
+    return dict(sorted(base_stacks.items())), work_stacks
+
+
+def environment_of(stack: str, environments: Collection[str]) -> str | None:
+    """The environment of stack ``<env>-<part>``: the longest environment name it starts with."""
+    matches = [env for env in environments if stack.startswith(f"{env}-")]
+    return max(matches, key=len) if matches else None
+
+
 # --- this project's app, in this process -----------------------------------------------------
 
 
@@ -157,18 +203,29 @@ def runs_in_process(tree: Path) -> bool:
 
 
 def synth_in_process(
-    tree: Path, env_dir: Path, out: Path, names: list[str] | None, label: str, app: str = "python -m stacks"
+    tree: Path,
+    env_dir: Path,
+    out: Path,
+    names: list[str] | None,
+    label: str,
+    app: str = "python -m stacks",
+    *,
+    import_from_tree: bool = True,
 ) -> list[str]:
     """``stacks.app.synth`` of ``tree`` in this process, run from ``tree`` as ``python -m stacks``
     would be (so errors name ``environments/<env>.hcl``), with what it prints and logs kept out of
-    this command's output. Returns the stack names; raises :class:`AppRejected` or :class:`AppFailed`."""
+    this command's output. Returns the stack names; raises :class:`AppRejected` or :class:`AppFailed`.
+
+    ``import_from_tree=False``: the code already imported is used and nothing is imported from
+    ``tree`` (a tree whose code is that of the one imported, see :func:`synth_same_code`)."""
     previous_dir = Path.cwd()
     previous_path = list(sys.path)
     previous_disable = logging.root.manager.disable
     said = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="replace")  # has the .buffer jsii writes to
     try:
         os.chdir(tree)
-        sys.path.insert(0, str(tree))
+        if import_from_tree:
+            sys.path.insert(0, str(tree))
         logging.disable(logging.CRITICAL)
         with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
             synth = _import_synth()

@@ -43,6 +43,9 @@ class SynthStack:
     directory: Path
     resources: dict[str, SynthResource] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    #: Everything of the file but its resources (backend, providers, variables, outputs), as read;
+    #: None when the stack was not read from a file by :func:`read_stack`.
+    settings: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def construct_path(self, address: str) -> str | None:
         """The construct path of a plan address, or None when the synth does not know it.
@@ -182,7 +185,10 @@ def read_stack(name: str, path: Path) -> SynthStack:
     document = _json_file(path, "a cdktf stack")
     if not isinstance(document, dict):
         raise CommandError(f"{path}: not a cdktf stack (expected a JSON object)")
-    stack = SynthStack(name=name, directory=path.parent, outputs=dict(_object(document.get("output"))))
+    settings = {key: value for key, value in document.items() if key not in ("//", "resource", "data")}
+    stack = SynthStack(
+        name=name, directory=path.parent, outputs=dict(_object(document.get("output"))), settings=settings
+    )
     for mode, section in (("managed", "resource"), ("data", "data")):
         for type_, blocks in _object(document.get(section)).items():
             for block_name, block in _object(blocks).items():
@@ -193,6 +199,16 @@ def read_stack(name: str, path: Path) -> SynthStack:
                 path_text = construct_path if isinstance(construct_path, str) and construct_path else None
                 stack.resources[address] = SynthResource(address, type_, mode, path_text, body)
     return stack
+
+
+def same_stack(a: SynthStack, b: SynthStack) -> bool:
+    """Whether two synthesized stacks are one file's content: the same object, or files equal byte for byte."""
+    if a is b:
+        return True
+    try:
+        return (a.directory / "cdk.tf.json").read_bytes() == (b.directory / "cdk.tf.json").read_bytes()
+    except OSError:
+        return False
 
 
 def read_synth_dir(directory: Path) -> dict[str, SynthStack]:
