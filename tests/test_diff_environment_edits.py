@@ -108,7 +108,12 @@ def test_an_environment_edit_synthesizes_the_unchanged_environments_once(
 
     asked: list[Any] = []
     real_drivers = diff.environment_drivers
-    monkeypatch.setattr(diff, "environment_drivers", lambda d, only=None: asked.append(only) or real_drivers(d, only))
+
+    def drivers(directory: Path, only: Any = None) -> dict[str, str]:
+        asked.append(only)
+        return real_drivers(directory, only)
+
+    monkeypatch.setattr(diff, "environment_drivers", drivers)
     (repo / "environments" / "two.hcl").write_text(SECOND)
 
     recorder = _Recorder(monkeypatch)
