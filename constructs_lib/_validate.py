@@ -737,7 +737,8 @@ def keyword_arguments(path: str, target: Any, given: Mapping[str, Any], supplied
     import inspect
 
     # A class takes its arguments in __init__; a function (a value type's flat form) in itself.
-    parameters = inspect.signature(target.__init__ if isinstance(target, type) else target).parameters
+    callable_: Any = target
+    parameters = inspect.signature(callable_.__init__ if isinstance(target, type) else target).parameters
     fixed = {"self", "scope", "id", *supplied}
     # Keyword-only for constructs; a dataclass value type takes its fields by keyword too.
     keyword = (inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
