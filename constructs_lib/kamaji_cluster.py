@@ -360,7 +360,8 @@ class KamajiNodeGroup(NodeGroup):
     :class:`~constructs_lib.flatcar_node_group.FlatcarNodeGroup` named ``<cluster>-<name>``,
     configured with the cluster's API address, CA, token, kubelet image and mirrors).
 
-    :param cluster: the :class:`KamajiCluster`.
+    :param cluster: what :meth:`KamajiCluster.add_node_group` hands it (a
+        :class:`KamajiClusterReference`): add the group with ``cluster.add_node_group(id, ...)``.
     :param name: the group's name; its nodes are ``<cluster>-<name>-<n>``.
     :param role: the nodes' role; dedicated roles register with their taint.
     :param count: number of nodes (no autoscaler: a fixed count).

@@ -337,7 +337,8 @@ class MagnumNodeGroup(NodeGroup):
     nodes of the dedicated roles are labelled and tainted by the platform stack
     (:class:`~constructs_lib.node_taints.NodeRoleTaints`).
 
-    :param cluster: the :class:`MagnumCluster`.
+    :param cluster: what :meth:`MagnumCluster.add_node_group` hands it (a :class:`MagnumClusterReference`):
+        add the group with ``cluster.add_node_group(id, ...)``.
     :param name: node group name in Magnum (unique within the cluster).
     :param role: ``system``, ``frontend``, ``worker`` or a custom lowercase role.
     :param flavor: Nova flavor name or id.

@@ -321,7 +321,8 @@ class MksClusterReference(ClusterReference):
 class SelectelMksNodeGroup(NodeGroup):
     """A group of MKS nodes with one role.
 
-    :param cluster: the :class:`SelectelMksCluster`.
+    :param cluster: what :meth:`SelectelMksCluster.add_node_group` hands it (an
+        :class:`MksClusterReference`): add the group with ``cluster.add_node_group(id, ...)``.
     :param name: the group's name in this library (construct paths, messages).
     :param role: ``system``, ``frontend``, ``worker`` or a custom lowercase role. Every node is
         labelled ``node-role.deckhouse.io/<role>=""``; nodes of ``system`` and ``frontend`` are
