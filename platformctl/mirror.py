@@ -139,7 +139,7 @@ def planned_releases(config: Any, source: Any, driver: Any) -> tuple[HelmRelease
     """The releases the platform stack installs for ``config`` (an EnvironmentConfig), from the
     planner; mistakes are the environment file's errors, as the synth reports them."""
     from constructs_lib.addons.planner import plan_releases
-    from stacks.platform_arguments import RENAMES, platform_arguments
+    from environment_loader.platform_arguments import RENAMES, platform_arguments
 
     arguments = platform_arguments(config, source, driver, _reference, _no_values)
     with source.origin(renames=RENAMES):

@@ -37,8 +37,7 @@ from constructs_lib.delivery import (
 )
 from constructs_lib.kubernetes import KubernetesProvider
 from environment_loader import EnvironmentConfig, SourceMap
-
-from .platform_arguments import RENAMES, platform_arguments
+from environment_loader.platform_arguments import RENAMES, platform_arguments
 
 
 class PlatformStack(TerraformStack):
@@ -46,7 +45,7 @@ class PlatformStack(TerraformStack):
 
     ``access`` and ``network`` come from the infra stack; cdktf turns each use into an output
     there and a remote-state read here. ``cluster`` is plain data. Which releases the addons
-    get follows from :func:`~stacks.platform_arguments.platform_arguments` (plain Python).
+    get follows from :func:`~environment_loader.platform_arguments.platform_arguments` (plain Python).
     """
 
     def __init__(

@@ -45,12 +45,25 @@ def test_the_planner_imports_without_cdktf() -> None:
         "import sys\n"
         "for name in ('cdktf', 'constructs', 'jsii', 'cdktf_cdktf_provider_helm'):\n"
         "    sys.modules[name] = None\n"
-        "import constructs_lib.addons.planner as m, constructs_lib.addons.release, stacks.platform_arguments\n"
-        "import platformctl.mirror\n"
+        "import constructs_lib.addons.planner as m, constructs_lib.addons.release\n"
         "print(m.plan_releases)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_mirror_plans_without_the_app() -> None:
+    # As platformctl runs from the wheel: the app (stacks/) is not there.
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "sys.modules['stacks'] = None\n"
+        "from platformctl.mirror import environment_artifacts\n"
+        "print(len(environment_artifacts('closed', Path('environments')).charts))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
 
 
 def test_releases_come_in_install_order_with_merged_values_and_images() -> None:

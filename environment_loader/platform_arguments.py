@@ -1,5 +1,5 @@
-"""What an environment asks of its platform's releases, apart from the build: plain Python (no
-cdktf, no jsii), shared by the platform stack and ``platformctl mirror``.
+"""What an environment asks of its platform's releases: plain Python (no cdktf, no jsii), shared
+by the app's platform stack and ``platformctl mirror`` (which is why it ships with the loader).
 
 :func:`platform_arguments` turns an environment's ``addon`` and ``helm_release`` blocks and the
 blocks that need an addon (``gitops``: Argo CD; ``people.dex``: Dex; a driver that turns some
@@ -22,7 +22,8 @@ from constructs_lib.addons.values import deep_merge
 from constructs_lib.cluster_drivers import ClusterDriver
 
 if TYPE_CHECKING:
-    from environment_loader import EnvironmentConfig, SourceMap
+    from .schema import EnvironmentConfig
+    from .source_map import SourceMap
 
 #: A sensitive input variable's reference, given its name and description.
 Secret = Callable[[str, str], str]
