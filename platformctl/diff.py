@@ -21,6 +21,7 @@ is :mod:`platformctl.diff_compare`, the Markdown report :mod:`platformctl.diff_r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import subprocess
 import sys
@@ -29,9 +30,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from .diff_cache import BaseSynthCache
 from .diff_compare import compare
 from .diff_report import render_markdown
-from .diff_synth import OWN_APP, WHOLE_APP, Side, app_command, synth_both, synth_same_code
+from .diff_synth import (
+    OWN_APP,
+    WHOLE_APP,
+    Side,
+    app_command,
+    changed_base_names,
+    read_side,
+    shares_code,
+    synth_both,
+    synth_same_code,
+)
 from .drivers import environment_drivers, stack_driver
 from .errors import CommandError
 from .markdown import write_output
@@ -85,6 +97,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the command that synthesizes the stacks, run in each tree with CDKTF_OUTDIR set (default: the "
         '"app" of each side\'s cdktf.json, as cdktf runs it)',
     )
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where the base side's synth is kept for the next diff against the same commit "
+        "(default: platformctl/diff-cache in the repository's git directory)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="synthesize the base side even if kept, and keep nothing"
+    )
     parser.set_defaults(run=run)
 
 
@@ -113,8 +136,20 @@ def run(args: argparse.Namespace) -> int:
         explicit = bool(args.environments)
         # Only environment files differ: one app, one load of its code, the unchanged environments once.
         changed = _changed_environments(repo, commit, env_dir, base_tree / env_dir) if own_app else None
-        synthesized = synth_same_code(base, work, env_dir, explicit, changed) if changed is not None else None
-        base_stacks, work_stacks = synthesized or synth_both(base, work, env_dir=env_dir, explicit=explicit)
+        shared = changed is not None and shares_code(base, work)
+        # What the base side synthesizes, and whether a diff against this commit already did.
+        request, named = (changed_base_names(base, changed or ()), True) if shared else (base_names, explicit)
+        cache = _cache(args, repo, base_app) if request else None
+        key = cache.key(commit, env_dir, request, named, base_app) if cache else None
+        known = _cached(cache, key, base, request, named)
+        synthesized = synth_same_code(base, work, env_dir, explicit, changed or (), known) if shared else None
+        if synthesized is None:
+            full_known = None if shared else known  # after a failed shortcut, the base synthesizes everything
+            base_stacks, work_stacks = synth_both(base, work, env_dir=env_dir, explicit=explicit, base_known=full_known)
+        else:
+            base_stacks, work_stacks = synthesized
+        if cache and key and known is None and (synthesized is not None or not shared):
+            cache.store(key, base.out)
         drivers = _drivers(base_stacks, work_stacks, base_tree / env_dir, repo / env_dir, base_names, work_names)
         # Reads the stacks' files: inside the temporary directory.
         result = compare(base_stacks, work_stacks, drivers)
@@ -186,6 +221,29 @@ def _extract(repo: Path, commit: str, dest: Path) -> None:
         proc.wait()
     if proc.returncode != 0:
         raise CommandError(f"git archive {commit[:8]} failed: {stderr.strip()}")
+
+
+def _cache(args: argparse.Namespace, repo: Path, base_app: str) -> BaseSynthCache | None:
+    """Where the base side's synth is kept: only this project's app's (its output follows from the
+    commit and the installed packages), unless --no-cache."""
+    if args.no_cache or not OWN_APP.fullmatch(base_app):
+        return None
+    return BaseSynthCache(args.cache_dir.resolve()) if args.cache_dir else BaseSynthCache.in_git_directory(repo)
+
+
+def _cached(
+    cache: BaseSynthCache | None, key: str | None, base: Side, request: list[str], named: bool
+) -> dict[str, SynthStack] | None:
+    """The base's stacks kept under ``key``; None when not kept or unreadable (then synthesized)."""
+    entry = cache.load(key) if cache and key else None
+    if entry is None:
+        return None
+    try:
+        return read_side(dataclasses.replace(base, names=request, out=entry), named)
+    except CommandError:
+        assert cache is not None and key is not None
+        cache.discard(key)  # damaged: synthesized again, and kept anew
+        return None
 
 
 def _drivers(

@@ -107,15 +107,20 @@ def app_command(tree: Path, shown: str) -> str:
 
 
 def synth_both(
-    base: Side, work: Side, env_dir: Path, explicit: bool
+    base: Side,
+    work: Side,
+    env_dir: Path,
+    explicit: bool,
+    base_known: dict[str, SynthStack] | None = None,
 ) -> tuple[dict[str, SynthStack], dict[str, SynthStack]]:
     """Both sides at once; a side without environments has no stacks. The base's failure is
-    reported first: it is the side the user did not just edit."""
+    reported first: it is the side the user did not just edit. ``base_known``: the base's
+    stacks, already synthesized (kept by :mod:`platformctl.diff_cache`): only the working tree runs."""
     base_job = work_job = None
     work_stacks: dict[str, SynthStack] = {}
     work_failure: SynthFailed | None = None
     try:
-        base_job = _start(base, env_dir, explicit) if base.names else None
+        base_job = _start(base, env_dir, explicit) if base.names and base_known is None else None
         if work.names and OWN_APP.fullmatch(work.app) and runs_in_process(work.tree):
             try:
                 synth_in_process(work.tree, env_dir, work.out, work.names if explicit else None, work.label, work.app)
@@ -124,7 +129,7 @@ def synth_both(
                 work_failure = err
         elif work.names:
             work_job = _start(work, env_dir, explicit)
-        base_stacks = _finish(base_job) if base_job else {}
+        base_stacks = _finish(base_job) if base_job else dict(base_known or {})
         if work_failure is not None:
             raise work_failure
         if work_job is not None:
@@ -139,8 +144,24 @@ def synth_both(
                 job.stderr.close()
 
 
+def shares_code(base: Side, work: Side) -> bool:
+    """Whether :func:`synth_same_code` can run here: this project's app on both sides, and the
+    working tree's code is this process's."""
+    return bool(OWN_APP.fullmatch(base.app) and OWN_APP.fullmatch(work.app) and runs_in_process(work.tree))
+
+
+def changed_base_names(base: Side, changed: Collection[str]) -> list[str]:
+    """The base's environments that :func:`synth_same_code` synthesizes: those that changed."""
+    return [name for name in base.names if name in changed]
+
+
 def synth_same_code(
-    base: Side, work: Side, env_dir: Path, explicit: bool, changed: Collection[str]
+    base: Side,
+    work: Side,
+    env_dir: Path,
+    explicit: bool,
+    changed: Collection[str],
+    base_known: dict[str, SynthStack] | None = None,
 ) -> tuple[dict[str, SynthStack], dict[str, SynthStack]] | None:
     """Both sides, when their code is the same and only environment files differ.
 
@@ -149,20 +170,21 @@ def synth_same_code(
     process for the working tree's environments, then again, its code already loaded, for the
     base's changed environments only (from the base tree, so relative paths and messages are
     the base's); an unchanged environment's stacks are the working tree's on both sides, as the
-    same code makes the same stacks of the same file. None when this cannot be done here (not
-    this project's app, or not the code of this process) or when anything fails: the caller
-    then runs :func:`synth_both`, which reports failures as it always has.
+    same code makes the same stacks of the same file. ``base_known``: the stacks of the base's
+    changed environments, already synthesized (kept by :mod:`platformctl.diff_cache`). None when
+    this cannot be done here (see :func:`shares_code`) or when anything fails: the caller then
+    runs :func:`synth_both`, which reports failures as it always has.
     """
-    if not (OWN_APP.fullmatch(base.app) and OWN_APP.fullmatch(work.app) and runs_in_process(work.tree)):
+    if not shares_code(base, work):
         return None
-    base_names = [name for name in base.names if name in changed]
+    base_names = changed_base_names(base, changed)
     try:
         work_stacks: dict[str, SynthStack] = {}
         if work.names:
             synth_in_process(work.tree, env_dir, work.out, work.names if explicit else None, work.label, work.app)
             work_stacks = _read(work, explicit)
-        base_stacks: dict[str, SynthStack] = {}
-        if base_names:
+        base_stacks: dict[str, SynthStack] = dict(base_known or {})
+        if base_names and base_known is None:
             synth_in_process(base.tree, env_dir, base.out, base_names, base.label, base.app, import_from_tree=False)
             base_stacks = _read(dataclasses.replace(base, names=base_names), True)
     except CommandError:  # SynthFailed included
@@ -367,6 +389,11 @@ def _rejection(result: Path | None) -> tuple[str, str] | None:
     if not isinstance(error_type, str) or not isinstance(message, str):
         return None
     return error_type, message
+
+
+def read_side(side: Side, explicit: bool) -> dict[str, SynthStack]:
+    """The stacks a side's synth wrote to ``side.out`` (with ``explicit``, those of its environments)."""
+    return _read(side, explicit)
 
 
 def _read(side: Side, explicit: bool) -> dict[str, SynthStack]:
