@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="platformctl-diff-") as tmp_name:
         tmp = Path(tmp_name)
         base_tree = tmp / "base"
-        _extract(repo, commit, base_tree)
+        # Its cdktf.json and environments first; the rest only for a synth of the base (see _BaseTree).
+        tree = _BaseTree(repo, commit, base_tree, ["cdktf.json", env_dir.as_posix()])
         base_app = args.app or app_command(base_tree, f"{args.base}:cdktf.json")
         work_app = args.app or app_command(repo, "cdktf.json")
         own_app = bool(OWN_APP.fullmatch(base_app) or OWN_APP.fullmatch(work_app))
@@ -142,9 +143,13 @@ def run(args: argparse.Namespace) -> int:
         cache = _cache(args, repo, base_app) if request else None
         key = cache.key(commit, env_dir, request, named, base_app) if cache else None
         known = _cached(cache, key, base, request, named)
+        if shared and request and known is None:
+            tree.whole()
         synthesized = synth_same_code(base, work, env_dir, explicit, changed or (), known) if shared else None
         if synthesized is None:
             full_known = None if shared else known  # after a failed shortcut, the base synthesizes everything
+            if base_names and full_known is None:
+                tree.whole()
             base_stacks, work_stacks = synth_both(base, work, env_dir=env_dir, explicit=explicit, base_known=full_known)
         else:
             base_stacks, work_stacks = synthesized
@@ -198,11 +203,37 @@ def _repo_relative(repo: Path, path: Path) -> Path:
         ) from None
 
 
-def _extract(repo: Path, commit: str, dest: Path) -> None:
-    """The committed tree of ``commit`` into ``dest`` (no git metadata, no untracked files)."""
-    dest.mkdir(parents=True)
+class _BaseTree:
+    """The base commit's tree in a temporary directory: at first only ``first`` (the paths a
+    diff reads: cdktf.json, the environments), whole when the base is synthesized (a diff that
+    synthesizes nothing of the base, or finds its synth kept, extracts no code)."""
+
+    def __init__(self, repo: Path, commit: str, dest: Path, first: list[str]) -> None:
+        self.repo, self.commit, self.dest = repo, commit, dest
+        listed = _git(repo, "ls-tree", "--name-only", "-z", commit, "--", *first)
+        present = [path for path in listed.stdout.split("\0") if path] if listed.returncode == 0 else None
+        self.complete = present is None or "." in first
+        if self.complete:
+            _extract(repo, commit, dest)
+        elif present:
+            _extract(repo, commit, dest, present)
+        else:
+            dest.mkdir(parents=True)
+
+    def whole(self) -> None:
+        if not self.complete:
+            _extract(self.repo, self.commit, self.dest)
+            self.complete = True
+
+
+def _extract(repo: Path, commit: str, dest: Path, paths: list[str] | None = None) -> None:
+    """The committed tree of ``commit`` (or only ``paths`` of it) into ``dest`` (no git metadata,
+    no untracked files)."""
+    dest.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        ["git", "-C", str(repo), "archive", "--format=tar", commit], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        ["git", "-C", str(repo), "archive", "--format=tar", commit, *(["--", *paths] if paths else [])],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     assert proc.stdout is not None and proc.stderr is not None
     try:

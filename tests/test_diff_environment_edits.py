@@ -176,3 +176,29 @@ def test_the_stack_names_of_environments_whose_names_begin_alike() -> None:
     assert diff_synth.environment_of("ha-b-infra", {"ha", "ha-b"}) == "ha-b"
     assert diff_synth.environment_of("ha-infra", {"ha", "ha-b"}) == "ha"
     assert diff_synth.environment_of("other", {"ha"}) is None
+
+
+def test_the_base_code_is_extracted_only_for_a_synth_of_the_base(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import stacks.app  # noqa: F401
+
+    extracted: list[list[str] | None] = []
+    real = diff._extract
+
+    def extract(repo: Path, commit: str, dest: Path, paths: list[str] | None = None) -> None:
+        extracted.append(paths)
+        real(repo, commit, dest, paths)
+
+    monkeypatch.setattr(diff, "_extract", extract)
+    monkeypatch.setattr(diff_synth, "runs_in_process", lambda tree: True)
+    # A new environment: nothing of the base to synthesize, so only what diff reads of it.
+    (repo / "environments" / "three.hcl").write_text(MAGNUM)
+    code, report, err = run_diff(repo, "--base", "main")
+    assert code == 0, err
+    assert extracted == [["cdktf.json", "environments"]]
+    assert "| `three-infra` | added |" in report
+    # An edited environment is synthesized at the base: its whole tree then.
+    extracted.clear()
+    (repo / "environments" / "two.hcl").write_text(SECOND)
+    code, _, err = run_diff(repo, "--base", "main", "--no-cache")
+    assert code == 0, err
+    assert extracted == [["cdktf.json", "environments"], None]
