@@ -18,13 +18,18 @@ Each measurement is a fresh interpreter (import cost is most of the cost), repea
 - preview:  ``platformctl preview`` on a real terraform plan with 10,000 resource changes
             (4,000 updates, 2,000 replacements, 3,000 creates, 1,000 destroys of
             ``terraform_data``: version 1's state written as apply leaves it, version 2 planned
-            by terraform), against ``terraform show`` (text) of the same binary plan file.
-            Needs terraform on PATH; building the plan is not timed.
+            by terraform), against ``terraform show`` (text) of the same binary plan file,
+            run in turn; the ratio is the median of the pairs'. Needs terraform on PATH;
+            building the plan is not timed;
+- diff:     ``platformctl diff --base HEAD`` against one synth of the same environments, in a
+            clone of HEAD: nothing changed, ``ha.hcl`` edited, code edited; every environment
+            and ``ha`` alone; the base synthesized each time and kept from a first diff
+            (``scripts/benchmark_commands.py`` says how).
 
 jsii runs on the Node.js of ``JSII_NODE`` when set (``scripts/setup`` provides Node 24 as
 ``.venv/jsii/node``), else on ``node`` from PATH.
 
-Usage: ``.venv/bin/python scripts/benchmark.py [--runs N] [--only synth|preview]``. Figures
+Usage: ``.venv/bin/python scripts/benchmark.py [--runs N] [--only synth|preview|diff]``. Figures
 depend on the machine; they are reported, never asserted.
 """
 
@@ -42,6 +47,8 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+
+import benchmark_commands
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,10 +73,6 @@ def _run_once(cmd: list[str], cwd: Path = ROOT, env: dict[str, str] | None = Non
     if process.returncode != 0:
         raise SystemExit(f"benchmark command failed (exit {process.returncode}): {' '.join(cmd)}")
     return elapsed, usage.ru_maxrss / 1024
-
-
-def _timed(cmd: list[str], runs: int, cwd: Path = ROOT, env: dict[str, str] | None = None) -> float:
-    return statistics.median(_run_once(cmd, cwd, env)[0] for _ in range(runs))
 
 
 #: Resources per block of the preview benchmark: (count in version 1, count in version 2).
@@ -166,7 +169,6 @@ def _preview_plan(tmp: Path) -> tuple[Path, Path, Path]:
 def _preview_benchmark(runs: int) -> dict[str, Any]:
     if shutil.which("terraform") is None:
         raise SystemExit("the preview benchmark needs terraform on PATH")
-    platformctl = str(Path(sys.executable).with_name("platformctl"))
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         start = time.perf_counter()
@@ -180,19 +182,17 @@ def _preview_benchmark(runs: int) -> dict[str, Any]:
             mix[key] = mix.get(key, 0) + 1
         size_mb = plan_json.stat().st_size / 1e6
         out = tmp_path / "preview.md"
-        preview = _timed(
-            [platformctl, "preview", "--plan", str(plan_json), "--synth-dir", str(synth), "--out", str(out)], runs
-        )
-        show_cmd = ["terraform", "show", "-no-color", plan_bin.name]
-        show = _timed(show_cmd, runs, cwd=plan_bin.parent, env=_terraform_env())
+        figures = benchmark_commands.preview_ratio(plan_json, plan_bin, synth, out, runs, _terraform_env())
         report_chars = len(out.read_text())
     return {
         "changes": changes,
         "actions": mix,
         "plan_json_mb": round(size_mb, 1),
         "build_s": round(build, 1),
-        "preview_s": round(preview, 2),
-        "terraform_show_s": round(show, 2),
+        "preview_s": figures["a_s"],
+        "terraform_show_s": figures["b_s"],
+        "ratio_of_pairs": figures["wall_ratio"],
+        "cpu_ratio_of_pairs": figures["cpu_ratio"],
         "report_chars": report_chars,
     }
 
@@ -251,12 +251,12 @@ def _charts_environment(directory: Path, charts: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", choices=("synth", "preview"), help="run one part only (default: both)")
+    parser.add_argument("--only", choices=("synth", "preview", "diff"), help="run one part only (default: all)")
     args = parser.parse_args()
     result: dict[str, Any] = {"runs": args.runs}
-    if args.only != "preview":
+    if args.only in (None, "synth"):
         result.update(_synth_benchmark(args.runs))
-    if args.only != "synth":
+    if args.only in (None, "preview"):
         bench = _preview_benchmark(args.runs)
         result["preview"] = bench
         print(
@@ -264,6 +264,8 @@ def main() -> None:
             f"{bench['preview_s']:6.2f} s   terraform show (text): {bench['terraform_show_s']:.2f} s   "
             f"report {bench['report_chars']:,} chars"
         )
+    if args.only in (None, "diff"):
+        result["diff"] = benchmark_commands.diff_ratios(args.runs)
     print(json.dumps(result))
 
 
