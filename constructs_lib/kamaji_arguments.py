@@ -319,21 +319,15 @@ def check_control_plane(
     api_allowed_cidrs: Any,
     provider: Any,
     api_address: Any,
-    port: Any,
-    replicas: Any,
-    service_cidr: Any,
-    pod_cidr: Any,
-    dns_service_ip: Any,
-    cert_sans: Any,
-    signing_duration_hours: Any,
-    kube_proxy: Any,
     certificate_authority: Any,
     authentication: Any,
     openstack_provider: Any,
+    **tenant: Any,
 ) -> ControlPlaneArguments:
     """Check a tenant control plane's arguments, all of them before anything is built
     (``path`` names the construct in errors); ``types`` are the classes of the constructs it
-    is given."""
+    is given. The TenantControlPlane's other settings (``tenant``: port, replicas, the ranges,
+    cert_sans, signing_duration_hours, kube_proxy) go to :func:`check_tenant_settings` as given."""
     _check_control_plane_parts(
         path, types, authentication, provider, openstack_provider, certificate_authority, network, api_address
     )
@@ -346,16 +340,9 @@ def check_control_plane(
         kubernetes_version=kubernetes_version,
         # Workers and their konnectivity agents reach the API through the load balancer.
         api_allowed_cidrs=list(dict.fromkeys([network.primary_cidr, *given])),
-        port=port,
-        replicas=replicas,
-        service_cidr=service_cidr,
-        pod_cidr=pod_cidr,
-        dns_service_ip=dns_service_ip,
-        cert_sans=cert_sans,
-        signing_duration_hours=signing_duration_hours,
-        kube_proxy=kube_proxy,
         extra_admission_controllers=(),
         authentication_config_map=f"{name}-authentication" if authentication is not None else None,
+        **tenant,
     )
     return ControlPlaneArguments(settings, api_address, certificate_authority, authentication)
 
