@@ -453,25 +453,13 @@ def _utility_provider(scope: Construct, resource_type: str) -> None:
         _UtilityProvider(stack, f"hashicorp-{name}", name=name)
 
 
-class _Resource(AttributeResource):
+def _resource(
+    scope: Construct, id: str, resource_type: str, attributes: Mapping[str, Any], **options: Any
+) -> AttributeResource:
     """A resource of a HashiCorp utility provider (``random``, ``time``, ``tls``; the stack then
-    pins that provider) or ``kubernetes_secret_v1``."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        resource_type: str,
-        attributes: Mapping[str, Any],
-        *,
-        provider: TerraformProvider | None = None,
-        lifecycle: TerraformResourceLifecycle | None = None,
-        metadata: Mapping[str, Any] | None = None,
-    ) -> None:
-        _utility_provider(scope, resource_type)
-        super().__init__(
-            scope, id, resource_type, attributes, provider=provider, lifecycle=lifecycle, metadata=metadata
-        )
+    pins that provider) or ``kubernetes_secret_v1``: an :class:`AttributeResource` with ``options``."""
+    _utility_provider(scope, resource_type)
+    return AttributeResource(scope, id, resource_type, attributes, **options)
 
 
 class KamajiDataStore(LibraryConstruct):
@@ -557,8 +545,8 @@ class TenantCertificateAuthority(LibraryConstruct):
         check.name(path, "namespace", namespace)
         check.int_range(path, "validity_hours", validity_hours, 24 * 365, 24 * 365 * 20)
         super().__init__(scope, id)
-        self.key = _Resource(self, "key", "tls_private_key", {"algorithm": "RSA", "rsa_bits": 3072})
-        self.certificate = _Resource(
+        self.key = _resource(self, "key", "tls_private_key", {"algorithm": "RSA", "rsa_bits": 3072})
+        self.certificate = _resource(
             self,
             "certificate",
             "tls_self_signed_cert",
@@ -573,7 +561,7 @@ class TenantCertificateAuthority(LibraryConstruct):
         )
         self.certificate_pem: str = self.certificate.get_string_attribute("cert_pem")
         key_pem = self.key.get_string_attribute("private_key_pem")
-        self.secret = _Resource(
+        self.secret = _resource(
             self,
             "secret",
             "kubernetes_secret_v1",
@@ -740,7 +728,7 @@ class KamajiControlPlane(LibraryConstruct):
         before: list[ITerraformDependable] = []
         self.authentication_config_map: GenericResource | None = None
         if given.authentication is not None:
-            self.authentication_config_map = _Resource(
+            self.authentication_config_map = _resource(
                 self,
                 "authentication",
                 "kubernetes_config_map_v1",
@@ -800,11 +788,11 @@ class BootstrapToken(LibraryConstruct):
         super().__init__(scope, id)
         self.ttl_hours = ttl_hours
         self.rotation_hours = rotation_hours
-        self.rotating = _Resource(self, "rotation", "time_rotating", {"rotation_hours": rotation_hours})
+        self.rotating = _resource(self, "rotation", "time_rotating", {"rotation_hours": rotation_hours})
         keepers = {"rotation": self.rotating.get_string_attribute("id")}
         common = {"lower": True, "numeric": True, "special": False, "upper": False, "keepers": keepers}
-        self.id_resource = _Resource(self, "token-id", "random_string", {"length": 6, **common})
-        self.secret_resource = _Resource(self, "token-secret", "random_string", {"length": 16, **common})
+        self.id_resource = _resource(self, "token-id", "random_string", {"length": 6, **common})
+        self.secret_resource = _resource(self, "token-secret", "random_string", {"length": 16, **common})
         self.token_id: str = self.id_resource.get_string_attribute("result")
         self.token_secret: str = self.secret_resource.get_string_attribute("result")
         self.value: str = f"{self.token_id}.{self.token_secret}"
@@ -843,7 +831,7 @@ class BootstrapTokenSecret(LibraryConstruct):
                 raise ConstructArgumentError(path, argument, "<hidden>", "a string or a Terraform reference")
         super().__init__(scope, id)
         manifest = bootstrap_token_secret_manifest(token_id, token_secret, expiration)
-        self.resource = _Resource(
+        self.resource = _resource(
             self,
             "secret",
             "kubernetes_secret_v1",

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cdktf import ITerraformDependable, TerraformProvider, TerraformResourceLifecycle, TerraformStack
+from cdktf import TerraformProvider, TerraformStack
 from constructs import Construct
 
 from ._construct import ConstructContract
@@ -62,22 +62,8 @@ class SelectelProvider(ConstructContract, GenericProvider):
 
 
 class SelectelResource(AttributeResource):
-    """One ``selectel_*`` resource with its attributes (``None`` values are left out)."""
-
-    def __init__(
-        self,
-        scope: Construct,
-        id: str,
-        resource_type: str,
-        attributes: Mapping[str, Any],
-        *,
-        provider: TerraformProvider,
-        lifecycle: TerraformResourceLifecycle | None = None,
-        depends_on: list[ITerraformDependable] | None = None,
-    ) -> None:
-        super().__init__(
-            scope, id, resource_type, attributes, provider=provider, lifecycle=lifecycle, depends_on=depends_on or ()
-        )
+    """One ``selectel_*`` resource with its attributes (``None`` values are left out), given the
+    stack's Selectel provider (:meth:`SelectelProvider.of`) as ``provider``."""
 
 
 class SelectelDataSource(GenericDataSource):
