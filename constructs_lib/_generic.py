@@ -13,6 +13,7 @@ from typing import Any
 
 from cdktf import (
     ITerraformDependable,
+    ITerraformIterator,
     TerraformDataSource,
     TerraformProvider,
     TerraformResource,
@@ -54,6 +55,7 @@ class AttributeResource(GenericResource):
         lifecycle: TerraformResourceLifecycle | None = None,
         depends_on: Sequence[ITerraformDependable] = (),
         metadata: Mapping[str, Any] | None = None,
+        for_each: ITerraformIterator | None = None,
     ) -> None:
         super().__init__(
             scope,
@@ -63,6 +65,7 @@ class AttributeResource(GenericResource):
             provider=provider,
             lifecycle=lifecycle,
             depends_on=list(depends_on) or None,
+            for_each=for_each,
         )
         self._attributes = present(attributes)
 

@@ -5,6 +5,10 @@ The prebuilt Kubernetes binding package describes 108 resource and data source t
 needs four of them. They are written here with the same names, provider source and version as
 the prebuilt binding (11.12.1, provider 2.37.1) declares, so the synthesized JSON is
 byte-identical (``tests/test_generic_bindings.py`` compares both).
+
+:class:`Labels` and :class:`NodeTaint` write onto objects that exist already, by server-side
+apply, and take the same options: ``field_manager`` (the server-side apply field manager),
+``force`` (take over fields another manager owns) and ``for_each`` (one resource per element).
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any
 from cdktf import IResolvable, ITerraformIterator
 from constructs import Construct
 
-from ._generic import GenericDataSource, GenericProvider, GenericResource, present
+from ._generic import AttributeResource, GenericDataSource, GenericProvider, present
 
 SOURCE = "kubernetes"
 #: What the prebuilt binding 11.12.1 declares: ``required_providers`` pins the provider version.
@@ -88,16 +92,14 @@ class DataKubernetesNodes(GenericDataSource):
         return self.interpolation_for_attribute("nodes")
 
 
-class Labels(GenericResource):
-    """``kubernetes_labels``: labels on an existing object, by server-side apply.
+class Labels(AttributeResource):
+    """``kubernetes_labels``: labels on an existing object, by server-side apply (its options as
+    the module says).
 
     :param api_version: the object's API version, e.g. ``v1``.
     :param kind: the object's kind, e.g. ``Node``.
     :param metadata: ``{"name": ..., "namespace": ...}`` of the object.
     :param labels: the labels to set.
-    :param field_manager: the server-side apply field manager.
-    :param force: take over fields another manager owns.
-    :param for_each: one resource per element.
     """
 
     def __init__(
@@ -113,33 +115,23 @@ class Labels(GenericResource):
         force: bool | None = None,
         for_each: ITerraformIterator | None = None,
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="kubernetes_labels",
-            terraform_generator_metadata=GENERATOR_METADATA,
-            for_each=for_each,
-        )
-        self._attributes = present(
-            {
-                "api_version": api_version,
-                "field_manager": field_manager,
-                "force": force,
-                "kind": kind,
-                "labels": dict(labels),
-                "metadata": dict(metadata),
-            },
-        )
+        attributes = {
+            "api_version": api_version,
+            "field_manager": field_manager,
+            "force": force,
+            "kind": kind,
+            "labels": dict(labels),
+            "metadata": dict(metadata),
+        }
+        super().__init__(scope, id, "kubernetes_labels", attributes, metadata=GENERATOR_METADATA, for_each=for_each)
 
 
-class NodeTaint(GenericResource):
-    """``kubernetes_node_taint``: taints on an existing node, by server-side apply.
+class NodeTaint(AttributeResource):
+    """``kubernetes_node_taint``: taints on an existing node, by server-side apply (its options as
+    the module says).
 
     :param metadata: ``{"name": <node name>}``.
     :param taint: the taints, each ``{"key", "value", "effect"}``.
-    :param field_manager: the server-side apply field manager.
-    :param force: take over fields another manager owns.
-    :param for_each: one resource per element.
     """
 
     def __init__(
@@ -153,24 +145,16 @@ class NodeTaint(GenericResource):
         force: bool | None = None,
         for_each: ITerraformIterator | None = None,
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="kubernetes_node_taint",
-            terraform_generator_metadata=GENERATOR_METADATA,
-            for_each=for_each,
-        )
-        self._attributes = present(
-            {
-                "field_manager": field_manager,
-                "force": force,
-                "metadata": dict(metadata),
-                "taint": [dict(t) for t in taint],
-            },
-        )
+        attributes = {
+            "field_manager": field_manager,
+            "force": force,
+            "metadata": dict(metadata),
+            "taint": [dict(t) for t in taint],
+        }
+        super().__init__(scope, id, "kubernetes_node_taint", attributes, metadata=GENERATOR_METADATA, for_each=for_each)
 
 
-class StorageClassV1(GenericResource):
+class StorageClassV1(AttributeResource):
     """``kubernetes_storage_class_v1``: a StorageClass.
 
     :param metadata: ``{"name": ..., "annotations": ...}``.
@@ -193,19 +177,12 @@ class StorageClassV1(GenericResource):
         volume_binding_mode: str | None = None,
         allow_volume_expansion: bool | None = None,
     ) -> None:
-        super().__init__(
-            scope,
-            id,
-            terraform_resource_type="kubernetes_storage_class_v1",
-            terraform_generator_metadata=GENERATOR_METADATA,
-        )
-        self._attributes = present(
-            {
-                "allow_volume_expansion": allow_volume_expansion,
-                "metadata": dict(metadata),
-                "parameters": dict(parameters) if parameters else None,
-                "reclaim_policy": reclaim_policy,
-                "storage_provisioner": storage_provisioner,
-                "volume_binding_mode": volume_binding_mode,
-            },
-        )
+        attributes = {
+            "allow_volume_expansion": allow_volume_expansion,
+            "metadata": dict(metadata),
+            "parameters": dict(parameters) if parameters else None,
+            "reclaim_policy": reclaim_policy,
+            "storage_provisioner": storage_provisioner,
+            "volume_binding_mode": volume_binding_mode,
+        }
+        super().__init__(scope, id, "kubernetes_storage_class_v1", attributes, metadata=GENERATOR_METADATA)
