@@ -280,13 +280,10 @@ def extra_files(path: str, value: Any) -> list[ExtraFile]:
     for item in value:
         if not isinstance(item, Mapping) or not {"path", "content"} <= set(item) <= {"path", "content", "permissions"}:
             raise ConstructArgumentError(path, "extra_files", item, "a map with path, content and optional permissions")
-        file_path = item["path"]
-        if not isinstance(file_path, str) or not _FILE_PATH.fullmatch(file_path):
-            raise ConstructArgumentError(path, "extra_files.path", file_path, "an absolute path such as /etc/x.conf")
+        file_path = matching(path, "extra_files.path", item["path"], _FILE_PATH, "an absolute path such as /etc/x.conf")
         content = literal(path, "extra_files.content", item["content"])
         permissions = item.get("permissions", "0644")
-        if not isinstance(permissions, str) or not _FILE_MODE.fullmatch(permissions):
-            raise ConstructArgumentError(path, "extra_files.permissions", permissions, "an octal mode such as 0644")
+        matching(path, "extra_files.permissions", permissions, _FILE_MODE, "an octal mode such as 0644")
         files.append(ExtraFile(file_path, content, permissions))
     return files
 
@@ -345,16 +342,18 @@ def non_empty(path: str, argument: str, value: Any) -> str:
     return text(path, argument, value)
 
 
+def matching(path: str, argument: str, value: Any, pattern: re.Pattern[str], allowed: str) -> str:
+    """``value`` when it is a string that ``pattern`` matches whole; otherwise the argument error
+    saying what is ``allowed``. The one form of every check by pattern below."""
+    if not isinstance(value, str) or not pattern.fullmatch(value):
+        raise ConstructArgumentError(path, argument, value, allowed)
+    return value
+
+
 def name(path: str, argument: str, value: Any) -> str:
     """A DNS label: lowercase letters, digits and '-', 1-63 characters, alphanumeric at both ends."""
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
-        raise ConstructArgumentError(
-            path,
-            argument,
-            value,
-            "lowercase letters, digits and '-', 1-63 characters, starting and ending alphanumeric",
-        )
-    return value
+    allowed = "lowercase letters, digits and '-', 1-63 characters, starting and ending alphanumeric"
+    return matching(path, argument, value, _NAME, allowed)
 
 
 #: Kept for the constructs that call it by its older name.
@@ -364,27 +363,15 @@ dns_label = name
 def posix_user(path: str, argument: str, value: Any) -> str:
     """A POSIX login name: a lowercase letter or '_', then lowercase letters, digits, '_' or '-';
     at most 32 characters."""
-    if not isinstance(value, str) or not _POSIX_USER.fullmatch(value):
-        raise ConstructArgumentError(
-            path,
-            argument,
-            value,
-            "a user name: a lowercase letter or '_' then lowercase letters, digits, '_' or '-', at most 32 characters",
-        )
-    return value
+    allowed = "a user name: a lowercase letter or '_' then lowercase letters, digits, '_' or '-', at most 32 characters"
+    return matching(path, argument, value, _POSIX_USER, allowed)
 
 
 def region(path: str, argument: str, value: Any) -> str:
     """A region name (``ru-1``, ``RegionOne``): letters, digits, '.', '_' and '-', 1-64 characters,
     alphanumeric at both ends."""
-    if not isinstance(value, str) or not _REGION.fullmatch(value):
-        raise ConstructArgumentError(
-            path,
-            argument,
-            value,
-            "letters, digits, '.', '_' and '-', 1-64 characters, starting and ending alphanumeric",
-        )
-    return value
+    allowed = "letters, digits, '.', '_' and '-', 1-64 characters, starting and ending alphanumeric"
+    return matching(path, argument, value, _REGION, allowed)
 
 
 def availability_zone(path: str, argument: str, value: Any) -> str:
@@ -484,34 +471,23 @@ def bucket_name(path: str, argument: str, value: Any) -> str:
 def chart_version(path: str, argument: str, value: Any) -> str:
     """An exact chart version (Semantic Versioning 2.0.0): ``1.2.3`` or ``v1.2.3``, numbers
     without leading zeros, an optional ``-pre`` and ``+build`` part; ASCII only."""
-    if not isinstance(value, str) or len(value) > _CHART_VERSION_MAX_LENGTH or not _CHART_VERSION.fullmatch(value):
-        raise ConstructArgumentError(
-            path,
-            argument,
-            value,
-            "an exact chart version such as 1.2.3 (no ranges; digits 0-9, numbers without leading zeros)",
-        )
-    return value
+    allowed = "an exact chart version such as 1.2.3 (no ranges; digits 0-9, numbers without leading zeros)"
+    if isinstance(value, str) and len(value) > _CHART_VERSION_MAX_LENGTH:
+        raise ConstructArgumentError(path, argument, value, allowed)
+    return matching(path, argument, value, _CHART_VERSION, allowed)
 
 
 def chart_name(path: str, argument: str, value: Any) -> str:
     """A chart's name in its repository: letters, digits, '.', '_' and '-', 1-63 characters,
     alphanumeric at both ends (no URL or path: those would carry a location, and perhaps
     credentials, into the output)."""
-    if not isinstance(value, str) or not _REGION.fullmatch(value):
-        raise ConstructArgumentError(
-            path, argument, value, "a chart name: letters, digits, '.', '_' and '-', 1-64 characters"
-        )
-    return value
+    return matching(path, argument, value, _REGION, "a chart name: letters, digits, '.', '_' and '-', 1-64 characters")
 
 
 def variable_name(path: str, argument: str, value: Any) -> str:
     """A Terraform variable name: a lowercase letter, then lowercase letters, digits and '_'; 1-64 characters."""
-    if not isinstance(value, str) or not _VARIABLE.fullmatch(value):
-        raise ConstructArgumentError(
-            path, argument, value, "a variable name: a lowercase letter then lowercase letters, digits and '_', 1-64"
-        )
-    return value
+    allowed = "a variable name: a lowercase letter then lowercase letters, digits and '_', 1-64"
+    return matching(path, argument, value, _VARIABLE, allowed)
 
 
 #: What every registry check says is allowed.
@@ -687,8 +663,7 @@ def words(path: str, argument: str, values: Any) -> tuple[str, ...]:
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
         raise ConstructArgumentError(path, argument, values, "a list of names")
     for value in values:
-        if not isinstance(value, str) or not _WORD.fullmatch(value):
-            raise ConstructArgumentError(path, argument, value, "a name of letters and digits, such as NodeSwap")
+        matching(path, argument, value, _WORD, "a name of letters and digits, such as NodeSwap")
     if len(set(values)) != len(values):
         raise ConstructArgumentError(path, argument, list(values), "names listed once each")
     return tuple(values)
