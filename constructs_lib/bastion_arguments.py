@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _validate as check
 from .errors import ConstructArgumentError
-from .server_arguments import BootVolume, PartTypes, VmExtras, check_extras, check_parts, check_placement
+from .server_arguments import BootVolume, PartTypes, VmExtras, check_parts, check_vm
 
 
 @dataclass(frozen=True)
@@ -49,24 +49,18 @@ def check_arguments(
     ssh_user: Any,
     floating_ip: Any,
     name: Any,
-    boot_volume_size: Any,
-    boot_volume_type: Any,
-    availability_zone: Any,
-    security_group: Any,
-    extra_files: Any,
-    extra_commands: Any,
-    provider: Any,
+    **vm: Any,
 ) -> BastionArguments:
     """Check a bastion's arguments (``path`` names the construct in errors); ``types`` are the
-    classes of the constructs it is given."""
+    classes of the constructs it is given, ``vm`` the arguments of every VM construct
+    (:func:`~constructs_lib.server_arguments.check_vm`)."""
     check_parts(path, network, keypair, types)
     check.text(path, "flavor", flavor)
     check.text(path, "image", image)
     check.posix_user(path, "ssh_user", ssh_user)
     if name is not None:
         check.text(path, "name", name)
-    boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
-    extras = check_extras(path, security_group, extra_files, extra_commands, provider, types)
+    boot_volume, extras = check_vm(path, types, **vm)
     allowed = check.cidrs(path, "ssh_allowed_cidrs", ssh_allowed_cidrs)
     if floating_ip is not None and not isinstance(floating_ip, bool):
         raise ConstructArgumentError(path, "floating_ip", floating_ip, "True, False or None")

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import _validate as check
 from .errors import ConstructArgumentError
-from .server_arguments import BootVolume, PartTypes, VmExtras, check_extras, check_parts, check_placement
+from .server_arguments import VM_ARGUMENTS, BootVolume, PartTypes, VmExtras, check_parts, check_vm
 
 EXECUTORS = ("docker", "shell")
 # A Docker image reference, [registry[:port]/]path[:tag][@sha256:digest], as the distribution
@@ -126,29 +126,24 @@ def check_arguments(
     network: Any,
     keypair: Any,
     ssh_from: Any,
-    boot_volume_size: Any,
-    boot_volume_type: Any,
-    availability_zone: Any,
-    security_group: Any,
-    extra_files: Any,
-    extra_commands: Any,
-    provider: Any,
-    **settings: Any,
+    **arguments: Any,
 ) -> RunnerArguments:
     """Check a runner fleet's arguments (``path`` names the construct in errors): the
-    constructs it is given against ``types``, then its ``settings`` (:func:`check_settings`),
-    placement and extras."""
+    constructs it is given against ``types``, then its settings (:func:`check_settings`), then
+    the arguments of every VM construct (:data:`~constructs_lib.server_arguments.VM_ARGUMENTS`:
+    placement and extras, :func:`~constructs_lib.server_arguments.check_vm`)."""
     check_parts(path, network, keypair, types)
     if ssh_from is not None and not isinstance(ssh_from, types.peer):
         raise ConstructArgumentError(
             path, "ssh_from", ssh_from, "None, a SecurityGroup or a construct with .connections"
         )
+    vm = {key: arguments.pop(key) for key in VM_ARGUMENTS}
+    settings = arguments
     check_settings(path, **settings)
-    boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
-    extras = check_extras(path, security_group, extra_files, extra_commands, provider, types)
+    boot_volume, extras = check_vm(path, types, **vm)
     return RunnerArguments(
         **{**settings, "name": settings["name"] or f"{network.name}-runner", "tags": tuple(settings["tags"])},
         boot_volume=boot_volume,
-        availability_zone=availability_zone,
+        availability_zone=vm["availability_zone"],
         extras=extras,
     )

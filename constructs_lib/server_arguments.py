@@ -8,6 +8,7 @@ classes in :class:`PartTypes`, which the build module fills in with the real con
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -109,3 +110,31 @@ def check_placement(
         return None
     check.count(path, "boot_volume_size", boot_volume_size, check.VOLUME_SIZE_GB)
     return BootVolume(boot_volume_size, boot_volume_type)
+
+
+def check_vm(
+    path: str,
+    types: PartTypes,
+    *,
+    boot_volume_size: Any,
+    boot_volume_type: Any,
+    availability_zone: Any,
+    security_group: Any,
+    extra_files: Any,
+    extra_commands: Any,
+    provider: Any,
+) -> tuple[BootVolume | None, VmExtras]:
+    """The arguments every VM construct takes besides its network and key pair (the bastion's
+    and the runners' alike): its placement (:func:`check_placement`) and its extras
+    (:func:`check_extras`)."""
+    boot_volume = check_placement(path, boot_volume_size, boot_volume_type, availability_zone)
+    return boot_volume, check_extras(path, security_group, extra_files, extra_commands, provider, types)
+
+
+#: The names of the arguments every VM construct takes besides its network and key pair: those
+#: :func:`check_vm` checks.
+VM_ARGUMENTS = tuple(
+    name
+    for name, parameter in inspect.signature(check_vm).parameters.items()
+    if parameter.kind is parameter.KEYWORD_ONLY
+)
