@@ -8,9 +8,10 @@ Each measurement is a fresh interpreter (import cost is most of the cost), repea
 - shipped:  ``python -m stacks`` on the shipped environments, run in turn with the floor
             (floor, shipped, floor, shipped, ...) so a machine that slows down slows both;
             the ratio is shipped's median over the floor's;
-- 1,000 groups: ``python -m stacks`` on environments/simple.hcl with 1,000 more node groups
-            (copies of its first node group, role ``worker``, count 1, read from the file at
-            run time so the figures follow the file's schema);
+- 1,000 and 5,000 groups: ``python -m stacks`` on environments/simple.hcl with 1,000 (5,000)
+            more node groups (copies of its first node group, role ``worker``, count 1, read
+            from the file at run time so the figures follow the file's schema), each run in
+            turn with the floor; the ratio is the median of the pairs';
 - 200 charts: ``python -m stacks`` on environments/simple.hcl with 200 ``helm_release`` blocks
             (each its own chart and version, placed on the ``worker`` nodes, after traefik,
             with a few values), run in turn with the floor as ``shipped`` is;
@@ -290,9 +291,14 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
             shipped_mib.append(mib)
         envs = tmp_path / "envs"
         envs.mkdir()
-        name = _generated_environment(envs, 1000)
-        large_cmd = [py, "-m", "stacks", name, "--environments-dir", str(envs), "--out", str(tmp_path / "large")]
-        large = [_run_once(large_cmd) for _ in range(runs)]
+        groups: dict[int, list[tuple[float, float, float]]] = {}
+        for count in (1000, 5000):
+            name = _generated_environment(envs, count)
+            out = str(tmp_path / f"groups{count}")
+            groups_cmd = [py, "-m", "stacks", name, "--environments-dir", str(envs), "--out", out]
+            # In turn with the floor: (seconds, peak MiB, the floor's seconds just before).
+            groups[count] = [(_run_once(floor_cmd)[0], *_run_once(groups_cmd)) for _ in range(runs)]
+        large = [(seconds, mib) for _, seconds, mib in groups[1000]]
         charts_name = _charts_environment(envs, 200)
         charts_cmd = [py, "-m", "stacks", charts_name, "--environments-dir", str(envs), "--out", str(tmp_path / "c")]
         _run_once(charts_cmd)  # warm-up
@@ -312,6 +318,11 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
         "shipped_peak_mib": round(max(shipped_mib)),
         "environment_with_1000_node_groups_s": round(large_s, 2),
         "environment_with_1000_node_groups_peak_mib": round(large_mib),
+        **{
+            f"node_groups_{count}_ratio_of_pairs": round(statistics.median(s / f for f, s, _ in pairs), 2)
+            for count, pairs in groups.items()
+        },
+        "environment_with_5000_node_groups_s": round(statistics.median(s for _, s, _ in groups[5000]), 2),
         "environment_with_200_extra_charts_s": round(statistics.median(charts), 2),
         "extra_charts_ratio_of_pairs": round(
             statistics.median(c / f for c, f in zip(charts, charts_floor, strict=True)), 2
@@ -322,7 +333,14 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
         f"shipped environments:                            {shipped_s:6.2f} s   ratio {shipped_s / floor_s:.2f}"
         f" (median of pairs {result['ratio_of_pairs']:.2f}), peak {result['shipped_peak_mib']} MiB"
     )
-    print(f"simple + 1,000 node groups:                      {large_s:6.2f} s   peak {round(large_mib)} MiB")
+    print(
+        f"simple + 1,000 node groups:                      {large_s:6.2f} s   peak {round(large_mib)} MiB"
+        f"   median of pairs with the floor {result['node_groups_1000_ratio_of_pairs']:.2f}"
+    )
+    print(
+        f"simple + 5,000 node groups:                      {result['environment_with_5000_node_groups_s']:6.2f} s"
+        f"   median of pairs with the floor {result['node_groups_5000_ratio_of_pairs']:.2f}"
+    )
     print(
         f"simple + 200 extra charts:                       {statistics.median(charts):6.2f} s"
         f"   median of pairs with the floor {result['extra_charts_ratio_of_pairs']:.2f}"
