@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from email.message import Message
 from pathlib import Path
 from typing import Any
 
@@ -100,30 +101,28 @@ class GitLab(ApiClient):
         return _same_user(self, user)
 
     def notes(self) -> list[Note]:
-        found: list[Note] = []
-        page = "1"
-        seen: set[str] = set()
         path = urllib.parse.urlsplit(self.notes_url).path
-        for _ in range(MAX_PAGES):
-            seen.add(page)
+        seen = {"1"}
+
+        def page_url(page: str) -> str:
             query = urllib.parse.urlencode({"per_page": 100, "page": page, "sort": "asc", "order_by": "created_at"})
-            items, headers = self.request("GET", f"{self.notes_url}?{query}")
-            if not isinstance(items, list):
-                raise self._error(f"GET {path}: expected a list of notes")
-            found += [
-                Note(item.get("id"), str(item.get("body") or ""), item.get("author"))
-                for item in items
-                if isinstance(item, dict) and not item.get("system")
-            ]
+            return f"{self.notes_url}?{query}"
+
+        def next_page(headers: Message) -> str | None:
             page = (headers.get("X-Next-Page") or "").strip()
             if not page:
-                return found
+                return None
             if not re.fullmatch(r"[0-9]+", page) or page in seen:
                 raise self._error(f"GET {path}: the next page ({page[:20]!r}) is not a new page number")
-        raise self._error(
-            f"GET {path}: more than {MAX_PAGES} pages of notes; stopped without posting, "
-            "as a new note could be a second one"
-        )
+            seen.add(page)
+            return page_url(page)
+
+        def note(item: dict[str, Any]) -> Note | None:
+            if item.get("system"):
+                return None
+            return Note(item.get("id"), str(item.get("body") or ""), item.get("author"))
+
+        return _read_pages(self, page_url("1"), "note", next_page, note)
 
     def update(self, note: Note, body: str) -> str:
         self.request("PUT", f"{self.notes_url}/{note.id}", {"body": body})
@@ -132,6 +131,35 @@ class GitLab(ApiClient):
     def create(self, body: str) -> str:
         created, _ = self.request("POST", self.notes_url, {"body": body})
         return f"created {_created(created, 'note')} on merge request !{self.iid}"
+
+
+def _read_pages(
+    client: ApiClient,
+    first: str,
+    kind: str,
+    next_page: Callable[[Message], str | None],
+    note: Callable[[dict[str, Any]], Note | None],
+) -> list[Note]:
+    """Every note of a merge or pull request (GitLab's and GitHub's listings alike), read page
+    after page from ``first``, at most :data:`MAX_PAGES` pages. ``kind`` is what the host calls
+    a note, ``next_page`` the URL of the page after one from its answer's headers (None after
+    the last; it refuses a page already read), ``note`` the note of a listed item (None: not
+    a note to look at)."""
+    found: list[Note] = []
+    url = first
+    for _ in range(MAX_PAGES):
+        items, headers = client.request("GET", url)
+        if not isinstance(items, list):
+            raise client._error(f"GET {urllib.parse.urlsplit(url).path}: expected a list of {kind}s")
+        found += [shown for item in items if isinstance(item, dict) and (shown := note(item)) is not None]
+        following = next_page(headers)
+        if following is None:
+            return found
+        url = following
+    raise client._error(
+        f"GET {urllib.parse.urlsplit(first).path}: more than {MAX_PAGES} pages of {kind}s; stopped without "
+        f"posting, as a new {kind} could be a second one"
+    )
 
 
 def _same_user(api: ApiClient, user: Any) -> Callable[[Any], bool]:
@@ -195,35 +223,28 @@ class GitHub(ApiClient):
         return _same_user(self, user)
 
     def notes(self) -> list[Note]:
-        found: list[Note] = []
         first = f"{self.repo_url}/issues/{self.number}/comments?per_page=100"
-        url: str | None = first
         origin = urllib.parse.urlsplit(self.base_url)[:2]
-        seen: set[str] = set()
-        path = urllib.parse.urlsplit(first).path
-        for _ in range(MAX_PAGES):
-            assert url is not None
-            seen.add(url)
-            items, headers = self.request("GET", url)
-            if not isinstance(items, list):
-                raise self._error(f"GET {urllib.parse.urlsplit(url).path}: expected a list of comments")
-            found += [
-                Note(item.get("id"), str(item.get("body") or ""), item.get("user"))
-                for item in items
-                if isinstance(item, dict)
-            ]
+        seen = {first}
+
+        def next_page(headers: Message) -> str | None:
             match = _NEXT_LINK.search(headers.get("Link") or "")
             if match is None:
-                return found
+                return None
             url = match.group(1)
             if urllib.parse.urlsplit(url)[:2] != origin:
                 raise self._error(f"the next page is on another host ({url}); refusing to send the token there")
             if url in seen:
-                raise self._error(f"GET {path}: the next page link points back to a page already read")
-        raise self._error(
-            f"GET {path}: more than {MAX_PAGES} pages of comments; stopped without posting, as a new comment "
-            "could be a second one"
-        )
+                raise self._error(
+                    f"GET {urllib.parse.urlsplit(first).path}: the next page link points back to a page already read"
+                )
+            seen.add(url)
+            return url
+
+        def note(item: dict[str, Any]) -> Note:
+            return Note(item.get("id"), str(item.get("body") or ""), item.get("user"))
+
+        return _read_pages(self, first, "comment", next_page, note)
 
     def update(self, note: Note, body: str) -> str:
         self.request("PATCH", f"{self.repo_url}/issues/comments/{note.id}", {"body": body})
