@@ -135,48 +135,19 @@ class GitOpsDelivery(LibraryConstruct):
         """Argo CD's credentials for the registry: a Helm repository, and for digest-pinned
         bundles (``oci://`` sources) credentials by URL prefix."""
         registry = given.registry
-        secrets = [
-            _Object(
-                self,
-                "repository",
-                kind="kubernetes_secret_v1",
-                attributes={
-                    "metadata": {
-                        "name": "bundle-registry",
-                        "namespace": namespace,
-                        "labels": {"argocd.argoproj.io/secret-type": "repository"},
-                    },
-                    "type": "Opaque",
-                    "data": {
-                        "name": "bundle-registry",
-                        "url": registry,
-                        "type": "helm",
-                        "enableOCI": "true",
-                        "username": username,
-                        "password": password,
-                    },
-                },
-                depends_on=after,
-            )
-        ]
+
+        def secret(id: str, name: str, secret_type: str, data: Mapping[str, str]) -> _Object:
+            """An Argo CD credentials Secret of ``secret_type`` in Argo CD's namespace."""
+            metadata = {"name": name, "namespace": namespace, "labels": {"argocd.argoproj.io/secret-type": secret_type}}
+            attributes = {"metadata": metadata, "type": "Opaque", "data": dict(data)}
+            return _Object(self, id, kind="kubernetes_secret_v1", attributes=attributes, depends_on=after)
+
+        login = {"username": username, "password": password}
+        helm = {"name": "bundle-registry", "url": registry, "type": "helm", "enableOCI": "true", **login}
+        secrets = [secret("repository", "bundle-registry", "repository", helm)]
         if given.oci_sources:
-            secrets.append(
-                _Object(
-                    self,
-                    "repository-oci",
-                    kind="kubernetes_secret_v1",
-                    attributes={
-                        "metadata": {
-                            "name": "bundle-registry-oci",
-                            "namespace": namespace,
-                            "labels": {"argocd.argoproj.io/secret-type": "repo-creds"},
-                        },
-                        "type": "Opaque",
-                        "data": {"url": f"oci://{registry}", "type": "oci", "username": username, "password": password},
-                    },
-                    depends_on=after,
-                )
-            )
+            oci = {"url": f"oci://{registry}", "type": "oci", **login}
+            secrets.append(secret("repository-oci", "bundle-registry-oci", "repo-creds", oci))
         return secrets
 
 
