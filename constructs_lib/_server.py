@@ -26,7 +26,16 @@ from .server_arguments import check_extras as _check_extras
 from .server_arguments import check_parts as _check_parts
 from .server_arguments import check_placement as check_placement
 
-__all__ = ["PART_TYPES", "BootVolume", "VmExtras", "check_extras", "check_parts", "check_placement", "private_server"]
+__all__ = [
+    "PART_TYPES",
+    "BootVolume",
+    "VmExtras",
+    "check_extras",
+    "check_parts",
+    "check_placement",
+    "private_server",
+    "vm_security_group",
+]
 
 #: Construct id of the image look-up shared by every boot volume of one construct.
 _IMAGE_ID = "boot-image"
@@ -46,6 +55,21 @@ def check_extras(path: str, security_group: Any, extra_files: Any, extra_command
     """An existing security group, extra cloud-init files and commands, a provider
     (:func:`.server_arguments.check_extras` with the library's constructs)."""
     return _check_extras(path, security_group, extra_files, extra_commands, provider, PART_TYPES)
+
+
+def vm_security_group(
+    scope: Construct, network: Network, name: str, description: str, extras: VmExtras
+) -> SecurityGroup:
+    """A VM construct's security group: the one it was given (``extras.security_group``), or its
+    own, ``security-group`` in ``scope``, with the network's egress."""
+    return extras.security_group or SecurityGroup(
+        scope,
+        "security-group",
+        name=name,
+        description=description,
+        egress_cidrs=network.egress_cidrs,
+        provider=extras.provider,
+    )
 
 
 def private_server(

@@ -16,7 +16,7 @@ from constructs import Construct
 from . import _validate as check
 from . import cloud_init
 from ._construct import LibraryConstruct
-from ._server import PART_TYPES, private_server
+from ._server import PART_TYPES, private_server, vm_security_group
 from .bastion_arguments import BastionArguments, check_arguments
 from .keypair import SshKeyPair
 from .network import Network
@@ -120,14 +120,7 @@ class Bastion(LibraryConstruct):
 
     def _security_group(self, network: Network, given: BastionArguments) -> None:
         """The bastion's security group (its own unless one was given) and its SSH rule."""
-        self.security_group = given.extras.security_group or SecurityGroup(
-            self,
-            "security-group",
-            name=given.name,
-            description="bastion host",
-            egress_cidrs=network.egress_cidrs,
-            provider=given.extras.provider,
-        )
+        self.security_group = vm_security_group(self, network, given.name, "bastion host", given.extras)
         self.connections = self.security_group.connections
         if given.ssh_allowed_cidrs:
             self.connections.allow_from_cidrs(given.ssh_allowed_cidrs, Port.tcp(22), "SSH from operator networks")

@@ -12,7 +12,7 @@ from constructs import Construct
 from . import _validate as check
 from . import cloud_init
 from ._construct import LibraryConstruct
-from ._server import PART_TYPES, private_server
+from ._server import PART_TYPES, private_server, vm_security_group
 from .gitlab import UserRunner
 from .keypair import SshKeyPair
 from .network import Network
@@ -177,14 +177,7 @@ class RunnerFleet(LibraryConstruct):
         self, network: Network, given: RunnerArguments, ssh_from: HasConnections | None
     ) -> SecurityGroup:
         """The runners' security group (their own unless one was given), with SSH from ``ssh_from``."""
-        group = given.extras.security_group or SecurityGroup(
-            self,
-            "security-group",
-            name=given.name,
-            description="GitLab runners",
-            egress_cidrs=network.egress_cidrs,
-            provider=given.extras.provider,
-        )
+        group = vm_security_group(self, network, given.name, "GitLab runners", given.extras)
         self.connections = group.connections
         if ssh_from is not None:
             self.connections.allow_from(ssh_from, Port.tcp(22), "SSH from the bastion")
