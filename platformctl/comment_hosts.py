@@ -47,8 +47,9 @@ def _base_url(name: str, value: str) -> str:
     return value
 
 
-def _token(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | None:
-    """The first of ``names`` that is set, and its value; refused (never shown) unless printable ASCII."""
+def _token(env: Mapping[str, str], names: tuple[str, ...], missing: str) -> str:
+    """The value of the first of ``names`` that is set; refused (never shown) unless printable
+    ASCII. None set is the error ``missing``."""
     for name in names:
         value = env.get(name, "").strip()
         if value:
@@ -57,8 +58,8 @@ def _token(env: Mapping[str, str], names: tuple[str, ...]) -> tuple[str, str] | 
                     f"{name} holds spaces, line breaks, control or non-ASCII characters (its value is not shown): "
                     "set the token alone"
                 )
-            return name, value
-    return None
+            return value
+    raise CommandError(missing)
 
 
 class GitLab(ApiClient):
@@ -88,13 +89,13 @@ class GitLab(ApiClient):
         )
         if not re.fullmatch(r"[0-9]+", iid):
             raise CommandError(f"CI_MERGE_REQUEST_IID={iid!r}: expected the merge request's number")
-        found = _token(env, ("PLATFORMCTL_GITLAB_TOKEN", "GITLAB_TOKEN"))
-        if found is None:
-            raise CommandError(
-                "PLATFORMCTL_GITLAB_TOKEN (or GITLAB_TOKEN) is not set: a project access token with the api scope, "
-                "as a masked CI/CD variable (CI_JOB_TOKEN cannot write merge request notes)"
-            )
-        return cls(base, project, iid, found[1], timeout)
+        token = _token(
+            env,
+            ("PLATFORMCTL_GITLAB_TOKEN", "GITLAB_TOKEN"),
+            "PLATFORMCTL_GITLAB_TOKEN (or GITLAB_TOKEN) is not set: a project access token with the api scope, "
+            "as a masked CI/CD variable (CI_JOB_TOKEN cannot write merge request notes)",
+        )
+        return cls(base, project, iid, token, timeout)
 
     def is_mine(self) -> Callable[[Any], bool]:
         user, _ = self.request("GET", f"{self.base_url}/user")
@@ -203,13 +204,13 @@ class GitHub(ApiClient):
         if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", repository):
             raise CommandError(f"GITHUB_REPOSITORY={repository!r}: expected owner/name")
         number = _pull_request_number(env)
-        found = _token(env, ("PLATFORMCTL_GITHUB_TOKEN", "GITHUB_TOKEN"))
-        if found is None:
-            raise CommandError(
-                "GITHUB_TOKEN is not set: pass it to the step (env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}) "
-                "with permissions: pull-requests: write"
-            )
-        return cls(base, repository, number, found[1], timeout)
+        token = _token(
+            env,
+            ("PLATFORMCTL_GITHUB_TOKEN", "GITHUB_TOKEN"),
+            "GITHUB_TOKEN is not set: pass it to the step (env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}) "
+            "with permissions: pull-requests: write",
+        )
+        return cls(base, repository, number, token, timeout)
 
     def is_mine(self) -> Callable[[Any], bool]:
         """Whether a comment's ``user`` is the token's user. GITHUB_TOKEN cannot read ``GET /user``
