@@ -136,8 +136,9 @@ def run(args: argparse.Namespace) -> int:
         work = Side(repo, work_names, tmp / "work-out", "working tree", work_app)
         explicit = bool(args.environments)
         # Only environment files differ: one app, one load of its code, the unchanged environments once.
-        changed = _changed_environments(repo, commit, env_dir, base_tree / env_dir) if own_app else None
-        shared = changed is not None and shares_code(base, work)
+        sharing = own_app and shares_code(base, work)
+        changed = _changed_environments(repo, commit, env_dir, base_tree / env_dir) if sharing else None
+        shared = changed is not None
         # What the base side synthesizes, and whether a diff against this commit already did.
         request, named = (changed_base_names(base, changed or ()), True) if shared else (base_names, explicit)
         cache = _cache(args, repo, base_app) if request else None
