@@ -65,21 +65,6 @@ class NodeGroup(LibraryConstruct):
         role: str,
         counts: tuple[int, int, int],
     ) -> None:
-        self._create(scope, id, cluster=cluster, name=name, role=role, counts=counts)
-
-    def _create(
-        self,
-        scope: Construct,
-        id: str,
-        *,
-        cluster: ClusterReference,
-        name: str,
-        role: str,
-        counts: tuple[int, int, int],
-    ) -> None:
-        """The construct and the common attributes, once a driver's group has checked its
-        arguments (its own constructor checked ``scope`` and ``id`` already: not again here,
-        which would ask jsii twice for every group)."""
         taken = cluster.group_paths.get(name)
         if taken is not None:
             raise ConstructArgumentError(
@@ -94,6 +79,12 @@ class NodeGroup(LibraryConstruct):
         self.name = name
         self.role = role
         self.count, self.min_count, self.max_count = counts
+
+    #: The constructor without its check of ``scope`` and ``id``: what a driver's group calls
+    #: once its own constructor has checked them (checking again would ask jsii twice for
+    #: every group). Bound here, in the class body, before the class is made: the checked
+    #: constructor replaces ``__init__`` only.
+    _create = __init__
 
     @property
     def autoscaled(self) -> bool:
