@@ -235,7 +235,21 @@ _KAMAJI_IN_PLACE = {
 }
 
 # Every label each Magnum driver reads (tests/fixtures/upstream/magnum_drivers.json).
-_HEAT_LABELS = frozenset(
+#: The Cinder CSI labels of the Heat driver (the plugin on or off, its image and its sidecars'
+#: tags), which the Cluster API driver reads under the same names.
+_CINDER_CSI_LABELS = frozenset(
+    {
+        "cinder_csi_enabled",
+        "cinder_csi_plugin_tag",
+        "csi_attacher_tag",
+        "csi_liveness_probe_tag",
+        "csi_node_driver_registrar_tag",
+        "csi_provisioner_tag",
+        "csi_resizer_tag",
+        "csi_snapshotter_tag",
+    }
+)
+_HEAT_LABELS = _CINDER_CSI_LABELS | frozenset(
     {
         "admission_control_list",
         "auto_healing_controller",
@@ -250,8 +264,6 @@ _HEAT_LABELS = frozenset(
         "calico_tag",
         "cert_manager_api",
         "cgroup_driver",
-        "cinder_csi_enabled",
-        "cinder_csi_plugin_tag",
         "cloud_provider_enabled",
         "cloud_provider_tag",
         "cluster_basic_auth_secret",
@@ -262,12 +274,6 @@ _HEAT_LABELS = frozenset(
         "containerd_tarball_url",
         "containerd_version",
         "coredns_tag",
-        "csi_attacher_tag",
-        "csi_liveness_probe_tag",
-        "csi_node_driver_registrar_tag",
-        "csi_provisioner_tag",
-        "csi_resizer_tag",
-        "csi_snapshotter_tag",
         "docker_volume_type",
         "draino_tag",
         "etcd_tag",
@@ -371,7 +377,7 @@ _CAPI_HELM_LABELS = frozenset(
         "octavia_provider",
     }
 )
-_CLUSTER_API_LABELS = frozenset(
+_CLUSTER_API_LABELS = _CINDER_CSI_LABELS | frozenset(
     {
         "admission_control_list",
         "api_server_cert_sans",
@@ -392,17 +398,9 @@ _CLUSTER_API_LABELS = frozenset(
         "cilium_hubble_ui_enabled",
         "cilium_ipv4pool",
         "cilium_tag",
-        "cinder_csi_enabled",
-        "cinder_csi_plugin_tag",
         "cloud_provider_tag",
         "container_infra_prefix",
         "control_plane_availability_zones",
-        "csi_attacher_tag",
-        "csi_liveness_probe_tag",
-        "csi_node_driver_registrar_tag",
-        "csi_provisioner_tag",
-        "csi_resizer_tag",
-        "csi_snapshotter_tag",
         "different_failure_domain",
         "dns_cluster_domain",
         "docker_volume_type",
