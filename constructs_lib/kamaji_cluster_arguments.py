@@ -15,24 +15,13 @@ from .authentication import authentication_configuration
 from .cluster_arguments import EnvironmentFacts, node_counts, require_node_groups
 from .errors import ConstructArgumentError
 from .flatcar_node_group_arguments import SERVER_GROUP_POLICIES
-from .kamaji_arguments import SecretKeyRef, check_tenant_version
+from .kamaji_arguments import DATASTORE_CREDENTIALS, SecretKeyRef, check_tenant_version
 from .node_roles import check_role
 
 #: Keys of the ``management`` argument.
 MANAGEMENT_KEYS = ("kubeconfig_path", "context", "namespace")
 #: Keys of the ``datastore`` argument (credential keys take ``{secret, namespace, key}``).
-DATASTORE_KEYS = (
-    "name",
-    "driver",
-    "endpoints",
-    "username",
-    "password",
-    "ca_certificate",
-    "ca_private_key",
-    "client_certificate",
-    "client_private_key",
-)
-_CREDENTIALS = DATASTORE_KEYS[3:]
+DATASTORE_KEYS = ("name", "driver", "endpoints", *DATASTORE_CREDENTIALS)
 #: Keys of the ``sysext`` argument.
 SYSEXT_KEYS = ("version", "sha256", "base_url", "arch")
 
@@ -155,7 +144,7 @@ def check_cluster_arguments(
         raise ConstructArgumentError(path, "keypair", keypair, "an SshKeyPair")
     given = _mapping(path, "management", management, MANAGEMENT_KEYS, ("kubeconfig_path", "namespace"))
     store = _mapping(path, "datastore", datastore, DATASTORE_KEYS, ("name",))
-    refs = {key: _secret_ref(path, f"datastore.{key}", store.get(key)) for key in _CREDENTIALS}
+    refs = {key: _secret_ref(path, f"datastore.{key}", store.get(key)) for key in DATASTORE_CREDENTIALS}
     the_sysext = _sysext(path, sysext)
     the_mirrors = _mirrors(path, mirrors)
     check.text(path, "image", image)
