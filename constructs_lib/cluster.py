@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, overload
 
 import jsii
 from cdktf import IAnyProducer, IResolveContext, IStringProducer, Lazy, TerraformElement
@@ -173,6 +173,9 @@ class ClusterReference:
     path: str
     cluster_id: str
     group_paths: Mapping[str, str]
+
+
+_Reference = TypeVar("_Reference", bound=ClusterReference)
 
 
 class AddsSelectelMksNodeGroup(Protocol):
@@ -354,13 +357,19 @@ class ManagedCluster(LibraryConstruct):
         return group
 
     def _make_reference(self) -> ClusterReference:
-        """What this cluster's node groups know of it (a driver's cluster extends it)."""
-        return ClusterReference(
+        """What this cluster's node groups know of it (a driver's cluster hands its own kind)."""
+        return self._build_reference(ClusterReference)
+
+    def _build_reference(self, kind: type[_Reference], **more: Any) -> _Reference:
+        """A ``kind`` of reference with what every cluster tells its groups, and ``more``
+        (what that driver's groups need besides)."""
+        return kind(
             driver=self.driver,
             name=self.name,
             path=self._path,
             cluster_id=self.cluster_id,
             group_paths=MappingProxyType(self._group_paths),
+            **more,
         )
 
     @classmethod

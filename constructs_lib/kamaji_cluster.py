@@ -19,7 +19,6 @@ import dataclasses
 import datetime
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from cdktf import Fn, TerraformProvider, Token
@@ -281,12 +280,8 @@ class KamajiCluster(ManagedCluster):
     def _make_reference(self) -> KamajiClusterReference:
         plane = self.control_plane
         assert plane.ca_certificate is not None
-        return KamajiClusterReference(
-            driver=self.driver,
-            name=self.name,
-            path=self._path,
-            cluster_id=self.cluster_id,
-            group_paths=MappingProxyType(self._group_paths),
+        return self._build_reference(
+            KamajiClusterReference,
             network=self.network,
             keypair=self.keypair,
             image=self.image,

@@ -40,7 +40,6 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from cdktf import Annotations, TerraformResource, TerraformResourceLifecycle, Token
@@ -298,12 +297,8 @@ class MagnumCluster(ManagedCluster):
         )
 
     def _make_reference(self) -> MagnumClusterReference:
-        return MagnumClusterReference(
-            driver=self.driver,
-            name=self.name,
-            path=self._path,
-            cluster_id=self.cluster_id,
-            group_paths=MappingProxyType(self._group_paths),
+        return self._build_reference(
+            MagnumClusterReference,
             default_worker_count=self.default_worker_count,
             worker_count_given=self.worker_count_given,
             autoscaling=self._given.autoscaling,

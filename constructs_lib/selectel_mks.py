@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import Any
 
 from cdktf import Annotations, Fn, TerraformProvider, TerraformResourceLifecycle
@@ -256,12 +255,8 @@ class SelectelMksCluster(ManagedCluster):
         )
 
     def _make_reference(self) -> MksClusterReference:
-        return MksClusterReference(
-            driver=self.driver,
-            name=self.name,
-            path=self._path,
-            cluster_id=self.cluster_id,
-            group_paths=MappingProxyType(self._group_paths),
+        return self._build_reference(
+            MksClusterReference,
             project_id=self.project_id,
             region=self.region,
             availability_zone=self.availability_zone,
