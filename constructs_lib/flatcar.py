@@ -393,64 +393,61 @@ class WorkerIgnition:
     files: tuple[str, ...]
 
 
-def worker_ignition(
-    *,
-    path: str,
-    hostname: str,
-    api_server: str,
-    api_server_port: int = 6443,
-    bootstrap_token: str,
-    ca_certificate: str,
-    sysext: KubernetesSysext,
-    role: str,
-    cluster_dns: Sequence[str],
-    cluster_domain: str = "cluster.local",
-    labels: Mapping[str, str] | None = None,
-    mirrors: Sequence[RegistryMirror] = (),
-    resources: KubeletResources | None = None,
-    extra_files: Sequence[Mapping[str, str]] = (),
-    token_encoder: TokenEncoder | None = None,
-    limit: int = NOVA_USER_DATA_LIMIT,
-) -> WorkerIgnition:
-    """The Ignition config (spec :data:`IGNITION_VERSION`) of one Flatcar worker.
+@dataclass(frozen=True)
+class WorkerSettings:
+    """What every worker of a group is configured with: its Ignition config but the host name.
+    Checked by :func:`worker_ignition` (a wrong value is an error naming the field).
 
-    :param path: the construct path errors name.
-    :param hostname: the node's host name, which becomes its Node name (a DNS label).
     :param api_server: the tenant API server's IP address (or a Terraform reference to it).
-    :param api_server_port: its port. Default 6443.
     :param bootstrap_token: ``<id>.<secret>`` (``[a-z0-9]{6}.[a-z0-9]{16}``) or a reference.
     :param ca_certificate: PEM of the cluster CA (a certificate, never a key) or a reference.
     :param sysext: the pinned kubelet image.
     :param role: the node's role; a dedicated role registers with its taint.
     :param cluster_dns: the cluster DNS service addresses.
+    :param api_server_port: the API server's port. Default 6443.
     :param cluster_domain: the cluster domain. Default ``cluster.local``.
     :param labels: more labels the node sets on itself (none in ``kubernetes.io``/``k8s.io``).
     :param mirrors: registry mirrors for containerd.
     :param resources: reservations and limits. Default :class:`KubeletResources`.
     :param extra_files: more files, ``{"path", "content"[, "permissions"]}``, literal text
         without private keys.
+    """
+
+    api_server: str
+    bootstrap_token: str
+    ca_certificate: str
+    sysext: KubernetesSysext
+    role: str
+    cluster_dns: Sequence[str]
+    api_server_port: int = 6443
+    cluster_domain: str = "cluster.local"
+    labels: Mapping[str, str] | None = None
+    mirrors: Sequence[RegistryMirror] = ()
+    resources: KubeletResources | None = None
+    extra_files: Sequence[Mapping[str, str]] = ()
+
+
+def worker_ignition(
+    settings: WorkerSettings,
+    *,
+    path: str,
+    hostname: str,
+    token_encoder: TokenEncoder | None = None,
+    limit: int = NOVA_USER_DATA_LIMIT,
+) -> WorkerIgnition:
+    """The Ignition config (spec :data:`IGNITION_VERSION`) of one Flatcar worker.
+
+    :param settings: what every worker of its group is configured with.
+    :param path: the construct path errors name.
+    :param hostname: the node's host name, which becomes its Node name (a DNS label).
     :param token_encoder: turns a file's text holding references into a Terraform expression
-        of its base64 (the node group passes ``Fn.base64encode``). Needed only when an
-        argument is a reference.
+        of its base64 (the node group passes ``Fn.base64encode``). Needed only when a
+        setting is a reference.
     :param limit: the most bytes of base64 the user data may take. Default Nova's limit.
     """
-    given = _check_worker(
-        path,
-        hostname=hostname,
-        api_server=api_server,
-        api_server_port=api_server_port,
-        bootstrap_token=bootstrap_token,
-        ca_certificate=ca_certificate,
-        sysext=sysext,
-        role=role,
-        cluster_dns=cluster_dns,
-        cluster_domain=cluster_domain,
-        labels=labels,
-        mirrors=mirrors,
-        resources=resources,
-        token_encoder=token_encoder,
-    )
-    files = _worker_files(path, given, extra_files)
+    given = _check_worker(path, hostname, settings, token_encoder)
+    files = _worker_files(path, given, settings.extra_files)
+    sysext = settings.sysext
     rendered = _dump(_ignition_document(sysext, [_encoded(item, token_encoder) for item in files]))
     estimate = _dump(_ignition_document(sysext, [_estimated(item, given.lengths) for item in files]))
     size = _checked_size(path, rendered, estimate, limit)
@@ -476,59 +473,47 @@ class _WorkerValues:
     lengths: Mapping[str, int]
 
 
-def _check_worker(
-    path: str,
-    *,
-    hostname: Any,
-    api_server: Any,
-    api_server_port: Any,
-    bootstrap_token: Any,
-    ca_certificate: Any,
-    sysext: Any,
-    role: Any,
-    cluster_dns: Any,
-    cluster_domain: Any,
-    labels: Any,
-    mirrors: Any,
-    resources: Any,
-    token_encoder: TokenEncoder | None,
-) -> _WorkerValues:
-    """Check a worker's arguments (all but its extra files) in the order they are documented."""
+def _check_worker(path: str, hostname: Any, given: WorkerSettings, token_encoder: TokenEncoder | None) -> _WorkerValues:
+    """Check a worker's host name and settings (all but its extra files) in the order they are
+    documented."""
     lengths: dict[str, int] = {}
 
-    def value(argument: str, given: Any, kind: str, literal_check: Callable[[Any], Any]) -> str:
-        return _literal_or_reference(path, argument, given, literal_check, token_encoder, lengths, kind)
+    def value(argument: str, kind: str, literal_check: Callable[[Any], Any]) -> str:
+        return _literal_or_reference(
+            path, argument, getattr(given, argument), literal_check, token_encoder, lengths, kind
+        )
 
     if not isinstance(hostname, str) or not _HOSTNAME.fullmatch(hostname):
         raise ConstructArgumentError(path, "hostname", hostname, "a DNS label: lowercase letters, digits and '-'")
-    address = value("api_server", api_server, "address", lambda v: check.address(path, "api_server", v))
-    check.count(path, "api_server_port", api_server_port, check.PORT_NUMBER)
-    token = value("bootstrap_token", bootstrap_token, "bootstrap_token", lambda v: _check_token(path, v))
-    ca = value("ca_certificate", ca_certificate, "ca_certificate", lambda v: _check_ca(path, v))
-    if not isinstance(sysext, KubernetesSysext):
-        raise ConstructArgumentError(path, "sysext", sysext, "a KubernetesSysext")
-    check_role(path, role)
+    address = value("api_server", "address", lambda v: check.address(path, "api_server", v))
+    check.count(path, "api_server_port", given.api_server_port, check.PORT_NUMBER)
+    token = value("bootstrap_token", "bootstrap_token", lambda v: _check_token(path, v))
+    ca = value("ca_certificate", "ca_certificate", lambda v: _check_ca(path, v))
+    if not isinstance(given.sysext, KubernetesSysext):
+        raise ConstructArgumentError(path, "sysext", given.sysext, "a KubernetesSysext")
+    check_role(path, given.role)
+    cluster_dns = given.cluster_dns
     if isinstance(cluster_dns, str) or not isinstance(cluster_dns, (list, tuple)) or not cluster_dns:
         raise ConstructArgumentError(path, "cluster_dns", cluster_dns, "a non-empty list of IP addresses")
     for dns in cluster_dns:
         check.address(path, "cluster_dns", dns)
-    check.text(path, "cluster_domain", cluster_domain)
-    extra_labels = _check_labels(path, labels)
-    _check_mirrors(path, mirrors)
-    if resources is not None and not isinstance(resources, KubeletResources):
-        raise ConstructArgumentError(path, "resources", resources, "a KubeletResources")
+    check.text(path, "cluster_domain", given.cluster_domain)
+    extra_labels = _check_labels(path, given.labels)
+    _check_mirrors(path, given.mirrors)
+    if given.resources is not None and not isinstance(given.resources, KubeletResources):
+        raise ConstructArgumentError(path, "resources", given.resources, "a KubeletResources")
     return _WorkerValues(
         hostname=hostname,
         address=address,
-        api_server_port=api_server_port,
+        api_server_port=given.api_server_port,
         token=token,
         ca=ca,
-        role=role,
+        role=given.role,
         cluster_dns=cluster_dns,
-        cluster_domain=cluster_domain,
+        cluster_domain=given.cluster_domain,
         labels=extra_labels,
-        mirrors=mirrors,
-        resources=resources,
+        mirrors=given.mirrors,
+        resources=given.resources,
         lengths=lengths,
     )
 

@@ -36,10 +36,10 @@ from .security_group import Port, SecurityGroup
 MAX_NODES = check.NODE_COUNT[1]
 
 
-def _worker_configs(path: str, name: str, count: int, **settings: Any) -> list[flatcar.WorkerIgnition]:
+def _worker_configs(path: str, name: str, count: int, settings: flatcar.WorkerSettings) -> list[flatcar.WorkerIgnition]:
     """The Ignition config of each of the ``count`` nodes (``<name>-<index>``)."""
     return [
-        flatcar.worker_ignition(path=path, hostname=f"{name}-{index}", token_encoder=_base64, **settings)
+        flatcar.worker_ignition(settings, path=path, hostname=f"{name}-{index}", token_encoder=_base64)
         for index in range(count)
     ]
 
@@ -133,10 +133,7 @@ class FlatcarNodeGroup(LibraryConstruct):
         check.provider(path, "provider", provider)
         check_kubelet(path, sysext, control_plane_version)
         # Every node's config is built (and checked: size, private keys) before anything is created.
-        configs = _worker_configs(
-            path,
-            name,
-            count,
+        settings = flatcar.WorkerSettings(
             api_server=api_server,
             api_server_port=api_server_port,
             bootstrap_token=bootstrap_token,
@@ -149,6 +146,7 @@ class FlatcarNodeGroup(LibraryConstruct):
             resources=resources,
             extra_files=extra_files,
         )
+        configs = _worker_configs(path, name, count, settings)
         super().__init__(scope, id)
         self.name = name
         self.role = role

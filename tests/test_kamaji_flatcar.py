@@ -53,6 +53,10 @@ KUBERNETES_VALIDATE = shutil.which("kubernetes-validate") or str(Path(sys.execut
 TERRAFORM = shutil.which("terraform")
 
 
+#: The arguments of ``worker_ignition`` beside its settings.
+WORKER_ARGUMENTS = ("path", "hostname", "token_encoder", "limit")
+
+
 def ignition(**overrides: Any) -> flatcar.WorkerIgnition:
     arguments: dict[str, Any] = {
         "path": "test/workers",
@@ -65,7 +69,9 @@ def ignition(**overrides: Any) -> flatcar.WorkerIgnition:
         "cluster_dns": ["10.96.0.10"],
     }
     arguments.update(overrides)
-    return flatcar.worker_ignition(**arguments)
+    settings = {key: value for key, value in arguments.items() if key not in WORKER_ARGUMENTS}
+    rest = {key: value for key, value in arguments.items() if key in WORKER_ARGUMENTS}
+    return flatcar.worker_ignition(flatcar.WorkerSettings(**settings), **rest)
 
 
 def ignition_validate(text: str, tmp_path: Path) -> str:
@@ -660,15 +666,11 @@ def test_user_data_with_terraform_references_evaluates_to_a_valid_config(
     assert kubeconfig["clusters"][0]["cluster"]["server"] == "https://203.0.113.254:6443"
     assert file_text(document, flatcar.CA_PATH) == CA
     assert ignition_validate(rendered, tmp_path) == ""
-    built = flatcar.worker_ignition(
+    built = ignition(
         path="p",
-        hostname="t1-worker-0",
         api_server="${TfToken[TOKEN.1]}",
         bootstrap_token="${TfToken[TOKEN.2]}.${TfToken[TOKEN.3]}",
         ca_certificate="${TfToken[TOKEN.4]}",
-        sysext=SYSEXT,
-        role="worker",
-        cluster_dns=["10.96.0.10"],
         token_encoder=lambda text: "x",
     )
     assert len(base64.b64encode(rendered.encode())) <= built.estimated_size
