@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -380,9 +380,11 @@ def _redact(before: Any, after: Any, hidden: Any, unknown: Any) -> tuple[Any, An
     return before, after, unknown
 
 
-def hidden_mask(before: Any, after: Any, before_sensitive: Any, after_sensitive: Any, secrets: Secrets) -> Any:
-    """Where a change must not be shown: marked on either side, or holding a secret of the plan."""
-    hidden = union(conform(before_sensitive, before), conform(after_sensitive, after))
+def hidden_mask(change: Mapping[str, Any], secrets: Secrets) -> Any:
+    """Where ``change`` (a plan's change: ``before``, ``after`` and their ``*_sensitive``
+    masks) must not be shown: marked on either side, or holding a secret of the plan."""
+    before, after = change.get("before"), change.get("after")
+    hidden = union(conform(change.get("before_sensitive"), before), conform(change.get("after_sensitive"), after))
     if secrets:
         hidden = union(hidden, union(secrets.mask(before), secrets.mask(after)))
     return hidden
@@ -404,30 +406,21 @@ def cut_at_mask(steps: list[Any], mask: Any, secrets: Secrets) -> list[str | int
 
 
 def masked_changes(
-    before: Any,
-    after: Any,
-    *,
-    after_unknown: Any = None,
-    before_sensitive: Any = None,
-    after_sensitive: Any = None,
-    limit: int = 120,
-    secrets: Secrets = NO_SECRETS,
+    change: Mapping[str, Any], *, limit: int = 120, secrets: Secrets = NO_SECRETS
 ) -> list[AttributeChange]:
-    """:func:`platformctl.values.attribute_changes` for plan values, safe to print.
+    """:func:`platformctl.values.attribute_changes` for a plan's ``change`` (its ``before``,
+    ``after``, ``after_unknown`` and the ``*_sensitive`` masks), safe to print.
 
     A value hidden on either side is hidden on both sides, and as a whole: the change is
     shown at the hidden attribute (``kubeconfig``), never at paths below it, whose map keys
     may themselves be secret. Unset attributes (``null`` before and after) are left out.
     """
-    hidden = hidden_mask(before, after, before_sensitive, after_sensitive, secrets)
-    before, after, after_unknown = _redact(before, after, hidden, after_unknown)
+    hidden = hidden_mask(change, secrets)
+    before, after, after_unknown = _redact(
+        change.get("before"), change.get("after"), hidden, change.get("after_unknown")
+    )
     changes = attribute_changes(
-        before,
-        after,
-        after_unknown=after_unknown,
-        before_sensitive=hidden,
-        after_sensitive=hidden,
-        limit=limit,
+        before, after, after_unknown=after_unknown, before_sensitive=hidden, after_sensitive=hidden, limit=limit
     )
     shown = [
         AttributeChange(secrets.scrub(c.path) or WHOLE_VALUE, c.before, c.after)

@@ -89,15 +89,7 @@ class ResourceChange:
         return self.action
 
     def attribute_changes(self, limit: int = 120) -> list[AttributeChange]:
-        return masked_changes(
-            self.change.get("before"),
-            self.change.get("after"),
-            after_unknown=self.change.get("after_unknown"),
-            before_sensitive=self.change.get("before_sensitive"),
-            after_sensitive=self.change.get("after_sensitive"),
-            limit=limit,
-            secrets=self.secrets,
-        )
+        return masked_changes(self.change, limit=limit, secrets=self.secrets)
 
     def replace_paths(self) -> list[str]:
         """The arguments that force the replacement, as ``labels.kube_tag``.
@@ -106,13 +98,7 @@ class ResourceChange:
         it are part of the secret.
         """
         change = self.change
-        hidden = hidden_mask(
-            change.get("before"),
-            change.get("after"),
-            change.get("before_sensitive"),
-            change.get("after_sensitive"),
-            self.secrets,
-        )
+        hidden = hidden_mask(change, self.secrets)
         paths: list[str] = []
         for steps in change.get("replace_paths") or []:
             shown = self.secrets.scrub(format_path(cut_at_mask(steps, hidden, self.secrets)))
@@ -135,15 +121,16 @@ class OutputChange:
             return {self.name: value}
 
         change = self.change
-        return masked_changes(
-            wrap(change.get("before")) if change.get("before") is not None else None,
-            wrap(change.get("after")) if change.get("after") is not None or change.get("after_unknown") else None,
-            after_unknown=wrap(change.get("after_unknown")),
-            before_sensitive=wrap(change.get("before_sensitive")),
-            after_sensitive=wrap(change.get("after_sensitive")),
-            limit=limit,
-            secrets=self.secrets,
-        )
+        wrapped = {
+            "before": wrap(change.get("before")) if change.get("before") is not None else None,
+            "after": wrap(change.get("after"))
+            if change.get("after") is not None or change.get("after_unknown")
+            else None,
+            "after_unknown": wrap(change.get("after_unknown")),
+            "before_sensitive": wrap(change.get("before_sensitive")),
+            "after_sensitive": wrap(change.get("after_sensitive")),
+        }
+        return masked_changes(wrapped, limit=limit, secrets=self.secrets)
 
 
 @dataclass
