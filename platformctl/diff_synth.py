@@ -210,13 +210,14 @@ def environment_of(stack: str, environments: Collection[str]) -> str | None:
 
 def runs_in_process(tree: Path) -> bool:
     """Whether this process can run the app of ``tree`` itself: the library it imported (and
-    ``stacks``, if imported) are files of ``tree``, so the code that runs is the tree's own."""
+    the environment loader and ``stacks``, if imported) are files of ``tree``, so the code that
+    runs is the tree's own."""
     root = tree.resolve()
     if not (root / "stacks" / "app.py").is_file():
         return False
-    for name in ("constructs_lib", "stacks"):
+    for name in ("constructs_lib", "environment_loader", "stacks"):
         module = sys.modules.get(name)
-        if module is None and name == "stacks":
+        if module is None and name != "constructs_lib":
             continue  # imported from the tree, which goes first on sys.path
         location = getattr(module, "__file__", None)
         if not location or not Path(location).resolve().is_relative_to(root):

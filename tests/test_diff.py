@@ -572,6 +572,30 @@ def test_a_tree_of_other_code_is_synthesized_by_a_process_of_its_own_with_a_type
     assert str(caught.value) == f"working tree synth failed: {caught.value.reason}"
 
 
+@pytest.mark.parametrize("elsewhere", ["constructs_lib", "environment_loader", "stacks"])
+def test_a_tree_runs_in_this_process_only_when_every_package_the_app_imports_is_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, elsewhere: str
+) -> None:
+    """The library, the environment loader and the app this process imported must all be files
+    of the tree: one imported from another checkout would synthesize with other code."""
+    import types
+
+    from platformctl import diff_synth
+
+    tree = tmp_path / "tree"
+    (tree / "stacks").mkdir(parents=True)
+    (tree / "stacks" / "app.py").write_text("")
+    other = tmp_path / "other"
+    packages = ("constructs_lib", "environment_loader", "stacks")
+    for name in packages:
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+        sys.modules[name].__file__ = str(tree / name / "__init__.py")
+    assert diff_synth.runs_in_process(tree)
+
+    sys.modules[elsewhere].__file__ = str(other / elsewhere / "__init__.py")
+    assert not diff_synth.runs_in_process(tree)
+
+
 def test_the_working_tree_of_this_process_runs_in_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import stacks.app  # noqa: F401  (this checkout's app, as platformctl run from its clone imports it)
     from platformctl import diff_synth
