@@ -14,16 +14,36 @@ A construct class that derives from :class:`LibraryConstruct` (or mixes in
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import Any
 
-from constructs import Construct
+from constructs import Construct, Node
 
 from .errors import ConstructArgumentError
 
 _FIRST_PARAMETERS = ("self", "scope", "id")
+
+
+#: Each scope's ``node``, asked of jsii once: a construct's node is the same object for its
+#: whole life, and asking for it is a round trip to Node.js (half of the scope and id check of
+#: every construct). Weak keys: an entry goes with its scope. The children are not cached:
+#: any code may add one to a scope at any time, so whether an id is taken is asked each time.
+_NODES: weakref.WeakKeyDictionary[Construct, Node] = weakref.WeakKeyDictionary()
+
+
+def scope_node(scope: Construct) -> Node:
+    """``scope.node``, asked of jsii once per scope."""
+    try:
+        return _NODES[scope]
+    except (KeyError, TypeError):  # TypeError: a scope that cannot be weakly referenced
+        node = scope.node
+        with contextlib.suppress(TypeError):
+            _NODES[scope] = node
+        return node
 
 
 def check_scope_and_id(cls: type, scope: Any, id_: Any) -> None:
@@ -37,10 +57,11 @@ def check_scope_and_id(cls: type, scope: Any, id_: Any) -> None:
         raise ConstructArgumentError(
             where, "id", id_, "a non-empty string without surrounding spaces, unique among the scope's children"
         )
-    if scope.node.try_find_child(id_) is not None:
-        parent = scope.node.path or "the app"
+    node = scope_node(scope)
+    if node.try_find_child(id_) is not None:
+        parent = node.path or "the app"
         raise ConstructArgumentError(
-            f"{parent}/{id_}" if scope.node.path else id_,
+            f"{parent}/{id_}" if node.path else id_,
             "id",
             id_,
             f"an id no other construct in {parent} has (each child of a scope needs its own id)",

@@ -18,6 +18,15 @@ The hook is narrow and falls back to the normal import whenever anything differs
 expects: only top-level ``cdktf_cdktf_provider_*`` packages, loaded from a source file whose
 last statements are exactly the ``from . import`` block after jsii-pacmak's comment, with a jsii
 runtime that has the submodule map. ``CONSTRUCTS_LIB_EAGER_BINDINGS=1`` turns it off.
+
+The same hook keeps the generated code from resolving type hints on every call. Before each
+constructor or method checks its arguments' types (which it still does, every call), the code
+jsii-pacmak generates asks ``typing.get_type_hints`` of a module-level stub function with the
+method's signature: the same answer each time, but resolved anew, which was a tenth of a
+synth with many resources. In ``cdktf`` and the provider packages (and their submodules),
+the name ``typing`` is pointed at a copy of the module whose ``get_type_hints`` keeps each plain
+function's answer (and hands out a copy of it); everything else of ``typing`` is the same
+object. A stub never changes once its module has run, so the kept answer stays right.
 """
 
 from __future__ import annotations
@@ -27,7 +36,8 @@ import importlib.machinery
 import os
 import re
 import sys
-from types import ModuleType
+import typing
+from types import FunctionType, ModuleType
 from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
@@ -40,6 +50,35 @@ DISABLE_VARIABLE = "CONSTRUCTS_LIB_EAGER_BINDINGS"
 _PACKAGE = re.compile(r"cdktf_cdktf_provider_[a-z0-9_]+")
 _MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library"
 _SUBMODULE_IMPORT = re.compile(r"from \. import ([a-z_][a-z0-9_]*)")
+#: Modules whose generated code resolves type hints on every call (``_jsii``: only the assembly).
+_HINTED = re.compile(r"(cdktf|cdktf_cdktf_provider_[a-z0-9_]+)(\.(?!_jsii$)[a-z_][a-z0-9_]*)*")
+
+#: The type hints of each stub function asked for so far.
+_TYPE_HINTS: dict[FunctionType, dict[str, Any]] = {}
+
+
+def cached_type_hints(
+    obj: Any, globalns: dict[str, Any] | None = None, localns: Any = None, include_extras: bool = False
+) -> dict[str, Any]:
+    """``typing.get_type_hints``, kept per plain function asked with no other argument."""
+    if type(obj) is not FunctionType or globalns is not None or localns is not None or include_extras:
+        return typing.get_type_hints(obj, globalns, localns, include_extras)
+    hints = _TYPE_HINTS.get(obj)
+    if hints is None:
+        hints = _TYPE_HINTS[obj] = typing.get_type_hints(obj)
+    return dict(hints)
+
+
+#: ``typing`` for the generated modules: the same names, with :func:`cached_type_hints`.
+TYPING = ModuleType("typing", typing.__doc__)
+TYPING.__dict__.update({k: v for k, v in vars(typing).items() if k not in ("__name__", "__doc__")})
+TYPING.get_type_hints = cached_type_hints  # type: ignore[attr-defined]
+
+
+def cache_type_hints(module: ModuleType) -> None:
+    """Point ``module``'s name ``typing`` at :data:`TYPING` (if it is the real ``typing``)."""
+    if module.__dict__.get("typing") is typing:
+        module.typing = TYPING  # type: ignore[attr-defined]
 
 
 def split_eager_imports(source: str) -> tuple[str, tuple[str, ...]] | None:
@@ -101,6 +140,7 @@ class _LazyInitLoader:
 
     def exec_module(self, module: ModuleType) -> None:
         exec(compile(self._head, self._path, "exec"), module.__dict__)
+        cache_type_hints(module)
         # publication.publish() (at the end of the head) replaced the module in sys.modules by
         # its public face: that is the module importers get, so the lazy attributes go there.
         public = sys.modules.get(module.__name__, module)
@@ -120,8 +160,26 @@ class _LazyInitLoader:
                 fqn_map.setdefault(submodule_fqn(assembly, name), f"{package}.{name}")
 
 
+class _HintCachingLoader:
+    """Runs a module as its own loader does, then points its ``typing`` at :data:`TYPING`."""
+
+    def __init__(self, loader: importlib.machinery.SourceFileLoader):
+        self._loader = loader
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._loader, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: ModuleType) -> None:
+        self._loader.exec_module(module)
+        cache_type_hints(module)
+
+
 class LazyBindingsFinder:
-    """Finds top-level provider packages with the next finder and swaps in the lazy loader.
+    """Finds top-level provider packages with the next finder and swaps in the lazy loader;
+    finds cdktf's and the provider packages' other modules and swaps in the hint-caching one.
 
     (Plain classes, not ``importlib.abc`` subclasses: that module alone costs more to import than
     the rest of the library's start.)"""
@@ -129,23 +187,42 @@ class LazyBindingsFinder:
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if path is not None or not _PACKAGE.fullmatch(fullname):
+        if not _HINTED.fullmatch(fullname):
             return None
         try:
-            return self._lazy_spec(fullname, target)
+            if path is None and _PACKAGE.fullmatch(fullname):
+                spec = self._lazy_spec(fullname, target)
+                if spec is not None:
+                    return spec
+            return self._hint_caching_spec(fullname, path, target)
         except Exception:  # noqa: BLE001 - whatever went wrong, the normal import is the answer
             return None
+
+    def _next_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> importlib.machinery.ModuleSpec | None:
+        """The spec the finders after this one give."""
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                return spec
+        return None
+
+    def _hint_caching_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None
+    ) -> importlib.machinery.ModuleSpec | None:
+        spec = self._next_spec(fullname, path, target)
+        if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
+            return None
+        spec.loader = cast("Loader", _HintCachingLoader(spec.loader))
+        return spec
 
     def _lazy_spec(self, fullname: str, target: ModuleType | None) -> importlib.machinery.ModuleSpec | None:
         if _submodule_map() is None:
             return None
-        spec = None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec = finder.find_spec(fullname, None, target)
-            if spec is not None:
-                break
+        spec = self._next_spec(fullname, None, target)
         loader = spec.loader if spec is not None else None
         if spec is None or spec.origin is None or not spec.submodule_search_locations:
             return None
@@ -163,10 +240,14 @@ class LazyBindingsFinder:
 def install() -> bool:
     """Put the finder first on ``sys.meta_path`` (once); False when turned off by the variable.
 
-    Provider packages already imported stay as they are.
+    Provider packages already imported keep every submodule they loaded; their type hints (and
+    cdktf's) are kept from now on all the same.
     """
     if os.environ.get(DISABLE_VARIABLE, "") not in ("", "0"):
         return False
     if not any(isinstance(finder, LazyBindingsFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, LazyBindingsFinder())
+    for name, module in list(sys.modules.items()):  # cdktf is often imported first
+        if isinstance(module, ModuleType) and _HINTED.fullmatch(name):
+            cache_type_hints(module)
     return True

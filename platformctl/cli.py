@@ -14,18 +14,23 @@ from constructs_lib.errors import PlatformError
 from .markdown import visible
 from .redact import scrub
 
-#: Modules that provide subcommands. Each has ``register(subparsers)``, which adds its parser
-#: and sets ``run`` (a function taking the parsed arguments and returning an exit code).
-COMMAND_MODULES = (
-    "platformctl.state",
-    "platformctl.preview",
-    "platformctl.diff",
-    "platformctl.comment",
-    "platformctl.mirror",
-)
+#: Each command and the module that provides it, in the order ``--help`` lists them. Each
+#: module has ``register(subparsers)``, which adds the command's parser (under this name) and
+#: sets ``run`` (a function taking the parsed arguments and returning an exit code).
+COMMANDS = {
+    "bootstrap-state": "platformctl.state",
+    "preview": "platformctl.preview",
+    "diff": "platformctl.diff",
+    "comment": "platformctl.comment",
+    "mirror": "platformctl.mirror",
+}
+#: The modules of :data:`COMMANDS`.
+COMMAND_MODULES = tuple(COMMANDS.values())
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``command``, of that command only (its module alone is
+    imported), which parses that command's arguments exactly as the whole parser does."""
     parser = argparse.ArgumentParser(
         prog="platformctl",
         description=(
@@ -34,9 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(subparsers)
+    for module in [COMMANDS[command]] if command in COMMANDS else COMMAND_MODULES:
+        importlib.import_module(module).register(subparsers)
     return parser
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, where its first word is one (the top level has no option
+    but ``--help``); otherwise None: help, a usage error, which need every command."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
 
 
 #: Modules that only the ``[platformctl]`` extra installs (top-level import names).
@@ -46,11 +57,15 @@ EXTRA_INSTALL = "pip install 'openstack-platform-constructs[platformctl]'"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # Only the command that runs is imported (each pulls in what it needs, a tenth of a second
+    # for all of them): ``--help`` and mistakes in the command's name get the whole parser.
+    named = _command(argv)
     try:
-        parser = build_parser()
+        parser = build_parser(named)
         args = parser.parse_args(argv)
     except ModuleNotFoundError as err:
-        return _missing_module(err, "")
+        return _missing_module(err, named or "")
     except SystemExit:  # --help, --version or a usage error: argparse has printed it
         try:
             sys.stdout.flush()
