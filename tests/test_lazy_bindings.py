@@ -157,3 +157,61 @@ def test_importing_the_library_stays_light() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
     assert any(isinstance(f, _lazy_bindings.LazyBindingsFinder) for f in sys.meta_path)
+
+
+# --- type hints of the generated code, kept per stub ------------------------------------------
+
+
+def test_generated_modules_resolve_type_hints_through_the_cache() -> None:
+    import cdktf
+    import cdktf_cdktf_provider_helm.release  # noqa: F401  (a submodule, imported after the hook)
+
+    for name in ("cdktf._private", "cdktf_cdktf_provider_helm.release._private"):
+        assert sys.modules[name].__dict__["typing"] is _lazy_bindings.TYPING, name
+    # Everything but get_type_hints is typing's own.
+    assert _lazy_bindings.TYPING.cast is cdktf._private.typing.cast is __import__("typing").cast  # type: ignore[attr-defined]
+
+
+def test_a_module_imported_before_the_hook_is_switched_over_by_install() -> None:
+    import typing
+
+    module = type(sys)("cdktf_cdktf_provider_example._private")
+    module.typing = typing  # type: ignore[attr-defined]
+    other = type(sys)("unrelated_package")
+    other.typing = typing  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    sys.modules[other.__name__] = other
+    try:
+        assert _lazy_bindings.install()
+    finally:
+        del sys.modules[module.__name__], sys.modules[other.__name__]
+    assert module.typing is _lazy_bindings.TYPING  # type: ignore[attr-defined]
+    assert other.typing is typing  # type: ignore[attr-defined]
+
+
+def test_kept_hints_are_the_same_and_a_changed_copy_changes_nothing() -> None:
+    import typing
+
+    def stub(scope: int, id_: str | None = None) -> None: ...
+
+    first = _lazy_bindings.cached_type_hints(stub)
+    assert first == typing.get_type_hints(stub)
+    first["scope"] = str
+    assert _lazy_bindings.cached_type_hints(stub) == typing.get_type_hints(stub)
+    # Asked with other arguments, or of something else than a function: typing's answer, unkept.
+    assert _lazy_bindings.cached_type_hints(stub, include_extras=True) == typing.get_type_hints(
+        stub, include_extras=True
+    )
+
+    class Annotated:
+        value: int
+
+    assert _lazy_bindings.cached_type_hints(Annotated) == {"value": int}
+    assert Annotated not in _lazy_bindings._TYPE_HINTS
+
+
+def test_the_bindings_still_check_argument_types_on_every_call() -> None:
+    app = App()
+    for _ in range(2):  # the second call resolves its hints from the cache
+        with pytest.raises(TypeError, match="id"):
+            TerraformStack(app, 5)  # type: ignore[arg-type]
