@@ -229,6 +229,9 @@ def list_artifacts(path: Path) -> Artifacts:
     what is allowed (values are quoted as JSON, without the credentials of a URL).
     """
     try:
+        if path.exists() and not path.is_file():
+            # A directory, a device or a pipe: reading one could fail late or never end.
+            raise CommandError(f"{path}: cannot be read: not a regular file (a list is a JSON file)")
         with path.open("rb") as handle:
             raw = handle.read(_MAX_LIST_BYTES + 1)
     except OSError as err:

@@ -6,8 +6,11 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -119,6 +122,28 @@ def test_a_bad_list_entry_is_quoted_without_credentials(
     assert code == 1 and out == ""
     _one_error_line(err)
     assert "is not allowed" in err and SECRET not in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_list_that_is_not_a_regular_file_is_refused_without_reading_it(tmp_path: Path, kind: str) -> None:
+    """A pipe given to --list would block the command forever (nothing ever writes to it), a
+    directory fail late: both are refused before they are opened, naming the file."""
+    listing = tmp_path / "list.json"
+    if kind == "fifo":
+        os.mkfifo(listing)
+    else:
+        listing.mkdir()
+    # In a process of its own, so that a command that waits on the pipe fails this test instead of hanging the suite.
+    run = subprocess.run(
+        [sys.executable, "-m", "platformctl", "mirror", "list", "--list", str(listing)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+    assert run.returncode == 1 and run.stdout == "", run.stderr
+    _one_error_line(run.stderr)
+    assert run.stderr.startswith(f"error: {listing}: cannot be read: not a regular file"), run.stderr
 
 
 @needs_skopeo
