@@ -180,11 +180,6 @@ class NodeGroupConfig(ConstructBlock):
     """A ``node_group "<name>"`` block: the arguments of the cluster driver's node group
     construct (checked there)."""
 
-    @property
-    def autoscaled(self) -> bool:
-        low, high = self.arguments.get("min_count"), self.arguments.get("max_count")
-        return high is not None and high != (low if low is not None else self.arguments.get("count"))
-
 
 class PlatformConfig(_Model):
     ha: Bool = False
