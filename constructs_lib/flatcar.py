@@ -446,7 +446,7 @@ def worker_ignition(
     :param limit: the most bytes of base64 the user data may take. Default Nova's limit.
     """
     given = _check_worker(path, hostname, settings, token_encoder)
-    files = _worker_files(path, given, settings.extra_files)
+    files = _worker_files(path, given)
     sysext = settings.sysext
     rendered = _dump(_ignition_document(sysext, [_encoded(item, token_encoder) for item in files]))
     estimate = _dump(_ignition_document(sysext, [_estimated(item, given.lengths) for item in files]))
@@ -456,20 +456,16 @@ def worker_ignition(
 
 @dataclass(frozen=True)
 class _WorkerValues:
-    """A worker's arguments, checked (see :func:`worker_ignition`), and the longest text each
-    Terraform reference in them can stand for (by its token)."""
+    """A worker's host name and settings, checked (see :func:`worker_ignition`): the text of the
+    values that may be Terraform references, the labels as checked, and the longest text each
+    reference in them can stand for (by its token)."""
 
     hostname: str
+    settings: WorkerSettings
     address: str
-    api_server_port: int
     token: str
     ca: str
-    role: str
-    cluster_dns: Sequence[str]
-    cluster_domain: str
     labels: Mapping[str, str]
-    mirrors: Sequence[RegistryMirror]
-    resources: KubeletResources | None
     lengths: Mapping[str, int]
 
 
@@ -503,18 +499,7 @@ def _check_worker(path: str, hostname: Any, given: WorkerSettings, token_encoder
     if given.resources is not None and not isinstance(given.resources, KubeletResources):
         raise ConstructArgumentError(path, "resources", given.resources, "a KubeletResources")
     return _WorkerValues(
-        hostname=hostname,
-        address=address,
-        api_server_port=given.api_server_port,
-        token=token,
-        ca=ca,
-        role=given.role,
-        cluster_dns=cluster_dns,
-        cluster_domain=given.cluster_domain,
-        labels=extra_labels,
-        mirrors=given.mirrors,
-        resources=given.resources,
-        lengths=lengths,
+        hostname=hostname, settings=given, address=address, token=token, ca=ca, labels=extra_labels, lengths=lengths
     )
 
 
@@ -565,15 +550,19 @@ def _check_mirrors(path: str, mirrors: Any) -> None:
         raise ConstructArgumentError(path, "mirrors", registries, "one RegistryMirror per registry")
 
 
-def _worker_files(path: str, given: _WorkerValues, extra_files: Sequence[Mapping[str, str]]) -> list[_File]:
+def _worker_files(path: str, given: _WorkerValues) -> list[_File]:
     """The files a worker's Ignition config writes: the library's, the mirrors', the extra
     ones; none holding a PEM private key."""
-    address, ca, role = given.address, given.ca, given.role
+    address, ca, settings = given.address, given.ca, given.settings
+    role = settings.role
     host = f"[{address}]" if ":" in address and not is_token(address) else address
-    server = f"https://{host}:{given.api_server_port}"
+    server = f"https://{host}:{settings.api_server_port}"
     sysctls = "".join(f"{key} = {number}\n" for key, number in PROTECT_KERNEL_DEFAULTS_SYSCTLS.items())
     kubelet = kubelet_configuration(
-        cluster_dns=given.cluster_dns, cluster_domain=given.cluster_domain, role=role, resources=given.resources
+        cluster_dns=settings.cluster_dns,
+        cluster_domain=settings.cluster_domain,
+        role=role,
+        resources=settings.resources,
     )
     label_arg = ",".join(f"{key}={item}" for key, item in node_labels(role, given.labels).items())
     files = [
@@ -585,9 +574,9 @@ def _worker_files(path: str, given: _WorkerValues, extra_files: Sequence[Mapping
         _File(SYSCTL_PATH, sysctls, 0o644),
         _File(CONTAINERD_CONFIG_PATH, containerd_config(), 0o644),
     ]
-    for mirror in given.mirrors:
+    for mirror in settings.mirrors:
         files.append(_File(f"{CONTAINERD_CERTS_DIR}/{mirror.registry}/hosts.toml", mirror.hosts_toml(), 0o644))
-    files += _extra_files(path, extra_files, {f.path for f in files})
+    files += _extra_files(path, settings.extra_files, {f.path for f in files})
     for item in files:
         if has_private_key(item.content):
             raise ConstructArgumentError(
