@@ -29,9 +29,8 @@ _FIRST_PARAMETERS = ("self", "scope", "id")
 
 
 #: Each scope's ``node``, asked of jsii once: a construct's node is the same object for its
-#: whole life, and asking for it is a round trip to Node.js (half of the scope and id check of
-#: every construct). Weak keys: an entry goes with its scope. The children are not cached:
-#: any code may add one to a scope at any time, so whether an id is taken is asked each time.
+#: whole life, and asking for it is a round trip to Node.js. Weak keys: an entry goes with its
+#: scope. The children are not cached: any code may add one to a scope at any time.
 _NODES: weakref.WeakKeyDictionary[Construct, Node] = weakref.WeakKeyDictionary()
 
 
@@ -48,6 +47,15 @@ def scope_node(scope: Construct) -> Node:
 
 def check_scope_and_id(cls: type, scope: Any, id_: Any) -> None:
     """``scope`` is a construct and ``id`` a non-empty string no sibling has yet."""
+    check_scope_and_id_shape(cls, scope, id_)
+    taken = taken_id_error(scope, id_, None)
+    if taken is not None:
+        raise taken
+
+
+def check_scope_and_id_shape(cls: type, scope: Any, id_: Any) -> None:
+    """``scope`` is a construct and ``id`` a non-empty string (whether a sibling has it is
+    :func:`taken_id_error`'s question)."""
     where = f"{cls.__name__}({id_!r})"
     if not isinstance(scope, Construct):
         raise ConstructArgumentError(
@@ -57,15 +65,21 @@ def check_scope_and_id(cls: type, scope: Any, id_: Any) -> None:
         raise ConstructArgumentError(
             where, "id", id_, "a non-empty string without surrounding spaces, unique among the scope's children"
         )
+
+
+def taken_id_error(scope: Construct, id_: str, this: object) -> ConstructArgumentError | None:
+    """The error for ``id`` if a construct of ``scope`` other than ``this`` has it, else None."""
     node = scope_node(scope)
-    if node.try_find_child(id_) is not None:
-        parent = node.path or "the app"
-        raise ConstructArgumentError(
-            f"{parent}/{id_}" if node.path else id_,
-            "id",
-            id_,
-            f"an id no other construct in {parent} has (each child of a scope needs its own id)",
-        )
+    child = node.try_find_child(id_)
+    if child is None or child is this:
+        return None
+    parent = node.path or "the app"
+    return ConstructArgumentError(
+        f"{parent}/{id_}" if node.path else id_,
+        "id",
+        id_,
+        f"an id no other construct in {parent} has (each child of a scope needs its own id)",
+    )
 
 
 def _takes_scope_and_id(init: Callable[..., Any]) -> bool:
@@ -81,8 +95,22 @@ def _checked_init(cls: type, init: Callable[..., None]) -> Callable[..., None]:
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         scope = args[0] if args else kwargs.get("scope")
         id_ = args[1] if len(args) > 1 else kwargs.get("id")
-        check_scope_and_id(cls, scope, id_)
-        init(self, *args, **kwargs)
+        check_scope_and_id_shape(cls, scope, id_)
+        try:
+            init(self, *args, **kwargs)
+        except Exception:
+            # Whether the id is taken is asked only when the construct fails: a taken id always
+            # makes it fail (the constructs library refuses a second child of that id when the
+            # construct itself is created in ``scope``), and asking up front was a round trip
+            # to Node.js for every construct. Reported before any other mistake, as if asked
+            # first; a construct that failed after it was created finds itself, not a sibling.
+            try:
+                taken = taken_id_error(scope, id_, self)
+            except Exception:  # noqa: BLE001 - the construct's own error is the one to report
+                taken = None
+            if taken is not None:
+                raise taken from None
+            raise
 
     __init__.__doc__ = cls.__doc__ or init.__doc__
     return __init__
