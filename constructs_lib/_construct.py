@@ -93,8 +93,8 @@ def _takes_scope_and_id(init: Callable[..., Any]) -> bool:
 def _checked_init(cls: type, init: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        scope = args[0] if args else kwargs.get("scope")
-        id_ = args[1] if len(args) > 1 else kwargs.get("id")
+        scope: Any = args[0] if args else kwargs.get("scope")
+        id_: Any = args[1] if len(args) > 1 else kwargs.get("id")
         check_scope_and_id_shape(cls, scope, id_)
         try:
             init(self, *args, **kwargs)
