@@ -337,7 +337,7 @@ def _synth_benchmark(runs: int) -> dict[str, Any]:
             statistics.median(c / f for c, f in zip(charts, charts_floor, strict=True)), 2
         ),
     }
-    print(f"floor A (cdktf + OpenStack bindings, one resource): {floor_s:6.2f} s")
+    print(f"floor A (cdktf, OpenStack bindings, 1 resource): {floor_s:6.2f} s")
     print(
         f"shipped environments:                            {shipped_s:6.2f} s   ratio {shipped_s / floor_s:.2f}"
         f" (median of pairs {result['ratio_of_pairs']:.2f}), peak {result['shipped_peak_mib']} MiB"

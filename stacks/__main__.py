@@ -8,7 +8,8 @@ import os
 
 # Importing cdktf and the provider bindings creates about a million objects that live as long
 # as the process: the cyclic collector would walk them again and again while they load
-# (a third of the start-up). Collection resumes after the imports, with them frozen out of it.
+# (a third of the start-up). Collection resumes after the imports, with them frozen out of it
+# (and rests again while synth loads and builds: stacks.app.collector_paused).
 gc.disable()
 
 import argparse  # noqa: E402
