@@ -94,3 +94,28 @@ def test_a_construct_made_without_a_mistake_asks_jsii_nothing_about_its_id(monke
     with pytest.raises(ConstructArgumentError):
         _Part(stack, "part0")
     assert asked == ["part0"]
+
+
+def _public_constructs() -> list[str]:
+    import inspect
+
+    import constructs_lib
+
+    return sorted(
+        name
+        for name in constructs_lib._EXPORTS
+        if inspect.isclass(getattr(constructs_lib, name)) and issubclass(getattr(constructs_lib, name), Construct)
+    )
+
+
+@pytest.mark.parametrize("name", _public_constructs())
+def test_every_public_construct_reports_a_taken_id(name: str) -> None:
+    """Asked only on failure, the taken id is still each construct's error (whatever else it
+    was given: here nothing, so each also lacks its required arguments)."""
+    import constructs_lib
+
+    stack = TerraformStack(App(), "caches")
+    Construct(stack, "taken")
+    with pytest.raises(ConstructArgumentError) as taken:
+        getattr(constructs_lib, name)(stack, "taken")
+    assert taken.value.argument == "id", name
