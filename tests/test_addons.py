@@ -116,7 +116,9 @@ def test_ha_and_registry_mirror() -> None:
 
 
 def test_environment_values_deep_merge_over_catalog_defaults() -> None:
-    settings = {"traefik": ReleaseOverrides(values={"service": {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}}})}
+    settings = {
+        "traefik": ReleaseOverrides(values={"service": {"spec": {"loadBalancerSourceRanges": ["192.0.2.0/24"]}}})
+    }
     doc = synth_stack(lambda s: PlatformAddons(s, "addons", cluster=CLUSTER, addons=settings, cloud=CLOUD))
     values = _values(_releases(doc)["traefik"])
     assert values["service"]["spec"] == {"type": "LoadBalancer", "loadBalancerSourceRanges": ["192.0.2.0/24"]}
