@@ -200,7 +200,7 @@ Repository = Annotated[Str, _rule(check.repository)]
 SensitiveValues = dict[Text, Annotated[Str, _rule(check.variable_name)]]
 
 
-class AddonConfig(ConstructBlock):
+class AddonBlock(ConstructBlock):
     """An ``addon "<catalog name>"`` block: the arguments of
     :class:`~constructs_lib.addons.ReleaseOverrides` (checked there when the file is loaded), but
     ``sensitive_values`` maps a value path to the NAME of a sensitive Terraform variable
@@ -215,7 +215,7 @@ class AddonConfig(ConstructBlock):
         return ReleaseOverrides(**self.arguments, sensitive_values=dict(sensitive or {}))
 
 
-class HelmReleaseConfig(ConstructBlock):
+class HelmReleaseBlock(ConstructBlock):
     """A ``helm_release "<name>"`` block: the arguments of
     :func:`~constructs_lib.addons.helm_release` (checked there when the file is loaded; the
     label is its name), ``sensitive_values`` as in ``addon`` blocks."""
@@ -329,8 +329,8 @@ class EnvironmentConfig(_Model):
     cluster: ClusterConfig
     node_group: dict[str, NodeGroupConfig] = {}
     platform: PlatformConfig = PlatformConfig()
-    addon: dict[str, AddonConfig] = {}
-    helm_release: dict[str, HelmReleaseConfig] = {}
+    addon: dict[str, AddonBlock] = {}
+    helm_release: dict[str, HelmReleaseBlock] = {}
     gitops: GitOpsConfig | None = None
     ci_deploy: CiDeployConfig | None = None
     people: PeopleConfig | None = None

@@ -110,7 +110,7 @@ def environment_artifacts(environment: str, environments_dir: Path, *, all_image
                 )
             else:
                 notes.append(
-                    f"addon {spec.name}: images of version {chart.version} are unknown (recorded: {spec.version})"
+                    f"addon {spec.name}: images of version {chart.version} are unknown (recorded: {spec.chart.version})"
                 )
             continue
         for image in release.images:

@@ -66,9 +66,19 @@ def test_catalog_versions_are_pinned_and_charts_complete() -> None:
         "kube-prometheus-stack",
     } <= set(CATALOG)
     for spec in CATALOG.values():
-        assert re.fullmatch(r"v?\d+\.\d+\.\d+", spec.version), spec.name
-        assert spec.repository.startswith("https://"), spec.name
+        assert re.fullmatch(r"v?\d+\.\d+\.\d+", spec.chart.version), spec.name
+        assert spec.chart.repository.startswith("https://"), spec.name
     assert "ingress-nginx" not in CATALOG
+
+
+def test_a_catalog_entry_holds_its_chart_as_one_chart_reference() -> None:
+    # The chart's repository, name and version live in ChartReference only, not beside it.
+    from constructs_lib.addons.spec import AddonSpec
+
+    assert not {"repository", "version", "reference"} & {f.name for f in dataclasses.fields(AddonSpec)}
+    assert not hasattr(AddonSpec, "reference")
+    for name, spec in CATALOG.items():
+        assert type(spec.chart) is ChartReference, name
 
 
 def test_default_set_is_installed_in_dependency_order() -> None:

@@ -84,8 +84,10 @@ def test_releases_come_in_install_order_with_merged_values_and_images() -> None:
     assert traefik.values["deployment"]["replicas"] == 5
     assert traefik.values["nodeSelector"] == {"example.com/role": "frontend"}
     assert traefik.values["image"]["registry"] == "harbor.example/platform"
-    assert traefik.chart == ChartReference("oci://harbor.example/platform/charts", TRAEFIK.chart, TRAEFIK.version)
-    assert traefik.mirror_source == ChartReference(TRAEFIK.repository, TRAEFIK.chart, TRAEFIK.version)
+    assert traefik.chart == ChartReference(
+        "oci://harbor.example/platform/charts", TRAEFIK.chart.name, TRAEFIK.chart.version
+    )
+    assert traefik.mirror_source == TRAEFIK.chart
     assert traefik.images and all(image.reference for image in traefik.images)
     app = next(r for r in planned if r.name == "app")
     assert app.images is None and app.values == {"a": 1}
@@ -165,5 +167,5 @@ def test_a_derived_release_keeps_its_checked_parts_only() -> None:
 def test_a_catalog_release_installs_the_catalogs_pinned_chart() -> None:
     planned = {r.name: r for r in plan_releases(Cluster())}
     for name, release in planned.items():
-        assert release.chart == CATALOG[name].reference
+        assert release.chart == CATALOG[name].chart
         assert release.source is None and release.mirror_source == release.chart

@@ -98,7 +98,7 @@ def test_every_key_the_catalog_sets_is_a_key_of_its_chart(placement: tuple[str, 
     values = _all_values(placement)
     assert set(values) == set(CATALOG)
     for name, paths in values.items():
-        assert RECORD[name]["version"] == CATALOG[name].version, name
+        assert RECORD[name]["version"] == CATALOG[name].chart.version, name
         assert unknown_keys(name, paths) == [], name
 
 

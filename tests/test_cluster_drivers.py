@@ -684,7 +684,7 @@ def test_catalog_kubernetes_support_matches_the_recorded_chart_sources() -> None
     assert set(CHARTS) == set(CATALOG)
     for name, spec in CATALOG.items():
         recorded = CHARTS[name]
-        assert recorded["chart_version"] == spec.version, name
+        assert recorded["chart_version"] == spec.chart.version, name
         assert spec.kubernetes == (recorded["supported"]["min"], recorded["supported"]["max"]), name
         assert len(recorded["source"]["commit"]) == 40
 

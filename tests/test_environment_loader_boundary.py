@@ -104,3 +104,15 @@ def test_no_function_of_the_loader_is_over_80_lines() -> None:
         if node.end_lineno - node.lineno + 1 >= 80
     ]
     assert long == []
+
+
+def test_the_release_blocks_are_named_as_blocks_not_release_types() -> None:
+    """``addon`` and ``helm_release`` blocks are the file's form of a release: they build the
+    library's one release type (``ReleaseOverrides`` / ``HelmRelease``) and are not one."""
+    import environment_loader
+    from environment_loader.schema import EnvironmentConfig
+
+    fields = EnvironmentConfig.model_fields
+    assert fields["addon"].annotation == dict[str, environment_loader.AddonBlock]
+    assert fields["helm_release"].annotation == dict[str, environment_loader.HelmReleaseBlock]
+    assert not {"AddonConfig", "HelmReleaseConfig"} & set(dir(environment_loader))

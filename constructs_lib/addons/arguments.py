@@ -100,7 +100,7 @@ def check_arguments(
                 path,
                 "kubernetes_version",
                 cluster.kubernetes_version,
-                f"a Kubernetes release that {spec.name} {spec.version} supports: {spec.kubernetes_support_text()}"
+                f"a Kubernetes release that {spec.name} {spec.chart.version} supports: {spec.kubernetes_support_text()}"
                 f" (or turn {spec.name} off)",
             )
     enabled_names = {spec.name for spec in enabled}

@@ -21,6 +21,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from ..node_roles import FRONTEND, SYSTEM, TAINT_KEY
+from .release import ChartReference
 from .spec import AddonSpec
 
 CLOUD_PROVIDER_REPO = "https://kubernetes.github.io/cloud-provider-openstack"
@@ -42,9 +43,7 @@ _TOLERATE_ALL = ({"operator": "Exists"},)
 CALICO = AddonSpec(
     name=CNI_NAME,
     kubernetes=("1.34", "1.36"),
-    repository="https://docs.tigera.io/calico/charts",
-    chart="tigera-operator",
-    version="v3.32.1",
+    chart=ChartReference("https://docs.tigera.io/calico/charts", "tigera-operator", "v3.32.1"),
     namespace="tigera-operator",
     description=(
         "The CNI (Calico through its operator; VXLAN, IP pool on the cluster's pod range, beside"
@@ -87,9 +86,7 @@ CLOUD_CONFIG_SECRET = "cloud-config"
 OPENSTACK_CLOUD_CONTROLLER_MANAGER = AddonSpec(
     name="openstack-cloud-controller-manager",
     kubernetes=("1.36", "1.36"),
-    repository=CLOUD_PROVIDER_REPO,
-    chart="openstack-cloud-controller-manager",
-    version="2.36.0",
+    chart=ChartReference(CLOUD_PROVIDER_REPO, "openstack-cloud-controller-manager", "2.36.0"),
     namespace="kube-system",
     description="Node lifecycle and Octavia load balancers for Services (turn off if the Magnum driver installs it)",
     # A DaemonSet on the control plane, as the chart ships it: keep its own placement.
@@ -121,9 +118,7 @@ CLOUD_CONTROLLER_WITHOUT_CONTROL_PLANE_NODES = MappingProxyType(
 OPENSTACK_CINDER_CSI = AddonSpec(
     name="openstack-cinder-csi",
     kubernetes=("1.36", "1.36"),
-    repository=CLOUD_PROVIDER_REPO,
-    chart="openstack-cinder-csi",
-    version="2.36.0",
+    chart=ChartReference(CLOUD_PROVIDER_REPO, "openstack-cinder-csi", "2.36.0"),
     namespace="kube-system",
     description=(
         "Cinder volumes for PersistentVolumes, with the default StorageClass"
@@ -154,9 +149,7 @@ OPENSTACK_CINDER_CSI = AddonSpec(
 CERT_MANAGER = AddonSpec(
     name="cert-manager",
     kubernetes=("1.33", "1.36"),
-    repository="https://charts.jetstack.io",
-    chart="cert-manager",
-    version="v1.21.1",
+    chart=ChartReference("https://charts.jetstack.io", "cert-manager", "v1.21.1"),
     namespace="cert-manager",
     description="Certificates (its values schema rejects unknown keys: typos fail the install)",
     role=SYSTEM,
@@ -175,9 +168,7 @@ CERT_MANAGER = AddonSpec(
 METRICS_SERVER = AddonSpec(
     name="metrics-server",
     kubernetes=("1.31", None),
-    repository="https://kubernetes-sigs.github.io/metrics-server/",
-    chart="metrics-server",
-    version="3.13.1",
+    chart=ChartReference("https://kubernetes-sigs.github.io/metrics-server/", "metrics-server", "3.13.1"),
     namespace="kube-system",
     description="Resource metrics for kubectl top and the HorizontalPodAutoscaler",
     role=SYSTEM,
@@ -197,9 +188,7 @@ CSR_APPROVER_MAX_EXPIRATION_SECONDS = 30 * 24 * 3600
 KUBELET_CSR_APPROVER = AddonSpec(
     name="kubelet-csr-approver",
     kubernetes=("1.19", None),
-    repository="https://postfinance.github.io/kubelet-csr-approver",
-    chart="kubelet-csr-approver",
-    version="1.2.14",
+    chart=ChartReference("https://postfinance.github.io/kubelet-csr-approver", "kubelet-csr-approver", "1.2.14"),
     namespace="kube-system",
     description=(
         "Approves kubelet serving-certificate requests of the cluster's own nodes (names and addresses"
@@ -220,9 +209,7 @@ KUBELET_CSR_APPROVER = AddonSpec(
 TRAEFIK = AddonSpec(
     name="traefik",
     kubernetes=("1.34", None),
-    repository="https://traefik.github.io/charts",
-    chart="traefik",
-    version="41.3.0",
+    chart=ChartReference("https://traefik.github.io/charts", "traefik", "41.3.0"),
     namespace="traefik",
     description="Ingress and Gateway API controller on the frontend nodes, behind an Octavia load balancer",
     role=FRONTEND,
@@ -251,9 +238,7 @@ TRAEFIK = AddonSpec(
 KUBE_PROMETHEUS_STACK = AddonSpec(
     name="kube-prometheus-stack",
     kubernetes=("1.34", "1.36"),
-    repository="https://prometheus-community.github.io/helm-charts",
-    chart="kube-prometheus-stack",
-    version="88.5.3",
+    chart=ChartReference("https://prometheus-community.github.io/helm-charts", "kube-prometheus-stack", "88.5.3"),
     namespace="monitoring",
     description="Prometheus, Alertmanager, Grafana and exporters (optional)",
     role=SYSTEM,
@@ -316,9 +301,7 @@ KUBE_PROMETHEUS_STACK = AddonSpec(
 ARGO_CD = AddonSpec(
     name="argo-cd",
     kubernetes=("1.25", None),
-    repository="https://argoproj.github.io/argo-helm",
-    chart="argo-cd",
-    version="10.1.1",
+    chart=ChartReference("https://argoproj.github.io/argo-helm", "argo-cd", "10.1.1"),
     namespace="argocd",
     description=(
         "GitOps: Argo CD v3.4 pulls the environment's gitops applications (werf bundles, OCI Helm charts)"
@@ -364,9 +347,7 @@ ARGO_CD = AddonSpec(
 DEX = AddonSpec(
     name="dex",
     kubernetes=("1.14", None),
-    repository="https://charts.dexidp.io",
-    chart="dex",
-    version="0.24.0",
+    chart=ChartReference("https://charts.dexidp.io", "dex", "0.24.0"),
     namespace="dex",
     description=(
         "OIDC issuer for people, with GitLab as its upstream connector (on when the environment's"
@@ -414,8 +395,9 @@ def markdown_table() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for spec in CATALOG.values():
+        chart = spec.chart
         rows.append(
-            f"| `{spec.name}` | `{spec.chart}` from {spec.repository} | {spec.version} | {spec.namespace} "
+            f"| `{spec.name}` | `{chart.name}` from {chart.repository} | {chart.version} | {spec.namespace} "
             f"| {spec.role or 'chart default'} | {'yes' if spec.enabled_by_default else 'no'} "
             f"| {', '.join(spec.depends_on) or '-'} |"
         )

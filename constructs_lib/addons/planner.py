@@ -130,8 +130,8 @@ def catalog_release(
         values = deep_merge(
             values, {"providerRegex": cluster.node_name_regex, "providerIpPrefixes": list(cluster.node_cidrs)}
         )
-    version = overrides.version or spec.version
-    public = dataclasses.replace(spec.reference, version=version)
+    version = overrides.version or spec.chart.version
+    public = dataclasses.replace(spec.chart, version=version)
     if overrides.repository:
         chart = dataclasses.replace(public, repository=overrides.repository)
     elif registry is not None:
@@ -151,7 +151,7 @@ def catalog_release(
         role=spec.role,
         placement_paths=spec.placement_paths,
         # Images are recorded for the pinned version only: another version's are unknown.
-        images=chart_images(spec) if version == spec.version else None,
+        images=chart_images(spec) if version == spec.chart.version else None,
         source=None if source == chart else source,
     )
 

@@ -81,7 +81,7 @@ def chart_images(spec: AddonSpec) -> tuple[ChartImage, ...]:
     images of another version are unknown.
     """
     record = chart_images_data()["charts"].get(spec.name)
-    if record is None or record["version"] != spec.version:
+    if record is None or record["version"] != spec.chart.version:
         return ()
     return tuple(
         ChartImage(

@@ -16,9 +16,9 @@ class AddonSpec:
     """What the catalog knows about one chart.
 
     :param name: catalog key and Helm release name.
-    :param repository: Helm repository URL.
-    :param chart: chart name in that repository.
-    :param version: pinned chart version (never a range).
+    :param chart: the pinned chart (:class:`~constructs_lib.addons.release.ChartReference`:
+        Helm repository URL, chart name there, exact version, never a range); a release of the
+        addon installs it unless the environment overrides the repository or version.
     :param namespace: namespace the release goes to.
     :param description: one line for the README table.
     :param values: default values; environment values deep-merge over them.
@@ -41,9 +41,7 @@ class AddonSpec:
     """
 
     name: str
-    repository: str
-    chart: str
-    version: str
+    chart: ChartReference
     namespace: str
     description: str
     values: Mapping[str, Any] = field(default_factory=dict)
@@ -62,11 +60,6 @@ class AddonSpec:
         object.__setattr__(self, "ha_replicas", MappingProxyType(dict(self.ha_replicas)))
         object.__setattr__(self, "ha_values", MappingProxyType(dict(self.ha_values)))
         object.__setattr__(self, "images", MappingProxyType(dict(self.images)))
-
-    @property
-    def reference(self) -> ChartReference:
-        """The pinned chart, as a release installs it."""
-        return ChartReference(self.repository, self.chart, self.version)
 
     def supports(self, minor: tuple[int, int]) -> bool:
         """Whether this chart version supports Kubernetes ``(major, minor)``."""
