@@ -77,7 +77,7 @@ def test_the_check_module_imports_without_cdktf() -> None:
 def test_the_releases_and_what_they_wait_for() -> None:
     extras = [chart("app", depends_on=("other",)), chart("other")]
     checked = check_arguments("p", **arguments(extra_charts=extras, registry="harbor.example/platform"))
-    assert checked.mirror == "harbor.example/platform"
+    assert checked.images_from == "harbor.example/platform"
     assert [spec.name for spec in checked.enabled] == [
         spec.name for spec in CATALOG.values() if spec.is_enabled(None) and spec.name not in CLOUD_RUNS
     ]

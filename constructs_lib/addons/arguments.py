@@ -24,14 +24,14 @@ if TYPE_CHECKING:
 class PlatformArguments:
     """PlatformAddons' arguments, checked, with what follows from them.
 
-    :param mirror: the registry images come from (``registry`` or ``image_registry``), or None.
+    :param images_from: the registry images come from (``registry`` or ``image_registry``), or None.
     :param addons: catalog name -> its settings, as given.
     :param enabled: the catalog addons to install, in catalog order.
     :param plans: release name -> (the releases it waits for, what to build: ``(spec,
         settings)`` for a catalog addon, the :class:`HelmRelease` for an extra chart).
     """
 
-    mirror: str | None
+    images_from: str | None
     addons: dict[str, ReleaseOverrides]
     enabled: list[AddonSpec]
     plans: dict[str, tuple[tuple[str, ...], Any]]
@@ -60,7 +60,7 @@ def check_arguments(
         raise ConstructArgumentError(
             path, "image_registry", image_registry, "left out with registry (which covers images too)"
         )
-    mirror = registry or image_registry
+    images_from = registry or image_registry
     if addons is not None and not isinstance(addons, Mapping):
         raise ConstructArgumentError(path, "addons", addons, "a map of catalog names to ReleaseOverrides")
     addons = dict(addons or {})
@@ -148,7 +148,7 @@ def check_arguments(
         deps = tuple(d for d in extra.depends_on if d in enabled_names or d in extra_names)
         plans[extra.name] = (deps, extra)
 
-    return PlatformArguments(mirror=mirror, addons=addons, enabled=enabled, plans=plans)
+    return PlatformArguments(images_from=images_from, addons=addons, enabled=enabled, plans=plans)
 
 
 def _check_cni(path: str, cluster: ClusterProfile) -> None:

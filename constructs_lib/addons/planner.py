@@ -100,7 +100,7 @@ def plan_releases(
         spec, overrides = item
         with _argument_of(path, f"addons[{name!r}]"):
             planned[name] = catalog_release(
-                cluster, spec, overrides, deps, ha=ha, registry=registry, mirror=given.mirror, cloud=cloud
+                cluster, spec, overrides, deps, ha=ha, registry=registry, images_from=given.images_from, cloud=cloud
             )
     return tuple(planned.values())
 
@@ -113,13 +113,13 @@ def catalog_release(
     *,
     ha: bool,
     registry: str | None,
-    mirror: str | None,
+    images_from: str | None,
     cloud: OpenStackCloud | None,
 ) -> HelmRelease:
     """One catalog addon's release on ``cluster``: the catalog's values, what follows from
     the cluster, then ``overrides``."""
     sensitive = dict(overrides.sensitive_values)
-    values = catalog_values(spec, ha=ha, image_registry=mirror, cluster=cluster)
+    values = catalog_values(spec, ha=ha, image_registry=images_from, cluster=cluster)
     if spec is CLOUD_CONTROLLER:
         assert cloud is not None
         values, sensitive = _cloud_controller_values(cluster, cloud, values, sensitive)
