@@ -1,6 +1,8 @@
-"""The error every ``platformctl`` command raises for a user mistake or an unusable input.
+"""The errors of ``platformctl``: a command that cannot go on, and one artifact that cannot be copied.
 
-The command line prints it as one ``error: ...`` line and exits 1, with no traceback.
+The command line prints a :class:`CommandError` as one ``error: ...`` line and exits 1, with
+no traceback. ``platformctl mirror`` reports each :class:`CopyError` against its artifact and
+goes on with the next one.
 """
 
 from constructs_lib.errors import PlatformError
@@ -8,3 +10,7 @@ from constructs_lib.errors import PlatformError
 
 class CommandError(PlatformError):
     """A command cannot go on. The message says what was wrong and, where it can, what to do."""
+
+
+class CopyError(Exception):
+    """One artifact could not be copied; the message says why (never with credentials)."""

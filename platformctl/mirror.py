@@ -26,28 +26,12 @@ from constructs_lib._validate import NAME_PATTERN, OCI_TAG_PATTERN, chart_versio
 from constructs_lib.addons.release import ChartReference, HelmRelease
 from constructs_lib.errors import ConstructArgumentError
 
-from .errors import CommandError
-from .mirror_copy import (
-    COPY_TIMEOUT,
-    COPY_TIMEOUT_VARIABLE,
-    REQUEST_TIMEOUT,
-    TIMEOUT_VARIABLE,
-    CopyError,
-    Image,
-    Layout,
-    OciRegistry,
-    Options,
-    Summary,
-    chart_label,
-    check_ref_name,
-    pull_chart,
-    pull_image,
-    push_entry,
-    run_all,
-    skopeo_path,
-    sync_chart,
-    sync_image,
-)
+from .errors import CommandError, CopyError
+from .mirror_charts import OciRegistry, chart_label, pull_chart, push_chart, sync_chart
+from .mirror_images import Image, pull_image, push_image, skopeo_path, sync_image
+from .mirror_layout import Layout, check_ref_name
+from .mirror_options import COPY_TIMEOUT, COPY_TIMEOUT_VARIABLE, REQUEST_TIMEOUT, TIMEOUT_VARIABLE, Options
+from .mirror_progress import Summary, run_all
 from .redact import redact_value, scrub, without_userinfo
 
 #: A chart name as Helm allows it, and a chart version (the library's rule,
@@ -530,9 +514,16 @@ def run_push(args: argparse.Namespace) -> int:
     for entry in layout.entries():
         ref_name = entry["annotations"]["org.opencontainers.image.ref.name"]
         work.append(
-            (f"{ref_name} -> {registry}/{ref_name}", lambda e=entry: push_entry(layout, e, registry, options, oci))
+            (f"{ref_name} -> {registry}/{ref_name}", lambda e=entry: _push_entry(layout, e, registry, options, oci))
         )
     return _report("push", run_all(work))
+
+
+def _push_entry(layout: Layout, entry: dict[str, Any], registry: str, options: Options, oci: OciRegistry) -> bool:
+    """Push one checked layout entry (image or chart) to ``registry/<ref_name>``."""
+    if not layout.is_chart(entry):
+        return push_image(layout, entry, registry, options)
+    return push_chart(layout, entry, registry, oci)
 
 
 def run_sync(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 
 from platformctl.cli import main
-from platformctl.mirror_copy import HELM_CHART, HELM_CONFIG
+from platformctl.mirror_layout import HELM_CHART, HELM_CONFIG
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("skopeo") and os.path.exists("/usr/bin/docker-registry")),
@@ -481,7 +481,8 @@ def test_credentials_in_a_chart_repository_url_are_never_printed(
 
 
 def test_a_terminal_gets_a_progress_bar_instead_of_lines() -> None:
-    from platformctl.mirror_copy import CopyError, run_all
+    from platformctl.errors import CopyError
+    from platformctl.mirror_progress import run_all
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:

@@ -22,7 +22,8 @@ from test_mirror import CHART_NAME, CHART_VERSION, _chart_archive, _chart_reposi
 
 from constructs_lib.addons.release import ChartReference
 from platformctl.cli import main
-from platformctl.mirror_copy import Layout, store_chart
+from platformctl.mirror_charts import store_chart
+from platformctl.mirror_layout import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-value"
@@ -614,7 +615,8 @@ def test_a_chart_repository_that_drips_its_answer_fails_in_the_copy_timeout(
 def test_an_answer_sent_gzip_encoded_is_read_decoded() -> None:
     import gzip
 
-    from platformctl.mirror_copy import Options, _http_get
+    from platformctl.mirror_charts import _http_get
+    from platformctl.mirror_options import Options
 
     body = b"apiVersion: v1\nentries: {}\n" * 500
 
