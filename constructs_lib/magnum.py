@@ -42,7 +42,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Annotations, TerraformResource, TerraformResourceLifecycle, Token
+from cdktf import Annotations, TerraformProvider, TerraformResource, TerraformResourceLifecycle, Token
 from cdktf_cdktf_provider_openstack.containerinfra_cluster_v1 import ContainerinfraClusterV1
 from cdktf_cdktf_provider_openstack.containerinfra_clustertemplate_v1 import ContainerinfraClustertemplateV1
 from cdktf_cdktf_provider_openstack.containerinfra_nodegroup_v1 import ContainerinfraNodegroupV1
@@ -114,6 +114,8 @@ class MagnumCluster(ManagedCluster):
         them, e.g. ``<registry>/calico/node``; Heat prefixes their names), which the driver's
         own tooling fills. ``magnum-capi-helm`` has no such setting (its images come from what
         the cloud's operator configured) and refuses it. Default: the public registries.
+    :param provider: the OpenStack provider to use. Default: the stack's. The node groups added
+        with :meth:`add_node_group` use it too.
     """
 
     def __init__(
@@ -140,6 +142,7 @@ class MagnumCluster(ManagedCluster):
         autoscaling: bool | None = None,
         system_image_registry: str | None = None,
         external_network: str | None = None,
+        provider: TerraformProvider | None = None,
     ) -> None:
         given = check_arguments(
             check.child_path(scope, id),
@@ -164,9 +167,11 @@ class MagnumCluster(ManagedCluster):
             autoscaling=autoscaling,
             system_image_registry=system_image_registry,
             external_network=external_network,
+            provider=provider,
         )
         super().__init__(scope, id, driver=given.driver, name=name, version=given.version)
         self._given = given
+        self.openstack_provider = provider
         self.master_count = master_count
         self.master_lb_enabled = given.master_lb_enabled
         self.default_worker_count = given.worker_count
@@ -217,7 +222,9 @@ class MagnumCluster(ManagedCluster):
         image, version, driver = self._given.given["image"], self._given.version, self._given.driver
         if not driver.version_from_image:
             return str(image)
-        found = DataOpenstackImagesImageV2(self, "image", name=image, most_recent=True)
+        found = DataOpenstackImagesImageV2(
+            self, "image", name=image, most_recent=True, provider=self.openstack_provider
+        )
         found.add_override(
             "lifecycle.postcondition",
             [
@@ -236,7 +243,7 @@ class MagnumCluster(ManagedCluster):
         # The network has no router: look the contour's provider network up by name, at plan
         # time (the drivers look it up again when they build the cluster).
         return DataOpenstackNetworkingNetworkV2(
-            self, "external-network", name=self._given.external_network, external=True
+            self, "external-network", name=self._given.external_network, external=True, provider=self.openstack_provider
         ).id
 
     def _facts(self) -> dict[str, Any]:
@@ -257,6 +264,7 @@ class MagnumCluster(ManagedCluster):
             name=lazy_text(lambda: f"{self.name}-{_digest(self._facts())}"),
             lifecycle=replaced_on_change,
             labels=Token.as_string_map(lazy_value(lambda: self._given.labels(self.autoscaling))),
+            provider=self.openstack_provider,
             **self._settings,
         )
         if not driver.upgrades_in_place:
@@ -284,6 +292,7 @@ class MagnumCluster(ManagedCluster):
             floating_ip_enabled=given.given["floating_ip_enabled"],
             docker_volume_size=given.given["docker_volume_size"],
             lifecycle=TerraformResourceLifecycle(replace_triggered_by=replaced.replace_triggered_by),
+            provider=self.openstack_provider,
         )
         self.cluster_id: str = self.resource.id
         self.api_address: str = self.resource.api_address
@@ -302,6 +311,7 @@ class MagnumCluster(ManagedCluster):
             default_worker_count=self.default_worker_count,
             worker_count_given=self.worker_count_given,
             autoscaling=self._given.autoscaling,
+            openstack_provider=self.openstack_provider,
         )
 
     def _role_groups(self) -> dict[str, list[str]]:
@@ -318,11 +328,14 @@ class MagnumClusterReference(ClusterReference):
     :param default_worker_count: the size of Magnum's own ``default-worker`` group.
     :param worker_count_given: whether the cluster's ``worker_count`` was given.
     :param autoscaling: the cluster's ``autoscaling`` as given (None: it follows the groups).
+    :param openstack_provider: the cluster's OpenStack provider (None: the stack's), which its
+        node groups use too.
     """
 
     default_worker_count: int
     worker_count_given: bool
     autoscaling: bool | None
+    openstack_provider: TerraformProvider | None
 
 
 class MagnumNodeGroup(NodeGroup):
@@ -333,7 +346,8 @@ class MagnumNodeGroup(NodeGroup):
     (:class:`~constructs_lib.node_taints.NodeRoleTaints`).
 
     :param cluster: what :meth:`MagnumCluster.add_node_group` hands it (a :class:`MagnumClusterReference`):
-        add the group with ``cluster.add_node_group(id, ...)``.
+        add the group with ``cluster.add_node_group(id, ...)``. The group is created with the
+        cluster's OpenStack provider.
     :param name: node group name in Magnum (unique within the cluster).
     :param role: ``system``, ``frontend``, ``worker`` or a custom lowercase role.
     :param flavor: Nova flavor name or id.
@@ -389,6 +403,7 @@ class MagnumNodeGroup(NodeGroup):
             docker_volume_size=volume_size,
             # The autoscaler owns the count of an autoscaled group: an apply must not reset it.
             lifecycle=TerraformResourceLifecycle(ignore_changes=["node_count"]) if self.autoscaled else None,
+            provider=reference.openstack_provider,
         )
 
 

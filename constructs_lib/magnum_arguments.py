@@ -314,6 +314,7 @@ def check_arguments(
     autoscaling: Any,
     system_image_registry: Any,
     external_network: Any,
+    provider: Any = None,
 ) -> MagnumArguments:
     """Check a Magnum cluster's arguments (``path`` names the construct in errors), in the
     order the constructor documents them; ``network_type`` and ``keypair_type`` are the
@@ -396,6 +397,7 @@ def check_arguments(
     if public_api is not None:
         behind_lb = _api_behind_lb(the_driver, master_lb_enabled)
         warning = _who_reaches(public_api, the_driver, behind_lb, allowed)
+    check.provider(path, "provider", provider)
     return MagnumArguments(
         driver=the_driver,
         version=version,
@@ -419,6 +421,7 @@ def check_arguments(
             "network_driver": network_driver,
             "floating_ip_enabled": floating_ip_enabled,
             "docker_volume_size": docker_volume_size,
+            "provider": provider,
         },
     )
 

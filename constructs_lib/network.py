@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cdktf import TerraformProvider
 from cdktf_cdktf_provider_openstack.data_openstack_networking_network_v2 import (
     DataOpenstackNetworkingNetworkV2,
 )
@@ -55,6 +56,7 @@ class Network(LibraryConstruct):
         constructs placed here allow egress to these. Default ``("0.0.0.0/0",)`` (egress opens
         nothing to the outside; VMs need mirrors and the OpenStack APIs). Closed contours
         list their internal ranges.
+    :param provider: the OpenStack provider to use. Default: the stack's.
     """
 
     def __init__(
@@ -66,6 +68,7 @@ class Network(LibraryConstruct):
         subnets: Sequence[SubnetSpec],
         external_network: str | None = None,
         egress_cidrs: Sequence[str] = check.DEFAULT_EGRESS_CIDRS,
+        provider: TerraformProvider | None = None,
     ) -> None:
         path = check.child_path(scope, id)
         check.name(path, "name", name)
@@ -73,11 +76,12 @@ class Network(LibraryConstruct):
         egress = check.cidrs(path, "egress_cidrs", egress_cidrs)
         if external_network is not None:
             check.text(path, "external_network", external_network)
+        check.provider(path, "provider", provider)
         super().__init__(scope, id)
 
         self.name = name
         self.egress_cidrs = egress
-        self.resource = NetworkingNetworkV2(self, "network", name=f"{name}-net", admin_state_up=True)
+        self.resource = NetworkingNetworkV2(self, "network", name=f"{name}-net", admin_state_up=True, provider=provider)
         self.network_id: str = self.resource.id
         self.subnets: dict[str, NetworkingSubnetV2] = {}
         self.subnet_cidrs: dict[str, str] = {}
@@ -95,6 +99,7 @@ class Network(LibraryConstruct):
                 dns_nameservers=list(spec.dns_servers) or None,
                 allocation_pool=pool,
                 enable_dhcp=True,
+                provider=provider,
             )
             self.subnet_cidrs[spec.name] = spec.cidr
         primary = subnets[0]
@@ -109,14 +114,25 @@ class Network(LibraryConstruct):
         self.external_network_id: str | None = None
         self.router: NetworkingRouterV2 | None = None
         if external_network is not None:
-            external = DataOpenstackNetworkingNetworkV2(self, "external", name=external_network, external=True)
+            external = DataOpenstackNetworkingNetworkV2(
+                self, "external", name=external_network, external=True, provider=provider
+            )
             self.external_network_id = external.id
             self.router = NetworkingRouterV2(
-                self, "router", name=f"{name}-router", external_network_id=self.external_network_id, admin_state_up=True
+                self,
+                "router",
+                name=f"{name}-router",
+                external_network_id=self.external_network_id,
+                admin_state_up=True,
+                provider=provider,
             )
             for subnet_name, subnet in self.subnets.items():
                 NetworkingRouterInterfaceV2(
-                    self, f"router-interface-{subnet_name}", router_id=self.router.id, subnet_id=subnet.id
+                    self,
+                    f"router-interface-{subnet_name}",
+                    router_id=self.router.id,
+                    subnet_id=subnet.id,
+                    provider=provider,
                 )
 
     @property

@@ -31,9 +31,6 @@ PUBLIC = sorted(
 )
 #: The providers whose resources a construct may create with a ``provider`` of the caller's.
 PROVIDER_PACKAGES = ("cdktf_cdktf_provider_openstack",)
-#: Constructs that create OpenStack resources but do not take ``provider`` yet (the README
-#: names them); the list may only shrink: a construct that gains ``provider`` must leave it.
-WITHOUT_PROVIDER_YET = frozenset({"MagnumCluster", "Network"})
 
 
 def creates_provider_resources(module_source: str, class_name: str) -> bool:
@@ -106,10 +103,7 @@ def test_provider_where_the_construct_creates_openstack_resources(name: str) -> 
     takes = "provider" in inspect.signature(cls.__init__).parameters
     if "cluster" in inspect.signature(cls.__init__).parameters:
         return  # a node group or a cluster's add-on creates its resources with its cluster's provider
-    if name in WITHOUT_PROVIDER_YET:
-        assert not takes, f"{name} takes provider now: remove it from WITHOUT_PROVIDER_YET and the README's list"
-        assert creates_provider_resources(source, cls.__name__)
-    elif creates_provider_resources(source, cls.__name__):
+    if creates_provider_resources(source, cls.__name__):
         assert takes, f"{name} creates OpenStack resources, so it must take provider="
 
 
@@ -125,7 +119,6 @@ def test_the_readme_states_the_contract() -> None:
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Public surface", 1)[1].split("\n## ", 1)[0]
-    for name in WITHOUT_PROVIDER_YET:
-        assert f"`{name}`" in section
     for phrase in ("keyword-only", "ConstructArgumentError", "`provider`", "`*_id`"):
         assert phrase in section
+    assert "Not yet" not in section, "every construct that creates OpenStack resources takes provider now"
