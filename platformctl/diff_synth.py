@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from constructs_lib._collector import collector_paused
 from constructs_lib.errors import PlatformError
 
 from .errors import CommandError
@@ -269,14 +270,11 @@ def _import_synth():  # type: ignore[no-untyped-def]
     bindings make about a million long-lived objects, kept out of the cyclic collector."""
     if "stacks.app" in sys.modules:
         return sys.modules["stacks.app"].synth
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        module = importlib.import_module("stacks.app")
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
+    with collector_paused():
+        try:
+            module = importlib.import_module("stacks.app")
+        finally:
+            gc.freeze()
     return module.synth
 
 

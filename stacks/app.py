@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from cdktf import App
 
+from constructs_lib._collector import collector_paused
 from environment_loader import (
     EnvironmentConfig,
     EnvironmentConfigError,
@@ -64,25 +62,6 @@ def synth(
     outdir = Path(outdir or os.environ.get("CDKTF_OUTDIR") or "cdktf.out").resolve()
     with collector_paused():
         return _synth(environments_dir, outdir, names)
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector rests inside, and is as it was after (also on error).
-
-    Reading an environment file (the HCL parser's trees) and building the constructs create
-    objects by the hundred thousand that live until the synth is written: the collector would
-    walk them again and again as they pile up, which grows faster than the input (with 5,000
-    node groups it was most of the loading). What they leave is collected after, as usual, by
-    the process or by a program that calls :func:`synth` in its own process.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _synth(environments_dir: Path, outdir: Path, names: list[str] | None) -> list[str]:
