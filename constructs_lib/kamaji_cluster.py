@@ -391,7 +391,7 @@ class KamajiNodeGroup(NodeGroup):
         counts = check_node_group_arguments(
             path, name=name, role=role, count=count, server_group_policy=server_group_policy
         )
-        self._create(scope, id, cluster=reference, name=name, role=role, counts=counts)
+        super().__init__(scope, id, cluster=reference, name=name, role=role, counts=counts)
         self.node_prefix = f"{reference.name}-{name}"
         try:
             self.nodes = FlatcarNodeGroup(

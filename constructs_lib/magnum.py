@@ -388,7 +388,7 @@ class MagnumNodeGroup(NodeGroup):
             image=image,
             volume_size=volume_size,
         )
-        self._create(scope, id, cluster=reference, name=name, role=role, counts=counts)
+        super().__init__(scope, id, cluster=reference, name=name, role=role, counts=counts)
         self.resource = ContainerinfraNodegroupV1(
             self,
             "nodegroup",

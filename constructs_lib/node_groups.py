@@ -80,12 +80,6 @@ class NodeGroup(LibraryConstruct):
         self.role = role
         self.count, self.min_count, self.max_count = counts
 
-    #: The constructor without its check of ``scope`` and ``id``: what a driver's group calls
-    #: once its own constructor has checked them (checking again would ask jsii twice for
-    #: every group). Bound here, in the class body, before the class is made: the checked
-    #: constructor replaces ``__init__`` only.
-    _create = __init__
-
     @property
     def autoscaled(self) -> bool:
         return self.min_count != self.max_count

@@ -397,7 +397,7 @@ class SelectelMksNodeGroup(NodeGroup):
             preemptible=preemptible,
             install_nvidia_device_plugin=install_nvidia_device_plugin,
         )
-        self._create(scope, id, cluster=reference, name=name, role=role, counts=given.counts)
+        super().__init__(scope, id, cluster=reference, name=name, role=role, counts=given.counts)
         self.taints = given.taints
         self.volume_type = given.volume_type
         self.resource = SelectelResource(
