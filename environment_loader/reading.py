@@ -22,6 +22,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput, VisitError
 
 from constructs_lib import _validate as check
+from constructs_lib._files import NotRegularFile, read_regular_file
 
 from .errors import EnvironmentConfigError
 from .source_map import SourceMap
@@ -56,11 +57,10 @@ def read_blocks(path: Path, display: str) -> tuple[dict[str, Any], SourceMap]:
 def _read(path: Path, display: str) -> str:
     """The file's text: UTF-8 (a byte-order mark is dropped), no control characters."""
     try:
-        if path.exists() and not path.is_file():
-            # A directory, a device or a pipe: reading one could fail late or never end.
-            raise EnvironmentConfigError(f"{display}: cannot be read: not a regular file")
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        # A directory, a device or a pipe: reading one could fail late or never end.
+        data = read_regular_file(path, MAX_FILE_BYTES)
+    except NotRegularFile:
+        raise EnvironmentConfigError(f"{display}: cannot be read: not a regular file") from None
     except OSError as err:
         raise EnvironmentConfigError(f"{display}: cannot be read: {err.strerror}") from None
     if len(data) > MAX_FILE_BYTES:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from constructs_lib._files import NotRegularFile, read_regular_file
 from constructs_lib._validate import NAME_PATTERN, OCI_TAG_PATTERN, chart_version
 from constructs_lib.addons.release import ChartReference, HelmRelease
 from constructs_lib.errors import ConstructArgumentError
@@ -213,11 +214,10 @@ def list_artifacts(path: Path) -> Artifacts:
     what is allowed (values are quoted as JSON, without the credentials of a URL).
     """
     try:
-        if path.exists() and not path.is_file():
-            # A directory, a device or a pipe: reading one could fail late or never end.
-            raise CommandError(f"{path}: cannot be read: not a regular file (a list is a JSON file)")
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_LIST_BYTES + 1)
+        # A directory, a device or a pipe: reading one could fail late or never end.
+        raw = read_regular_file(path, _MAX_LIST_BYTES)
+    except NotRegularFile:
+        raise CommandError(f"{path}: cannot be read: not a regular file (a list is a JSON file)") from None
     except OSError as err:
         raise CommandError(f"{path}: cannot be read ({err.strerror})") from None
     if len(raw) > _MAX_LIST_BYTES:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from constructs_lib._files import NotRegularFile, read_regular_file
 from constructs_lib._validate import OCI_TAG_PATTERN, PATH_COMPONENT_PATTERN, SHA256_DIGEST_PATTERN
 
 from .errors import CommandError, CopyError
@@ -284,13 +285,10 @@ def _read_contained(root: Path, path: Path, limit: int, *, what: str, under: str
         if what == "index.json":
             raise CommandError(str(err)) from None
         raise
-    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        fd = os.open(resolved, flags)
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise CopyError(f"{path}: {what} is not a regular file; refused")
-            data = handle.read(limit + 1)
+        data = read_regular_file(resolved, limit, follow_links=False)
+    except NotRegularFile:
+        raise CopyError(f"{path}: {what} is not a regular file; refused") from None
     except OSError as err:
         raise CopyError(f"{path}: {what} cannot be read ({err.strerror})") from None
     if len(data) > limit:
