@@ -74,6 +74,17 @@ def _tls(flag: str, options: Options) -> list[str]:
     return [f"--{flag}-tls-verify=false"] if options.insecure else []
 
 
+def _without_reference(message: str, reference: str) -> str:
+    """skopeo's ``message`` without the names the operator chose (the reference, its registry
+    and its repository), which it quotes: only skopeo's own words say why it failed (a port
+    such as 40481 is no HTTP 404, a repository named ``timeout`` no time-out)."""
+    host, _, path = reference.partition("/")
+    repository = path.rpartition("@")[0] or path.rpartition(":")[0] or path
+    for name in sorted({reference, host, path, repository} - {""}, key=len, reverse=True):
+        message = message.replace(name, " ")
+    return message
+
+
 def _host_of(reference: str) -> str:
     return reference.removeprefix("docker://").partition("/")[0]
 
@@ -89,9 +100,10 @@ def remote_digest(reference: str, options: Options) -> str | None:
     if proc.returncode == 0:
         return sha256_digest(proc.stdout)
     message = _skopeo_message(proc)
-    if any(s in message.lower() for s in ("manifest unknown", "name unknown", "not found", "404")):
+    reason = _without_reference(message, shown)
+    if any(s in reason.lower() for s in ("manifest unknown", "name unknown", "not found", "404")):
         return None
-    if _timed_out(message):
+    if _timed_out(reason):
         raise CopyError(
             f"registry {_host_of(reference)} did not answer within {seconds(options.timeout)} "
             f"reading {shown} (--timeout): {message}"
@@ -114,7 +126,11 @@ def skopeo_copy(source: str, destination: str, options: Options) -> None:
     proc = _skopeo([*args, source, destination], options.copy_timeout, what)
     if proc.returncode != 0:
         message = _skopeo_message(proc)
-        if _timed_out(message):
+        reason = message
+        for reference in (source, destination):
+            if reference.startswith("docker://"):
+                reason = _without_reference(reason, reference.removeprefix("docker://"))
+        if _timed_out(reason):
             limit = seconds(options.copy_timeout)
             raise CopyError(f"{what} did not finish within {limit} (--copy-timeout): {message}")
         raise CopyError(message)
